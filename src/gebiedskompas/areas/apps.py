@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class AreasConfig(AppConfig):
+    name = "gebiedskompas.areas"
+    verbose_name = "Gebieden"

@@ -1,0 +1,115 @@
+"""Every write to the area registry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from gebiedskompas.areas.domain.codes import AreaLevel, is_cbs_code, parent_code
+from gebiedskompas.areas.models import Area, AreaYear
+from gebiedskompas.core.errors import KompasError
+
+
+@dataclass(frozen=True)
+class AreaRow:
+    code: str
+    name: str
+    level: str
+    change_indicator: str = ""
+
+
+def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int, dict[str, Area]]:
+    """Create unknown areas (parents from their CBS codes) and record the year's division.
+
+    Existing areas keep their parent (a wijk may have been placed under a stadsdeel) but take a
+    newer name. Returns the number of areas created and all areas by code. Call inside the
+    importer's transaction.
+    """
+    rows = list(rows)
+    wanted = {r.code: r for r in rows}
+    # Parents named only by code (a buurt file without its wijk rows) are created too.
+    for row in list(rows):
+        code = row.code
+        while (code := parent_code(code) or "") and code not in wanted:
+            wanted[code] = AreaRow(code, code, _level(code))
+    existing = {a.code: a for a in Area.objects.filter(code__in=list(wanted))}
+    created = 0
+    order = sorted(wanted.values(), key=lambda r: AreaLevel(r.level).depth)
+    for row in order:
+        area = existing.get(row.code)
+        if area is None:
+            parent = existing.get(parent_code(row.code) or "") if is_cbs_code(row.code) else None
+            area = Area.objects.create(
+                code=row.code,
+                name=row.name,
+                level=row.level,
+                parent=parent,
+                municipality=existing.get("GM" + row.code[2:6]),
+                valid_from=year,
+            )
+            if area.level == AreaLevel.GEMEENTE:
+                area.municipality = area
+                area.save(update_fields=["municipality"])
+            existing[row.code] = area
+            created += 1
+        elif row.name != row.code and area.name != row.name:
+            area.name = row.name
+            area.save(update_fields=["name", "updated_at"])
+    if year is not None:
+        present = set(
+            AreaYear.objects.filter(year=year, area__code__in=list(wanted)).values_list(
+                "area__code", flat=True
+            )
+        )
+        AreaYear.objects.bulk_create(
+            [
+                AreaYear(area=existing[r.code], year=year, change_indicator=r.change_indicator)
+                for r in rows
+                if r.code not in present
+            ]
+        )
+    return created, existing
+
+
+def _level(code: str) -> str:
+    from gebiedskompas.areas.domain.codes import level_of
+
+    return level_of(code).value
+
+
+@transaction.atomic
+def assign_stadsdelen(pairs: list[tuple[int, str, str]], *, file: str) -> int:
+    """Group wijken into stadsdelen: rows of (row number, wijk code, stadsdeel name).
+
+    Stadsdeel codes are the municipality's own: ``SD<gemeente digits>-<slug>``. Raises
+    ``KompasError`` naming the row for an unknown wijk; nothing is changed then.
+    """
+    from django.utils.text import slugify
+
+    wijken = {a.code: a for a in Area.objects.filter(code__in=[p[1] for p in pairs])}
+    for row, code, _name in pairs:
+        if code not in wijken:
+            raise KompasError(f"unknown wijk {code}", file=file, row=row)
+        if wijken[code].level != AreaLevel.WIJK:
+            raise KompasError(f"{code} is not a wijk", file=file, row=row)
+    changed = 0
+    for _row, code, name in pairs:
+        wijk = wijken[code]
+        municipality = wijk.municipality or wijk.parent
+        sd_code = f"SD{code[2:6]}-{slugify(name)}"[:40]
+        stadsdeel, _ = Area.objects.get_or_create(
+            code=sd_code,
+            defaults={
+                "name": name,
+                "level": AreaLevel.STADSDEEL,
+                "parent": municipality,
+                "municipality": municipality,
+            },
+        )
+        if wijk.parent_id != stadsdeel.pk:
+            wijk.parent = stadsdeel
+            wijk.save(update_fields=["parent", "updated_at"])
+            changed += 1
+    return changed

@@ -1,0 +1,116 @@
+"""Every ``KOMPAS_*`` setting, declared once with its type, default and help.
+
+The Django settings module and the generated reference page (docs/reference/settings.md) both read
+this table; a test fails when a setting is used without an entry here or the page is stale.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    type: Callable[[str], object]
+    default: object
+    help: str
+
+
+def _bool(text: str) -> bool:
+    lowered = text.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ValueError(f"expected true or false, got {text!r}")
+
+
+def _csv(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "KOMPAS_DATA_DIR",
+        str,
+        "./kompas-data",
+        "Folder for the SQLite database, uploads and generated reports.",
+    ),
+    Setting(
+        "KOMPAS_DATABASE_URL",
+        str,
+        "",
+        "Database URL; empty means SQLite in the data folder. "
+        "Example: postgresql://user:pass@host:5432/kompas.",
+    ),
+    Setting(
+        "KOMPAS_SECRET_KEY",
+        str,
+        "",
+        "Django secret key; required when KOMPAS_DEBUG is off. The demo makes one in the data folder.",
+    ),
+    Setting("KOMPAS_DEBUG", _bool, False, "Show debug pages. Never on in production."),
+    Setting(
+        "KOMPAS_ALLOWED_HOSTS",
+        _csv,
+        ["127.0.0.1", "localhost"],
+        "Comma-separated host names the server answers to.",
+    ),
+    Setting(
+        "KOMPAS_PUBLIC_MIN_POPULATION",
+        int,
+        50,
+        "Smallest number of inhabitants for which rates and means are shown publicly.",
+    ),
+    Setting(
+        "KOMPAS_SECURE",
+        _bool,
+        False,
+        "Serve over HTTPS only: secure cookies, HSTS and redirect to https.",
+    ),
+    Setting("KOMPAS_LANGUAGE", str, "nl", "Default interface language (nl or en)."),
+)
+
+BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+
+
+def get(name: str, environ: Mapping[str, str] | None = None) -> object:
+    """The value of a declared setting from the environment, or its default.
+
+    Raises ``KeyError`` for an undeclared name and ``ValueError`` naming the variable when the
+    environment holds a value of the wrong type.
+    """
+    setting = BY_NAME[name]
+    env = os.environ if environ is None else environ
+    raw = env.get(name)
+    if raw is None:
+        return setting.default
+    try:
+        return setting.type(raw)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from exc
+
+
+def data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    return Path(str(get("KOMPAS_DATA_DIR", environ))).expanduser().resolve()
+
+
+def reference_markdown() -> str:
+    """The settings reference page, generated from ``SETTINGS``."""
+    lines = [
+        "# Settings reference",
+        "",
+        "Generated from `gebiedskompas.core.config`; do not edit by hand "
+        "(`kompas docs` regenerates it).",
+        "",
+        "| variable | default | meaning |",
+        "|---|---|---|",
+    ]
+    for s in SETTINGS:
+        default = ",".join(s.default) if isinstance(s.default, list) else s.default
+        lines.append(f"| `{s.name}` | `{default}` | {s.help} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,101 @@
+"""Read CSV and XLSX files as text tables, for importers that validate every cell themselves.
+
+Every cell comes back as a stripped string ("" for empty), so an importer can say exactly which
+row and column holds a bad value. CSV files may be comma- or semicolon-separated, with or without
+a UTF-8 byte-order mark (as CBS writes them), and gzip-compressed.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from pathlib import Path
+
+import pandas as pd
+
+from gebiedskompas.core.errors import KompasError
+
+MAX_BYTES = 2 * 1024**3
+
+
+def _open_text(path: Path) -> str:
+    raw = path.read_bytes()
+    if path.suffix == ".gz":
+        raw = gzip.decompress(raw)
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise KompasError("cannot be read as text (expected UTF-8 or Windows-1252)", file=path.name)
+
+
+def sniff_delimiter(sample: str) -> str:
+    header = sample.splitlines()[0] if sample else ""
+    counts = {sep: header.count(sep) for sep in (",", ";", "\t")}
+    return max(counts, key=lambda sep: counts[sep]) if any(counts.values()) else ","
+
+
+def read_table(path: Path, *, display_name: str | None = None) -> pd.DataFrame:
+    """The file's cells as strings; raises ``KompasError`` for a missing, empty or unreadable file.
+
+    The returned frame's index is the spreadsheet row number of each data row (header = row 1).
+    """
+    name = display_name or path.name
+    if not path.exists():
+        raise KompasError("file not found", file=str(path))
+    if path.stat().st_size == 0:
+        raise KompasError("the file is empty (0 bytes)", file=name)
+    if path.stat().st_size > MAX_BYTES:
+        raise KompasError("the file is larger than 2 GB", file=name)
+    suffixes = [s.lower() for s in path.suffixes]
+    if ".xlsx" in suffixes or ".xlsm" in suffixes:
+        try:
+            frame = pd.read_excel(path, dtype=str, header=0, keep_default_na=False)
+        except Exception as exc:  # openpyxl raises many types for a damaged workbook
+            raise KompasError(f"cannot be read as an Excel workbook ({exc})", file=name) from exc
+    else:
+        text = _open_text(path)
+        if not text.strip():
+            raise KompasError("the file is empty", file=name)
+        delimiter = sniff_delimiter(text[:10000])
+        try:
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                quoting=csv.QUOTE_MINIMAL,
+                skipinitialspace=False,
+            )
+        except pd.errors.ParserError as exc:
+            raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise KompasError("the file has a header but no data rows", file=name)
+    unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
+    if unnamed and len(unnamed) == len(frame.columns):
+        raise KompasError("the first row holds no column names", file=name, row=1)
+    for column in frame.columns:
+        frame[column] = frame[column].str.strip()
+    frame.index = pd.RangeIndex(2, len(frame) + 2)
+    return frame
+
+
+def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: str) -> None:
+    """Refuse a second header row (common in XLSX exports): row 2 text where numbers follow."""
+    if len(frame) < 2 or not numeric_columns:
+        return
+    first = frame.iloc[0][numeric_columns]
+    rest = frame.iloc[1:][numeric_columns]
+    first_text = [c for c in numeric_columns if first[c] and pd.isna(pd.to_numeric(first[c], errors="coerce"))]
+    if len(first_text) >= max(1, len(numeric_columns) // 2):
+        numeric_after = pd.to_numeric(rest[first_text[0]].replace("", None), errors="coerce")
+        if numeric_after.notna().any():
+            raise KompasError(
+                "looks like a second header row (text where the rows below hold numbers, e.g. "
+                f'column {first_text[0]}: "{first[first_text[0]]}"); keep one header row',
+                file=name,
+                row=2,
+            )

@@ -1,0 +1,260 @@
+"""Every write to the indicator catalogue and the observations: one import pipeline.
+
+The CLI, the web upload and the tests call these functions. Each import validates the whole file
+first, then writes in one transaction: a bad file, an error or a killed process leaves the
+database as it was. Importing the same file again changes nothing and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.db import transaction
+
+from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
+from gebiedskompas.core.errors import KompasError
+from gebiedskompas.indicators import bulk
+from gebiedskompas.indicators.domain.catalogue import (
+    Entry,
+    load_catalogue,
+    metadata_by_column,
+)
+from gebiedskompas.indicators.domain.cbs import parse_cbs_table
+from gebiedskompas.indicators.models import ImportBatch, Indicator, Observation, Status
+
+Progress = Callable[[str, int, int], None]
+
+INDICATOR_FIELDS = {
+    f.name
+    for f in Indicator._meta.get_fields()
+    if getattr(f, "concrete", False) and f.name not in ("id",)
+}
+
+
+@dataclass
+class ImportSummary:
+    file: str
+    kind: str
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    areas_created: int = 0
+    indicators_created: int = 0
+    batch_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        text = (
+            f"{self.file}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged "
+            f"observations; {self.areas_created} areas and {self.indicators_created} "
+            "indicators created"
+        )
+        for warning in self.warnings:
+            text += f"\nwarning: {warning}"
+        return text
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _catalogue() -> list[Entry]:
+    return load_catalogue()
+
+
+def ensure_indicators(specs: Mapping[str, Mapping[str, Any]]) -> tuple[int, dict[str, Indicator]]:
+    """Indicator rows for these keys, created from their catalogue fields where missing."""
+    existing = {i.key: i for i in Indicator.objects.filter(key__in=list(specs))}
+    created = []
+    for key, spec in specs.items():
+        if key in existing:
+            continue
+        fields = {k: v for k, v in spec.items() if k in INDICATOR_FIELDS}
+        fields["key"] = key
+        fields.setdefault("name", key)
+        fields.setdefault("domain", "overig")
+        created.append(Indicator(**fields))
+    Indicator.objects.bulk_create(created)
+    if created:
+        existing = {i.key: i for i in Indicator.objects.filter(key__in=list(specs))}
+    return len(created), existing
+
+
+def sync_catalogue() -> int:
+    """Create an Indicator row for every catalogue entry that has none yet."""
+    specs = {e.key: e.data for e in _catalogue()}
+    created, _ = ensure_indicators(specs)
+    return created
+
+
+def import_cbs(
+    path: Path,
+    *,
+    year: int | None = None,
+    metadata_path: Path | None = None,
+    user: Any = None,
+    display_name: str | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import a CBS StatLine table; see ``indicators.domain.cbs`` for the formats read."""
+    name = display_name or path.name
+    metadata = None
+    if metadata_path is not None:
+        try:
+            metadata = metadata_by_column(json.loads(metadata_path.read_text("utf-8")))
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            raise KompasError(f"cannot read the CBS metadata ({exc})", file=metadata_path.name) from exc
+    catalogue = _catalogue()
+    parsed = parse_cbs_table(
+        path, catalogue=catalogue, year=year, metadata=metadata, display_name=name
+    )
+    if progress:
+        progress("parsed", 1, 3)
+    by_key = {e.key: e.data for e in catalogue}
+    specs: dict[str, Mapping[str, Any]] = {}
+    for key in parsed.observations["key"].unique():
+        specs[key] = parsed.new_indicators.get(key) or by_key.get(key) or {"name": key}
+    summary = ImportSummary(file=name, kind="cbs")
+    sha = sha256_of(path)
+    periods = sorted(parsed.observations["period"].unique())
+    area_year = int(str(periods[0])[:4]) if len(periods) == 1 else year
+    with transaction.atomic():
+        summary.indicators_created, indicators = ensure_indicators(specs)
+        rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
+        summary.areas_created, areas = ensure_cbs_areas(rows, year=area_year)
+        frame = parsed.observations
+        frame = frame.assign(
+            area_id=frame["code"].map({c: a.pk for c, a in areas.items()}),
+            indicator_id=frame["key"].map({k: i.pk for k, i in indicators.items()}),
+        )
+        write_observations(frame, summary, kind="cbs", file_name=name, sha=sha, user=user)
+        if progress:
+            progress("written", 2, 3)
+        if summary.new or summary.updated:
+            from gebiedskompas.indicators.aggregation import recompute_for_areas
+
+            recompute_for_areas([a.pk for a in areas.values()])
+    if progress:
+        progress("done", 3, 3)
+    return summary
+
+
+def write_observations(
+    frame: pd.DataFrame,
+    summary: ImportSummary,
+    *,
+    kind: str,
+    file_name: str,
+    sha: str,
+    user: Any = None,
+    table_id: str = "",
+) -> None:
+    """Diff rows (area_id, indicator_id, period, value, margin_lower, margin_upper, source_key)
+    against the stored observations; insert new ones, update changed ones, count the rest."""
+    existing = pd.DataFrame.from_records(
+        Observation.objects.filter(
+            indicator_id__in=[int(i) for i in frame["indicator_id"].unique()],
+            period__in=[str(p) for p in frame["period"].unique()],
+            area_id__in=[int(a) for a in frame["area_id"].unique()],
+        ).values_list("id", "area_id", "indicator_id", "period", "value", "margin_lower", "margin_upper", "is_published"),
+        columns=["id", "area_id", "indicator_id", "period", "old_value", "old_lower", "old_upper", "old_published"],
+    )
+    keys = ["area_id", "indicator_id", "period"]
+    frame = frame.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"})
+    if existing.empty:
+        merged = frame.assign(id=np.nan, old_value=np.nan, old_lower=np.nan, old_upper=np.nan, old_published=True)
+    else:
+        existing = existing.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"})
+        merged = frame.merge(existing, on=keys, how="left")
+    is_new = merged["id"].isna()
+
+    def same(a: pd.Series, b: pd.Series) -> pd.Series:
+        return (a.isna() & b.isna()) | np.isclose(a.fillna(0), b.fillna(0), rtol=0, atol=1e-9) & (a.notna() == b.notna())
+
+    unchanged = (~is_new) & same(merged["value"], merged["old_value"]) & same(
+        merged["margin_lower"], merged["old_lower"]
+    ) & same(merged["margin_upper"], merged["old_upper"]) & merged["old_published"].astype(bool)
+    changed = (~is_new) & ~unchanged
+    summary.new = int(is_new.sum())
+    summary.updated = int(changed.sum())
+    summary.unchanged = int(unchanged.sum())
+    if not summary.new and not summary.updated:
+        return
+    batch = ImportBatch.objects.create(
+        kind=kind, file_name=file_name, sha256=sha, table_id=table_id, created_by=user if getattr(user, "pk", None) else None
+    )
+    summary.batch_id = batch.pk
+
+    def clean(v: object) -> object:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+
+    new = merged[is_new]
+    status = np.where(new["value"].isna(), Status.MISSING.value, Status.OK.value)
+    bulk.insert_observations(
+        list(
+            zip(
+                new["area_id"].tolist(),
+                new["indicator_id"].tolist(),
+                new["period"].tolist(),
+                [clean(v) for v in new["value"].tolist()],
+                status.tolist(),
+                [clean(v) for v in new["margin_lower"].tolist()],
+                [clean(v) for v in new["margin_upper"].tolist()],
+                [None] * len(new),
+                [True] * len(new),
+                [batch.pk] * len(new),
+                new["source_key"].tolist(),
+                strict=True,
+            )
+        )
+    )
+    upd = merged[changed]
+    bulk.update_observations(
+        [
+            (
+                clean(r.value),
+                Status.MISSING.value if clean(r.value) is None else Status.OK.value,
+                clean(r.margin_lower),
+                clean(r.margin_upper),
+                batch.pk,
+                r.source_key,
+                int(r.id),
+            )
+            for r in upd.itertuples(index=False)
+        ]
+    )
+    batch.summary = {"new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged}
+    batch.save(update_fields=["summary"])
+
+
+def add_indicator(**fields: Any) -> Indicator:
+    """Add an indicator to the catalogue (``kompas indicators add``)."""
+    key = str(fields.get("key", ""))
+    if not key:
+        raise KompasError("an indicator needs a key")
+    if Indicator.objects.filter(key=key).exists():
+        raise KompasError(f"an indicator with key {key} already exists")
+    fields = {k: v for k, v in fields.items() if k in INDICATOR_FIELDS and v is not None}
+    indicator = Indicator(**fields)
+    indicator.full_clean()
+    indicator.save()
+    return indicator
+
+
+def batches(limit: int = 20) -> Iterable[ImportBatch]:
+    return ImportBatch.objects.all()[:limit]
