@@ -172,6 +172,9 @@ def kwb_entries(properties: list[dict[str, str]]) -> list[dict[str, object]]:
     for position, p in enumerate(topics):
         prefix = SUFFIX.sub("", p["Key"])
         parents = chain(p)
+        # The path of theme groups from the top down: "Energie / Gemiddeld aardgasverbruik /
+        # Naar woningtype" tells the gas Appartement_62 from the electricity Appartement_54.
+        group_path = " / ".join(clean(g["Title"]) for g in reversed(parents))
         group = clean(parents[0]["Title"]) if parents else ""
         top = clean(parents[-1]["Title"]) if parents else ""
         key = snake(prefix)
@@ -184,9 +187,10 @@ def kwb_entries(properties: list[dict[str, str]]) -> list[dict[str, object]]:
         unit = clean(p.get("Unit"))
         relative = p.get("PresentationType") == "Relative" or unit.startswith(("%", "per", "x 1"))
         is_count = unit == "aantal" and not relative and not prefix.startswith("Gemiddeld")
+        additive = p.get("PresentationType") == "Absolute" and unit in ("aantal", "ha")
         if key in RELATIVE_RULES:
             rule, num, den, weight, scale = RELATIVE_RULES[key]
-        elif is_count:
+        elif is_count or (additive and not prefix.startswith(("Gemiddeld", "Afstand"))):
             rule, num, den, weight, scale = "sum", "", "", "", 1.0
         elif top == "Wonen en vastgoed" or top == "Energie":
             rule, num, den, weight, scale = "weighted_mean", "", "", HOUSING_BASE, 1.0
@@ -222,7 +226,7 @@ def kwb_entries(properties: list[dict[str, str]]) -> list[dict[str, object]]:
                 "min_population": 0 if is_count else 50,
                 "decimals": int(clean(p.get("Decimals")) or 0),
                 "cbs_key": prefix,
-                "cbs_group": group,
+                "cbs_group": group_path,
                 "position": position,
             }
         )

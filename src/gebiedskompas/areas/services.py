@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 
@@ -113,3 +114,21 @@ def assign_stadsdelen(pairs: list[tuple[int, str, str]], *, file: str) -> int:
             wijk.save(update_fields=["parent", "updated_at"])
             changed += 1
     return changed
+
+
+def import_stadsdelen(path: Path) -> int:
+    """Read a two-column CSV/XLSX (wijk code, stadsdeel name) and group the wijken."""
+    from gebiedskompas.core.tabular import read_table
+
+    frame = read_table(path)
+    if len(frame.columns) < 2:
+        raise KompasError(
+            "expected two columns: wijk code and stadsdeel name", file=path.name, row=1
+        )
+    code_col, name_col = frame.columns[0], frame.columns[1]
+    pairs = []
+    for row, code, name in zip(frame.index, frame[code_col], frame[name_col], strict=True):
+        if not code or not name:
+            raise KompasError("wijk code and stadsdeel name are both needed", file=path.name, row=int(row))
+        pairs.append((int(row), code, name))
+    return assign_stadsdelen(pairs, file=path.name)

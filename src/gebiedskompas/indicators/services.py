@@ -175,11 +175,29 @@ def write_observations(
         columns=["id", "area_id", "indicator_id", "period", "old_value", "old_lower", "old_upper", "old_published"],
     )
     keys = ["area_id", "indicator_id", "period"]
-    frame = frame.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"})
+    frame = frame.astype(
+        {
+            "area_id": "int64",
+            "indicator_id": "int64",
+            "period": "str",
+            "value": "float64",
+            "margin_lower": "float64",
+            "margin_upper": "float64",
+        }
+    )
     if existing.empty:
         merged = frame.assign(id=np.nan, old_value=np.nan, old_lower=np.nan, old_upper=np.nan, old_published=True)
     else:
-        existing = existing.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"})
+        existing = existing.astype(
+            {
+                "area_id": "int64",
+                "indicator_id": "int64",
+                "period": "str",
+                "old_value": "float64",
+                "old_lower": "float64",
+                "old_upper": "float64",
+            }
+        )
         merged = frame.merge(existing, on=keys, how="left")
     is_new = merged["id"].isna()
 
@@ -258,3 +276,96 @@ def add_indicator(**fields: Any) -> Indicator:
 
 def batches(limit: int = 20) -> Iterable[ImportBatch]:
     return ImportBatch.objects.all()[:limit]
+
+
+def import_csv(
+    path: Path,
+    *,
+    area_column: str,
+    period: str,
+    mapping: Mapping[str, str] | None = None,
+    user: Any = None,
+    display_name: str | None = None,
+) -> ImportSummary:
+    """Import the municipality's or a partner's own figures (CSV or XLSX).
+
+    ``mapping`` maps source columns to indicator keys; without it every column other than the
+    area column must be named after an indicator key. Areas must already exist.
+    """
+    from gebiedskompas.areas.models import Area
+    from gebiedskompas.core.errors import InputError, Problem
+    from gebiedskompas.core.periods import parse_period
+    from gebiedskompas.core.tabular import check_single_header, read_table
+
+    name = display_name or path.name
+    try:
+        canonical_period = str(parse_period(period))
+    except ValueError as exc:
+        raise KompasError(f"--period: {exc}") from exc
+    frame = read_table(path, display_name=name)
+    if area_column not in frame.columns:
+        raise KompasError(
+            f'no column "{area_column}" with area codes; the columns are: '
+            + ", ".join(frame.columns),
+            file=name,
+        )
+    sources = dict(mapping) if mapping else {c: c for c in frame.columns if c != area_column}
+    missing_cols = [c for c in sources if c not in frame.columns]
+    if missing_cols:
+        raise KompasError(
+            f"--map names columns the file does not have: {', '.join(missing_cols)}", file=name
+        )
+    indicators = {i.key: i for i in Indicator.objects.filter(key__in=list(sources.values()))}
+    unknown = [k for k in sources.values() if k not in indicators]
+    if unknown:
+        raise KompasError(
+            f"unknown indicators: {', '.join(unknown)}; add them with 'kompas indicators add' "
+            "or map the columns with --map COLUMN=KEY",
+            file=name,
+        )
+    check_single_header(frame, list(sources), name)
+    problems: list[Problem] = []
+    codes = frame[area_column]
+    areas = dict(Area.objects.filter(code__in=list(codes.unique())).values_list("code", "id"))
+    for row, code in codes.items():
+        if not code:
+            problems.append(Problem("the area code is empty", name, int(row), area_column))  # type: ignore[call-overload]
+        elif code not in areas:
+            problems.append(Problem(f'unknown area "{code}"', name, int(row), area_column))  # type: ignore[call-overload]
+    dups = codes[codes.duplicated() & (codes != "")]
+    for row, code in dups.items():
+        problems.append(Problem(f"area {code} appears twice", name, int(row), area_column))  # type: ignore[call-overload]
+    parts = []
+    for source, key in sources.items():
+        raw = frame[source]
+        cleaned = raw.replace({"": None})
+        text = cleaned.str.replace(",", ".", regex=False) if cleaned.notna().any() else cleaned
+        numbers = pd.to_numeric(text, errors="coerce")
+        for row in raw.index[numbers.isna() & cleaned.notna()]:
+            problems.append(Problem(f'"{raw[row]}" is not a number', name, int(row), source))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "area_id": codes.map(areas),
+                    "indicator_id": indicators[key].pk,
+                    "period": canonical_period,
+                    "value": numbers.astype("float64"),
+                    "margin_lower": np.nan,
+                    "margin_upper": np.nan,
+                    "source_key": source,
+                }
+            )
+        )
+    if problems:
+        raise InputError(problems)
+    summary = ImportSummary(file=name, kind="csv")
+    frame_long = pd.concat(parts, ignore_index=True)
+    with transaction.atomic():
+        write_observations(
+            frame_long, summary, kind="csv", file_name=name, sha=sha256_of(path), user=user
+        )
+        if summary.new or summary.updated:
+            from gebiedskompas.indicators.aggregation import recompute_for_areas
+
+            recompute_for_areas(list(areas.values()))
+    return summary

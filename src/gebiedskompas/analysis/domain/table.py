@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from gebiedskompas.analysis.domain.methods import METHODS
+from gebiedskompas.analysis.domain.methods.common import FloatArray
 from gebiedskompas.analysis.domain.model import (
     AnalysisInput,
     Direction,
@@ -266,7 +267,7 @@ def _read_csv(
                 value=ids.iloc[pos],
             )
         )
-    data: dict[str, pd.Series] = {}
+    data: dict[str, FloatArray] = {}
     for col in columns:
         text = raw[col].str.strip()
         is_na = text.isin(na_texts)
@@ -285,7 +286,7 @@ def _read_csv(
                     value=value,
                 )
             )
-        data[col] = numbers.astype(float)
+        data[col] = numbers.astype(float).to_numpy()
     if problems:
         problems.sort(key=lambda p: (p.row or 0, header.index(p.column) if p.column else 0))
         raise InputError(problems)

@@ -55,7 +55,11 @@ def entry_from_dict(item: Mapping[str, Any]) -> Entry:
 
 @dataclass(frozen=True)
 class ColumnMeta:
-    """What a table's metadata (DataProperties) says about one column."""
+    """What a table's metadata (DataProperties) says about one column.
+
+    ``group`` is the path of theme groups from the top down, e.g. "Bevolking / Bevolking naar
+    herkomst / Herkomstland".
+    """
 
     title: str
     group: str
@@ -72,8 +76,12 @@ def metadata_by_column(properties: Iterable[Mapping[str, Any]]) -> dict[str, Col
     for p in props:
         if p.get("Type") != "Topic":
             continue
+        titles = []
         parent = by_id.get(str(p.get("ParentID")))
-        group = _clean(parent.get("Title")) if parent else ""
+        while parent is not None and len(titles) < 10:
+            titles.append(_clean(parent.get("Title")))
+            parent = by_id.get(str(parent.get("ParentID")))
+        group = " / ".join(reversed(titles))
         out[str(p["Key"])] = ColumnMeta(
             title=_clean(p.get("Title")),
             group=group,

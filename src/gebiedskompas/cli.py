@@ -1,0 +1,400 @@
+"""The ``kompas`` command: thin subcommands over the services.
+
+Each command parses its arguments, calls one service and prints a short summary (or ``--json``).
+A user error (``KompasError``) prints one line and exits 1; wrong usage exits 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from gebiedskompas.core.errors import KompasError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _setup(args: argparse.Namespace) -> None:
+    if getattr(args, "data_dir", None):
+        os.environ["KOMPAS_DATA_DIR"] = str(Path(args.data_dir).resolve())
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "gebiedskompas.settings")
+    import django
+
+    django.setup()
+
+
+def _migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def _print(args: argparse.Namespace, data: Any, text: str) -> None:
+    if getattr(args, "json", False):
+        print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
+    else:
+        print(text)
+
+
+def _progress(enabled: bool) -> Callable[[str, int, int], None] | None:
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    bar: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        if "bar" not in bar:
+            bar["bar"] = tqdm(total=total, unit="step", file=sys.stderr, leave=False)
+        bar["bar"].set_description(stage)
+        bar["bar"].n = done
+        bar["bar"].refresh()
+        if done >= total:
+            bar["bar"].close()
+
+    return update
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    _migrate(verbosity=1)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    _migrate()
+    from waitress import serve
+
+    from gebiedskompas.wsgi import application
+
+    print(f"Gebiedskompas draait op http://{args.host}:{args.port}/ (stoppen: Ctrl+C)")
+    serve(application, host=args.host, port=args.port, threads=args.threads)
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.demo import build_demo
+
+    summary = build_demo(seed=args.seed)
+    _print(args, summary.as_dict() if hasattr(summary, "as_dict") else str(summary), str(summary))
+    if args.no_serve:
+        return 0
+    args.threads = 8
+    return cmd_serve(args)
+
+
+def cmd_import_cbs(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.services import import_cbs
+
+    summary = import_cbs(
+        Path(args.file),
+        year=args.year,
+        metadata_path=Path(args.metadata) if args.metadata else None,
+        progress=_progress(not args.json and sys.stderr.isatty()),
+    )
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_import_csv(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.services import import_csv
+
+    mapping: dict[str, str] = {}
+    for item in args.map or []:
+        if "=" not in item:
+            raise KompasError(f'--map expects SOURCE=KEY, got "{item}"')
+        source, key = item.split("=", 1)
+        mapping[source.strip()] = key.strip()
+    summary = import_csv(
+        Path(args.file), area_column=args.area_column, period=args.period, mapping=mapping
+    )
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_import_areas(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.areas.geo_import import import_area_file
+
+    summary = import_area_file(
+        Path(args.file),
+        level=args.level,
+        code_field=args.code_field,
+        name_field=args.name_field,
+        year=args.year,
+    )
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_import_stadsdelen(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.areas.services import import_stadsdelen
+
+    changed = import_stadsdelen(Path(args.file))
+    _print(args, {"wijken_moved": changed}, f"{changed} wijken placed under a stadsdeel")
+    return 0
+
+
+def cmd_fetch_cbs(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.cbs_odata import fetch_and_import
+
+    summary = fetch_and_import(
+        args.table_id, gemeente=args.gemeente, base_url=args.base_url, year=args.year
+    )
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_indicators_list(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.exports import indicator_rows
+
+    rows = indicator_rows(domain=args.domain)
+    text = "\n".join(f"{r['key']:<45} {r['domain']:<14} {r['name']}" for r in rows)
+    _print(args, rows, text or "no indicators")
+    return 0
+
+
+def cmd_indicators_add(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.services import add_indicator
+
+    indicator = add_indicator(
+        key=args.key,
+        name=args.name,
+        domain=args.domain,
+        unit=args.unit or "",
+        direction=args.direction,
+        kind=args.kind,
+        aggregation=args.aggregation,
+        weight=args.weight or "",
+        numerator=args.numerator or "",
+        denominator=args.denominator or "",
+        definition=args.definition or "",
+        source=args.source or "",
+        min_population=args.min_population,
+        is_count=args.aggregation == "sum",
+    )
+    _print(args, {"key": indicator.key}, f"added indicator {indicator.key}")
+    return 0
+
+
+def cmd_areas_list(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.areas.selectors import areas
+
+    rows = [
+        {
+            "code": a.code,
+            "name": a.name,
+            "level": a.level,
+            "parent": a.parent.code if a.parent else None,
+        }
+        for a in areas(level=args.level, municipality=args.municipality)
+    ]
+    text = "\n".join(f"{r['code']:<14} {r['level']:<10} {r['name']}" for r in rows)
+    _print(args, rows, text or "no areas")
+    return 0
+
+
+def cmd_export_observations(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.exports import export_observations
+
+    count = export_observations(
+        fmt=args.format,
+        output=Path(args.output) if args.output else None,
+        area=args.area,
+        indicator=args.indicator,
+        period=args.period,
+        level=args.level,
+        public=args.public,
+    )
+    if args.output:
+        print(f"wrote {count} rows to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_check_totals(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.indicators.exports import total_differences
+
+    rows = total_differences(municipality=args.municipality)
+    lines = [
+        f"{r['area']:<12} {r['indicator']:<40} {r['period']:<8} published {r['published']:>12g}"
+        f"  computed {r['computed']:>12g}"
+        for r in rows
+    ]
+    text = "\n".join(lines) if lines else "published totals match the sums of their buurten"
+    _print(args, rows, text)
+    return 0
+
+
+def cmd_analyse_table(args: argparse.Namespace) -> int:
+    from gebiedskompas.analysis.domain.table import analyse_table
+
+    result = analyse_table(Path(args.file), Path(args.config))
+    if args.output:
+        result.to_csv(args.output, index=False)
+        print(f"wrote {len(result)} rows to {args.output}", file=sys.stderr)
+    else:
+        print(result.to_csv(index=False), end="")
+    return 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    from gebiedskompas.docs import write_reference
+
+    for path in write_reference(Path(args.output)):
+        print(f"wrote {path}")
+    return 0
+
+
+# --- parser ---------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kompas",
+        description="Gebiedskompas: figures, analysis and plans per area for a municipality.",
+    )
+    parser.add_argument("--data-dir", help="data folder (default ./kompas-data or KOMPAS_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def add(
+        container: Any, name: str, handler: Handler, help_text: str, *, json_flag: bool = True
+    ) -> argparse.ArgumentParser:
+        p: argparse.ArgumentParser = container.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if json_flag:
+            p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+        return p
+
+    p = add(sub, "demo", cmd_demo, "build the fictitious demo municipality and serve it")
+    p.add_argument("--no-serve", action="store_true", help="only build the demo")
+    p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+
+    p = add(sub, "serve", cmd_serve, "serve the web application", json_flag=False)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8000)
+    p.add_argument("--threads", type=int, default=8)
+
+    add(sub, "migrate", cmd_migrate, "create or update the database tables", json_flag=False)
+
+    imp = sub.add_parser("import", help="import areas or figures from a file")
+    imp_sub = imp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(imp_sub, "cbs", cmd_import_cbs, "import a CBS StatLine table (KWB or theme table)")
+    p.add_argument("file")
+    p.add_argument("--year", type=int, help="year of the figures when the table has no Perioden")
+    p.add_argument("--metadata", help="the table's DataProperties.json")
+    p = add(imp_sub, "csv", cmd_import_csv, "import own or partner figures from CSV or XLSX")
+    p.add_argument("file")
+    p.add_argument("--area-column", required=True, help="column holding area codes")
+    p.add_argument("--period", required=True, help="period of the figures, e.g. 2024 or 2024-Q1")
+    p.add_argument("--map", action="append", metavar="SRC=KEY", help="column SRC → indicator KEY")
+    p = add(imp_sub, "areas", cmd_import_areas, "import area boundaries (GeoJSON, GPKG, shapefile)")
+    p.add_argument("file")
+    p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])
+    p.add_argument("--code-field")
+    p.add_argument("--name-field")
+    p.add_argument("--year", type=int)
+    p = add(imp_sub, "stadsdelen", cmd_import_stadsdelen, "group wijken into stadsdelen (CSV)")
+    p.add_argument("file", help="two columns: wijk code, stadsdeel name")
+
+    fetch = sub.add_parser("fetch", help="download figures from an open-data service")
+    fetch_sub = fetch.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(fetch_sub, "cbs", cmd_fetch_cbs, "download a CBS table and its metadata, then import")
+    p.add_argument("table_id", help="CBS table identifier, e.g. 85984NED")
+    p.add_argument("--gemeente", help="only this municipality, e.g. GM0153")
+    p.add_argument("--year", type=int)
+    p.add_argument("--base-url", default="https://opendata.cbs.nl/ODataApi/odata")
+
+    ind = sub.add_parser("indicators", help="the indicator catalogue")
+    ind_sub = ind.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(ind_sub, "list", cmd_indicators_list, "list the indicators")
+    p.add_argument("--domain")
+    p = add(ind_sub, "add", cmd_indicators_add, "add an indicator for own or partner data")
+    p.add_argument("key")
+    p.add_argument("--name", required=True)
+    p.add_argument("--domain", default="overig")
+    p.add_argument("--unit")
+    p.add_argument(
+        "--direction",
+        default="neutral",
+        choices=["higher_is_better", "higher_is_worse", "neutral"],
+    )
+    p.add_argument("--kind", default="objective", choices=["objective", "subjective"])
+    p.add_argument(
+        "--aggregation", default="none", choices=["sum", "ratio", "weighted_mean", "none"]
+    )
+    p.add_argument("--weight", help="indicator key to weigh a mean by")
+    p.add_argument("--numerator")
+    p.add_argument("--denominator")
+    p.add_argument("--definition")
+    p.add_argument("--source")
+    p.add_argument("--min-population", type=int, default=50)
+
+    areas_p = sub.add_parser("areas", help="the area registry")
+    areas_sub = areas_p.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(areas_sub, "list", cmd_areas_list, "list areas")
+    p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])
+    p.add_argument("--municipality", help="e.g. GM0153")
+
+    exp = sub.add_parser("export", help="write figures to a file")
+    exp_sub = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(exp_sub, "observations", cmd_export_observations, "export observations", json_flag=False)
+    p.add_argument("--area", help="an area code; its descendants are included")
+    p.add_argument("--indicator")
+    p.add_argument("--period")
+    p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])
+    p.add_argument("--public", action="store_true", help="apply disclosure control")
+    p.add_argument("--format", required=True, choices=["csv", "xlsx", "json"])
+    p.add_argument("-o", "--output", help="file to write (default: standard output)")
+
+    chk = sub.add_parser("check", help="consistency checks")
+    chk_sub = chk.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(chk_sub, "totals", cmd_check_totals, "list published totals that differ from sums")
+    p.add_argument("--municipality")
+
+    ana = sub.add_parser("analyse", help="composite indices and rankings")
+    ana_sub = ana.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(ana_sub, "table", cmd_analyse_table, "analyse any CSV table with a TOML config", json_flag=False)
+    p.add_argument("file")
+    p.add_argument("--config", required=True)
+    p.add_argument("-o", "--output")
+
+    p = add(sub, "docs", cmd_docs, "regenerate the reference pages in docs/reference", json_flag=False)
+    p.add_argument("--output", default="docs/reference")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.handler not in (cmd_analyse_table, cmd_docs):
+            _setup(args)
+        return int(args.handler(args))
+    except KompasError as exc:
+        print(f"kompas: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,227 @@
+"""Observations as tables for export, with disclosure control for public output."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db.models import Q
+
+from gebiedskompas.areas.models import Area
+from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.indicators.domain.disclosure import DisclosurePolicy, apply_disclosure
+from gebiedskompas.indicators.models import Indicator, Observation, Status
+
+EXPORT_COLUMNS = [
+    "area_code",
+    "area_name",
+    "level",
+    "indicator",
+    "source_key",
+    "period",
+    "value",
+    "status",
+]
+POPULATION_KEY = "inwoners"
+LICENCE = "Bron: CBS en gemeente; open data onder CC BY 4.0"
+
+
+def disclosure_policy(indicator: Indicator) -> DisclosurePolicy:
+    """The public-output policy of an indicator, from its catalogue fields."""
+    unit = indicator.unit.strip()
+    if indicator.is_count:
+        kind = "count"
+    elif unit.startswith("%"):
+        kind = "percentage"
+    elif unit.startswith("per"):
+        kind = "rate"
+    else:
+        kind = "mean"
+    floor = int(getattr(settings, "KOMPAS_PUBLIC_MIN_POPULATION", 50))
+    minimum = max(indicator.min_population, 0 if kind == "count" else floor)
+    return DisclosurePolicy(kind=kind, min_population=minimum)  # type: ignore[arg-type]
+
+
+def _area_scope(area: str | None, level: str | None) -> Any:
+    qs = Area.objects.all()
+    if area:
+        try:
+            root = Area.objects.get(code=area)
+        except Area.DoesNotExist as exc:
+            raise NotFound(f"unknown area {area}") from exc
+        # The root and everything below it (descendants via the parent chain, at most 3 deep).
+        qs = qs.filter(
+            Q(pk=root.pk)
+            | Q(parent=root)
+            | Q(parent__parent=root)
+            | Q(parent__parent__parent=root)
+        )
+    if level:
+        qs = qs.filter(level=level)
+    return qs
+
+
+def observations_frame(
+    *,
+    area: str | None = None,
+    indicator: str | None = None,
+    period: str | None = None,
+    level: str | None = None,
+    public: bool = False,
+) -> pd.DataFrame:
+    """Observations as rows with ``EXPORT_COLUMNS``; ``public`` applies disclosure control."""
+    qs = Observation.objects.filter(area__in=_area_scope(area, level))
+    if indicator:
+        if not Indicator.objects.filter(key=indicator).exists():
+            raise NotFound(f"unknown indicator {indicator}")
+        qs = qs.filter(indicator__key=indicator)
+    if period:
+        qs = qs.filter(period=period)
+    records = list(
+        qs.order_by("area__code", "indicator__key", "period").values_list(
+            "area__code",
+            "area__name",
+            "area__level",
+            "indicator__key",
+            "source_key",
+            "period",
+            "value",
+            "status",
+            "area__parent__code",
+            "area_id",
+        )
+    )
+    frame = pd.DataFrame.from_records(
+        records, columns=[*EXPORT_COLUMNS, "parent", "area_id"]
+    )
+    if public and not frame.empty:
+        frame = _public(frame)
+    return frame[EXPORT_COLUMNS]
+
+
+def _public(frame: pd.DataFrame) -> pd.DataFrame:
+    indicators = {i.key: i for i in Indicator.objects.filter(key__in=frame["indicator"].unique())}
+    # Population per area and period, for the areas in the frame and their parents.
+    codes = set(frame["area_code"]) | set(frame["parent"].dropna())
+    pops = pd.DataFrame.from_records(
+        list(
+            Observation.objects.filter(
+                indicator__key=POPULATION_KEY, area__code__in=list(codes)
+            ).values_list("area__code", "period", "value")
+        ),
+        columns=["area", "period", "population"],
+    )
+    cells = frame.rename(columns={"area_code": "area"})[
+        ["area", "parent", "indicator", "period", "value"]
+    ].copy()
+    cells["year"] = cells["period"].str[:4]
+    if not pops.empty:
+        pops["year"] = pops["period"].str[:4]
+        yearly = pops.groupby(["area", "year"], as_index=False)["population"].max()
+        cells = cells.merge(yearly, on=["area", "year"], how="left")
+    else:
+        cells["population"] = np.nan
+    # Cells for parents outside the selection matter for complementary suppression only when
+    # present; a missing population means "unknown" and is suppressed for rates and means.
+    cells["parent"] = cells["parent"].where(cells["parent"].isin(set(cells["area"])), None)
+    policies = {key: disclosure_policy(ind) for key, ind in indicators.items()}
+    result = apply_disclosure(
+        cells[["area", "parent", "indicator", "period", "value", "population"]], policies
+    )
+    out = frame.copy()
+    out["value"] = result["public_value"].to_numpy()
+    out["status"] = np.where(
+        result["is_suppressed"].to_numpy(),
+        Status.SUPPRESSED.value,
+        np.where(out["value"].isna(), Status.MISSING.value, Status.OK.value),
+    )
+    return out
+
+
+def export_observations(
+    *,
+    fmt: str,
+    output: Path | None,
+    area: str | None = None,
+    indicator: str | None = None,
+    period: str | None = None,
+    level: str | None = None,
+    public: bool = False,
+) -> int:
+    frame = observations_frame(
+        area=area, indicator=indicator, period=period, level=level, public=public
+    )
+    if fmt == "csv":
+        text = frame.to_csv(index=False)
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    elif fmt == "json":
+        records = json.loads(frame.to_json(orient="records"))
+        payload = {"licence": LICENCE, "public": public, "observations": records}
+        text = json.dumps(payload, ensure_ascii=False, indent=1)
+        if output:
+            output.write_text(text + "\n", encoding="utf-8")
+        else:
+            print(text)
+    elif fmt == "xlsx":
+        if output is None:
+            raise KompasError("an XLSX export needs -o FILE")
+        with pd.ExcelWriter(output, engine="openpyxl") as writer:
+            frame.to_excel(writer, index=False, sheet_name="waarnemingen")
+            pd.DataFrame({"licentie": [LICENCE]}).to_excel(writer, index=False, sheet_name="bron")
+    else:
+        raise KompasError(f"unknown format {fmt}; expected csv, xlsx or json")
+    return len(frame)
+
+
+def indicator_rows(domain: str | None = None) -> list[dict[str, Any]]:
+    qs = Indicator.objects.all()
+    if domain:
+        qs = qs.filter(domain=domain)
+    return list(qs.values("key", "name", "domain", "unit", "direction", "kind", "aggregation"))
+
+
+def total_differences(municipality: str | None = None) -> list[dict[str, Any]]:
+    """Published values that differ from the value computed from their buurten beyond rounding.
+
+    CBS rounds buurt counts to 5, so a sum over n buurten may differ by up to 2.5·n; rates and
+    means are compared with 2 % relative tolerance.
+    """
+    qs = Observation.objects.filter(
+        is_published=True, computed_value__isnull=False, value__isnull=False
+    )
+    if municipality:
+        qs = qs.filter(area__municipality__code=municipality)
+    rows = []
+    children_count: dict[int, int] = {}
+    for obs in qs.select_related("area", "indicator").order_by("area__code", "indicator__key"):
+        if obs.area_id not in children_count:
+            children_count[obs.area_id] = Area.objects.filter(
+                Q(parent=obs.area) | Q(parent__parent=obs.area) | Q(parent__parent__parent=obs.area),
+                level="buurt",
+            ).count()
+        assert obs.value is not None and obs.computed_value is not None
+        diff = abs(obs.value - obs.computed_value)
+        if obs.indicator.is_count:
+            tolerance = 2.5 * children_count[obs.area_id] + 1e-9
+        else:
+            tolerance = 0.02 * abs(obs.value) + 10 ** (-obs.indicator.decimals) / 2
+        if diff > tolerance:
+            rows.append(
+                {
+                    "area": obs.area.code,
+                    "indicator": obs.indicator.key,
+                    "period": obs.period,
+                    "published": obs.value,
+                    "computed": obs.computed_value,
+                    "difference": obs.value - obs.computed_value,
+                }
+            )
+    return rows

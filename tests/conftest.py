@@ -1,0 +1,33 @@
+"""Shared fixtures: where ../shared/data is, and a data folder per test session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def shared_data_dir() -> Path | None:
+    configured = os.environ.get("KOMPAS_SHARED_DATA")
+    candidate = Path(configured) if configured else REPO.parent / "shared" / "data"
+    return candidate if candidate.is_dir() else None
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    path = shared_data_dir()
+    if path is None:
+        pytest.skip(
+            "real-data test: ../shared/data (or KOMPAS_SHARED_DATA) is not present on this machine"
+        )
+    return path
+
+
+# Keep test runs away from a user's ./kompas-data (secret key, SQLite file).
+if "KOMPAS_DATA_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["KOMPAS_DATA_DIR"] = tempfile.mkdtemp(prefix="kompas-test-")
