@@ -57,15 +57,43 @@ def build() -> tuple[AnalysisInput, np.ndarray, np.ndarray]:
     return AnalysisInput(table, domains), values, signs
 
 
+def ranks_desc(a: np.ndarray) -> np.ndarray:
+    """Ordinal ranks per column, 1 = largest (ids are generated sorted, so a stable sort
+    breaks ties by id as the methods do)."""
+    order = np.argsort(-a, axis=0, kind="stable")
+    out = np.empty(a.shape, dtype=np.int64)
+    out[order, np.arange(a.shape[1])] = np.arange(1, a.shape[0] + 1)[:, None]
+    return out
+
+
+def bands(a: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    centre = (len(edges) + 1) // 2
+    left = np.searchsorted(edges, a, side="left")
+    right = np.searchsorted(edges, a, side="right")
+    return np.where(right <= centre, right, np.where(left >= centre, left, centre))
+
+
+# Each reference computes what the method returns: domain scores, domain ranks, overall score
+# and rank (and bands where the method has them).
+
+
 def numpy_baseline(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
     ratio = 100.0 * values / values.mean(axis=0)
     aligned = np.where(signs > 0, 200.0 - ratio, ratio)
-    return aligned.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).mean(axis=2).mean(axis=1)
+    themes = aligned.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).mean(axis=2)
+    index = themes.mean(axis=1)
+    ranks_desc(-np.column_stack([themes, index]))
+    bands(np.column_stack([themes, index]), (70.0, 90.0, 110.0))
+    return index
 
 
 def numpy_zscore(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
     z = (values - values.mean(axis=0)) / values.std(axis=0, ddof=1) * signs
-    return z.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).mean(axis=2).mean(axis=1)
+    dom = z.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).mean(axis=2)
+    total = dom.mean(axis=1)
+    ranks_desc(np.column_stack([dom, total]))
+    bands(np.column_stack([dom, total]), (-1.0, -0.5, 0.5, 1.0))
+    return total
 
 
 def numpy_imd(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
@@ -74,7 +102,9 @@ def numpy_imd(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
     dom = z.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).mean(axis=2)
     r = rankdata(dom, method="average", axis=0) / N_AREAS
     x = -23.0 * np.log(1.0 - r * (1.0 - np.exp(-100.0 / 23.0)))
-    return x.mean(axis=1)
+    total = x.mean(axis=1)
+    ranks_desc(np.column_stack([x, total]))
+    return total
 
 
 def numpy_svi(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
@@ -85,6 +115,9 @@ def numpy_svi(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
 
     epl = pr(values * signs)
     spl = epl.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).sum(axis=2)
+    pr(spl)
+    flags = (epl >= 9000).reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).sum(axis=2).sum(axis=1)
+    del flags
     return pr(spl.sum(axis=1)[:, None])[:, 0] / 10_000
 
 

@@ -44,7 +44,9 @@ REFERENCE = {"a": 10.0, "b": 20.0, "c": 50.0}
 def test_baseline_scores_100_at_reference_and_mirrors_indicators_where_higher_is_worse() -> None:
     # x: a 12/10 → 120, b 10 vs 20 → 200 − 50 = 150, theme A 135; c 50/50 → 100; index 117.5
     # y: a 80, b 200 − 150 = 50, A 65; c 80; index 72.5.  z: A 100, B 120, index 110.
-    result = baseline.run(AnalysisInput(BASELINE_TABLE, BASELINE_DOMAINS, reference_values=REFERENCE))
+    result = baseline.run(
+        AnalysisInput(BASELINE_TABLE, BASELINE_DOMAINS, reference_values=REFERENCE)
+    )
     s = result.scores
     assert s["A_score"].tolist() == pytest.approx([135.0, 65.0, 100.0])
     assert s["B_score"].tolist() == pytest.approx([100.0, 80.0, 120.0])
@@ -97,9 +99,7 @@ def test_baseline_band_edges_belong_to_the_band_nearer_the_middle() -> None:
 
 def test_baseline_rejects_a_reference_of_zero_naming_the_column() -> None:
     with pytest.raises(KompasError, match="reference value of column 'a' is 0.0"):
-        baseline.run(
-            AnalysisInput(BASELINE_TABLE, BASELINE_DOMAINS, reference_values={"a": 0.0})
-        )
+        baseline.run(AnalysisInput(BASELINE_TABLE, BASELINE_DOMAINS, reference_values={"a": 0.0}))
 
 
 # --- zscore -------------------------------------------------------------------------------
@@ -164,9 +164,7 @@ def test_imd_reproduces_the_hand_computed_score_with_the_2019_weights() -> None:
 
 
 def test_imd_most_deprived_area_on_every_domain_scores_the_weight_sum_times_100() -> None:
-    table = pd.DataFrame(
-        {n: [1.0, 2.0, 3.0] for n in IMD_NAMES}, index=["least", "middle", "most"]
-    )
+    table = pd.DataFrame({n: [1.0, 2.0, 3.0] for n in IMD_NAMES}, index=["least", "middle", "most"])
     result = imd.run(AnalysisInput(table, tuple(domain(n, (n, WORSE)) for n in IMD_NAMES)))
     assert result.scores.at["most", "score"] == pytest.approx(99.9)
     assert result.scores.at["most", "rank"] == 1
@@ -252,7 +250,9 @@ def test_svi_truncates_percentile_ranks_to_four_decimals_like_percentrank_inc() 
 
 def test_svi_truncation_is_exact_where_floating_point_would_drop_a_unit() -> None:
     # 29/100 = 0.29, but 0.29 * 10000 in floating point is 2899.999…; Excel shows 0.29.
-    table = pd.DataFrame({"v": np.arange(101, dtype=float)}, index=[f"a{i:03d}" for i in range(101)])
+    table = pd.DataFrame(
+        {"v": np.arange(101, dtype=float)}, index=[f"a{i:03d}" for i in range(101)]
+    )
     result = svi.run(AnalysisInput(table, (domain("t", ("v", WORSE)),)))
     assert result.normalised.at["a029", "t:v"] == 0.29
     assert result.scores.at["a090", "flags"] == 1
@@ -281,7 +281,9 @@ def test_impute_median_fills_with_the_reference_median_and_lists_the_area() -> N
     table = Z_TABLE.copy()
     table.loc["q", "a"] = np.nan
     result = zscore.run(
-        AnalysisInput(table, Z_DOMAINS, missing=MissingPolicy.IMPUTE_MEDIAN, reference_areas=("p", "r"))
+        AnalysisInput(
+            table, Z_DOMAINS, missing=MissingPolicy.IMPUTE_MEDIAN, reference_areas=("p", "r")
+        )
     )
     assert result.affected_areas == ("q",)
     # median of p and r for a = 2, which is also their mean → z of q on a is 0.

@@ -102,9 +102,7 @@ def enschede_buurten() -> pd.DataFrame:
 def test_svi_style_index_of_enschede_buurten_flags_the_highest_bijstand_share() -> None:
     table = enschede_buurten()
     assert len(table) == 70
-    result = METHODS["svi"].run(
-        AnalysisInput(table, DOMAINS, missing=MissingPolicy.IMPUTE_MEDIAN)
-    )
+    result = METHODS["svi"].run(AnalysisInput(table, DOMAINS, missing=MissingPolicy.IMPUTE_MEDIAN))
     s = result.scores
     assert len(s) == 70 and s.index.str.startswith("BU0153").all()
     for col in ("rank", "inkomen_werk_rank", "huishoudens_rank", "wonen_rank"):
@@ -123,11 +121,11 @@ def test_svi_style_index_of_enschede_buurten_flags_the_highest_bijstand_share() 
 
 def test_enschede_ranking_is_stable_enough_to_show_with_whiskers() -> None:
     table = enschede_buurten()
-    result = METHODS["zscore"].run(
-        AnalysisInput(table, DOMAINS, missing=MissingPolicy.EXCLUDE)
-    )
+    result = METHODS["zscore"].run(AnalysisInput(table, DOMAINS, missing=MissingPolicy.EXCLUDE))
     assert len(result.scores) + len(result.affected_areas) == 70
     sens = weight_sensitivity(result, draws=500, top_k=10, seed=0).table
-    assert ((sens["rank_low"] <= sens["base_rank"]) & (sens["base_rank"] <= sens["rank_high"])).all()
+    assert (
+        (sens["rank_low"] <= sens["base_rank"]) & (sens["base_rank"] <= sens["rank_high"])
+    ).all()
     top = sens["base_rank"].idxmin()
     assert sens.at[top, "p_top_k"] > 0.5

@@ -140,7 +140,9 @@ def test_config_without_domains_or_id_is_explained(tmp_path: Path) -> None:
 
 def test_duplicate_id_names_both_rows(tmp_path: Path) -> None:
     csv = CSV + "01003,1.0,1.0,1.0\n"
-    with pytest.raises(InputError, match='row 6, column FIPS: id "01003" occurs again .first in row 3'):
+    with pytest.raises(
+        InputError, match='row 6, column FIPS: id "01003" occurs again .first in row 3'
+    ):
         analyse_table(*write(tmp_path, csv, SVI_CONFIG))
 
 
@@ -168,5 +170,7 @@ def test_semicolons_and_decimal_commas_as_dutch_spreadsheets_write_them(tmp_path
 def test_a_method_error_names_the_data_file(tmp_path: Path) -> None:
     csv = "FIPS,EP_POV150,EP_UNEMP,EP_AGE65\n01001,1,1,1\n01003,1,2,3\n"
     config = SVI_CONFIG.replace('"svi"', '"zscore"')
-    with pytest.raises(KompasError, match="^data.csv, column EP_POV150: zscore: column 'EP_POV150'"):
+    with pytest.raises(
+        KompasError, match="^data.csv, column EP_POV150: zscore: column 'EP_POV150'"
+    ):
         analyse_table(*write(tmp_path, csv, config))

@@ -93,4 +93,6 @@ def test_trend_inputs_are_checked() -> None:
     with pytest.raises(KompasError, match="occurs more than once"):
         indicator_changes(pd.concat([obs, obs.head(1)]), DIRECTIONS)
     with pytest.raises(KompasError, match="indicator 'werk' has no direction"):
-        indicator_changes(obs, {"bijstand": Direction.HIGHER_IS_WORSE, "inwoners": Direction.NEUTRAL})
+        indicator_changes(
+            obs, {"bijstand": Direction.HIGHER_IS_WORSE, "inwoners": Direction.NEUTRAL}
+        )

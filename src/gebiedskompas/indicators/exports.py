@@ -43,7 +43,11 @@ def disclosure_policy(indicator: Indicator) -> DisclosurePolicy:
     else:
         kind = "mean"
     floor = int(getattr(settings, "KOMPAS_PUBLIC_MIN_POPULATION", 50))
-    minimum = max(indicator.min_population, 0 if kind == "count" else floor)
+    # Counts of tiny areas are suppressed too (rounding alone does not hide "3 in the
+    # bijstand"); the number of inhabitants itself is only rounded, as CBS publishes it.
+    minimum = indicator.min_population if indicator.key == POPULATION_KEY else max(
+        indicator.min_population, floor
+    )
     return DisclosurePolicy(kind=kind, min_population=minimum)  # type: ignore[arg-type]
 
 

@@ -286,7 +286,7 @@ def _read_csv(
                     value=value,
                 )
             )
-        data[col] = numbers.astype(float).to_numpy()
+        data[col] = numbers.to_numpy(dtype=np.float64)
     if problems:
         problems.sort(key=lambda p: (p.row or 0, header.index(p.column) if p.column else 0))
         raise InputError(problems)

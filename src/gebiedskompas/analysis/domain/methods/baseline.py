@@ -27,7 +27,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     band_labels,
     build_result,
     domain_means,
-    ordinal_rank_desc,
+    ordinal_rank_desc_columns,
     param_str,
     param_thresholds,
     prepare,
@@ -75,10 +75,8 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     themes = domain_means(prep, aligned)
     index = themes @ w
     need = -themes
-    theme_ranks = np.column_stack(
-        [ordinal_rank_desc(need[:, k], prep.id_order) for k in range(themes.shape[1])]
-    )
-    rank = ordinal_rank_desc(-index, prep.id_order)
+    all_ranks = ordinal_rank_desc_columns(np.column_stack([need, -index]), prep.id_order)
+    theme_ranks, rank = all_ranks[:, :-1], all_ranks[:, -1]
     per_indicator = np.empty_like(aligned)
     for k, sl in enumerate(prep.domain_slices):
         per_indicator[:, sl] = aligned[:, sl] * (w[k] / (sl.stop - sl.start))

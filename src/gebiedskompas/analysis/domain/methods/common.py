@@ -153,6 +153,8 @@ def prepare(inp: AnalysisInput, *, method: str) -> Prepared:
 
 def id_order_of(index: pd.Index) -> IntArray:
     """Each area's position in sorted id order (the tie-break that keeps ranks order-free)."""
+    if index.is_monotonic_increasing:  # the usual case (sorted area codes): no sort needed
+        return np.arange(len(index), dtype=np.int64)
     try:
         order = np.argsort(np.asarray(index), kind="stable")
     except TypeError:  # mixed id types: compare as text
@@ -201,11 +203,12 @@ def ordinal_rank_desc(values: FloatArray, id_order: IntArray) -> IntArray:
 
 def ordinal_rank_desc_columns(values: FloatArray, id_order: IntArray) -> IntArray:
     """:func:`ordinal_rank_desc` for every column of a 2-D array at once."""
-    by_id = np.argsort(id_order, kind="stable")
-    sorted_vals = values[by_id]
+    n = values.shape[0]
+    identity = bool(np.array_equal(id_order, np.arange(n)))
+    by_id = np.arange(n) if identity else np.argsort(id_order, kind="stable")
+    sorted_vals = values if identity else values[by_id]
     order = np.argsort(-sorted_vals, axis=0, kind="stable")
     ranks = np.empty(values.shape, dtype=np.int64)
-    n = values.shape[0]
     cols = np.arange(values.shape[1])
     ranks_sorted = np.empty_like(ranks)
     ranks_sorted[order, cols[np.newaxis, :]] = np.arange(1, n + 1, dtype=np.int64)[:, np.newaxis]
@@ -319,15 +322,19 @@ def param_thresholds(
     return numbers
 
 
-def band_labels(values: FloatArray, edges: Sequence[float], labels: Sequence[str]) -> list[str]:
+def band_labels(
+    values: FloatArray, edges: Sequence[float], labels: Sequence[str]
+) -> pd.Categorical:
     """Label each value by the interval of ``edges`` it falls in (len(labels) = len(edges)+1).
 
     Intervals are closed on the side of the middle band: a value exactly on an edge belongs to
-    the band nearer the centre, matching "90–110" including both 90 and 110.
+    the band nearer the centre, matching "90–110" including both 90 and 110. Returns an
+    ordered categorical with ``labels`` as categories.
     """
     centre = len(labels) // 2
-    out_idx = np.empty(len(values), dtype=np.int64)
-    left = np.searchsorted(np.asarray(edges), values, side="left")  # value == edge → lower band
-    right = np.searchsorted(np.asarray(edges), values, side="right")  # value == edge → upper band
-    out_idx[:] = np.where(right <= centre, right, np.where(left >= centre, left, centre))
-    return [labels[int(i)] for i in out_idx]
+    edge_array = np.asarray(edges, dtype=np.float64)
+    left = np.searchsorted(edge_array, values, side="left")  # value == edge → lower band
+    right = np.searchsorted(edge_array, values, side="right")  # value == edge → upper band
+    codes = np.where(right <= centre, right, np.where(left >= centre, left, centre))
+    dtype = pd.CategoricalDtype(list(labels), ordered=True)
+    return pd.Categorical.from_codes(codes.astype(np.int64), dtype=dtype)

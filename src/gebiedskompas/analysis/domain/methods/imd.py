@@ -38,7 +38,7 @@ from scipy.stats import rankdata
 from gebiedskompas.analysis.domain.methods.common import (
     FloatArray,
     build_result,
-    ordinal_rank_desc,
+    ordinal_rank_desc_columns,
     param_float,
     param_str,
     prepare,
@@ -120,9 +120,8 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     weights, given = resolve_weights(prep.domains, default, method=KEY)
     w = weights / weights.sum() if given else weights
     total = x @ w
-    dom_ranks = np.column_stack(
-        [ordinal_rank_desc(x[:, k], prep.id_order) for k in range(x.shape[1])]
-    )
+    all_ranks = ordinal_rank_desc_columns(np.column_stack([x, total]), prep.id_order)
+    dom_ranks, rank = all_ranks[:, :-1], all_ranks[:, -1]
     used: dict[str, ParamValue] = {
         "domain_input": mode,
         "exponential_constant": EXPONENTIAL_CONSTANT,
@@ -135,7 +134,7 @@ def run(inp: AnalysisInput) -> AnalysisResult:
         domain_scores=x,
         domain_ranks=dom_ranks,
         score=total,
-        rank=ordinal_rank_desc(total, prep.id_order),
+        rank=rank,
         need=x,
         contributions=x * w,
         indicator_contributions=None,

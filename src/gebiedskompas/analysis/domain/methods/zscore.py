@@ -21,7 +21,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     band_labels,
     build_result,
     domain_means,
-    ordinal_rank_desc,
+    ordinal_rank_desc_columns,
     param_float,
     param_thresholds,
     prepare,
@@ -66,9 +66,8 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     w = weights / weights.sum()
     dom = domain_means(prep, z)
     total = dom @ w
-    dom_ranks = np.column_stack(
-        [ordinal_rank_desc(dom[:, k], prep.id_order) for k in range(dom.shape[1])]
-    )
+    all_ranks = ordinal_rank_desc_columns(np.column_stack([dom, total]), prep.id_order)
+    dom_ranks, rank = all_ranks[:, :-1], all_ranks[:, -1]
     per_indicator = np.empty_like(z)
     for k, sl in enumerate(prep.domain_slices):
         per_indicator[:, sl] = z[:, sl] * (w[k] / (sl.stop - sl.start))
@@ -88,7 +87,7 @@ def run(inp: AnalysisInput) -> AnalysisResult:
         domain_scores=dom,
         domain_ranks=dom_ranks,
         score=total,
-        rank=ordinal_rank_desc(total, prep.id_order),
+        rank=rank,
         need=dom,
         contributions=dom * w,
         indicator_contributions=per_indicator,

@@ -1,0 +1,311 @@
+"""Every read of indicators and observations a page, report or export needs.
+
+The area page asks for one area's key figures beside its parent and its municipality, for the
+latest period of each indicator, with disclosure control applied for the public. That takes a
+fixed number of queries, whatever the number of indicators, children or areas in the
+installation: the latest periods of the area (one aggregate), the indicators (one), the
+observations of the area's family for those periods (one) and the family's inhabitants (one).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+from django.conf import settings
+from django.db.models import Max, Q
+
+from gebiedskompas.areas.domain.codes import AreaLevel
+from gebiedskompas.areas.models import Area
+from gebiedskompas.indicators.domain.disclosure import DisclosurePolicy, Kind, apply_disclosure
+from gebiedskompas.indicators.models import Domain, Indicator, Observation, Status
+
+POPULATION_KEY = "inwoners"
+
+FRAME_COLUMNS = (
+    "area",
+    "parent",
+    "level",
+    "indicator",
+    "period",
+    "value",
+    "status",
+    "population",
+)
+
+
+class Shown(StrEnum):
+    """What a reader sees in one cell."""
+
+    VALUE = "value"
+    SECRET = "secret"  # suppressed at the source (CBS) or by our disclosure control: "geheim"
+    MISSING = "missing"  # no value for this area and period: "–"
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One area's value of one indicator in one period, as the reader may see it.
+
+    `value` is None unless `shown` is VALUE. `is_protected` marks a value that the public does not
+    see (our disclosure control hides it) but that signed-in staff are shown, marked.
+    `reason` is the disclosure reason (see `apply_disclosure`), "" when public.
+    """
+
+    shown: Shown
+    value: float | None = None
+    is_protected: bool = False
+    reason: str = ""
+
+
+MISSING_CELL = Cell(Shown.MISSING)
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    indicator: Indicator
+    period: str
+    area: Cell
+    parent: Cell | None
+    municipality: Cell | None
+
+
+@dataclass(frozen=True)
+class DomainFigures:
+    domain: str
+    label: str
+    rows: list[FigureRow]
+
+
+def disclosure_policy(
+    indicator: Indicator, *, default_min_population: int | None = None
+) -> DisclosurePolicy:
+    """The public disclosure policy of one indicator, from its catalogue entry.
+
+    Counts (`is_count`) are rounded to 5; a unit of "%" makes a percentage, a unit "per …" a rate,
+    anything else a mean. The minimum population is the indicator's own, or the installation's
+    `KOMPAS_PUBLIC_MIN_POPULATION` where the catalogue gives none: per ADR 0001 a count in an
+    area below the threshold is suppressed too, since rounding does not hide a small count.
+    """
+    if default_min_population is None:
+        default_min_population = int(settings.KOMPAS_PUBLIC_MIN_POPULATION)
+    unit = indicator.unit.strip().lower()
+    kind: Kind
+    if indicator.is_count:
+        kind = "count"
+    elif unit == "%":
+        kind = "percentage"
+    elif unit.startswith("per ") or " per " in unit:
+        kind = "rate"
+    else:
+        kind = "mean"
+    return DisclosurePolicy(
+        kind=kind, min_population=indicator.min_population or default_min_population
+    )
+
+
+def family_of(area: Area) -> list[Area]:
+    """The area and its ancestors up to the municipality, nearest first.
+
+    Reads the parent chain already loaded on `area` (see `area_with_ancestors`); queries only
+    where it was not loaded.
+    """
+    chain = [area]
+    seen = {area.pk}
+    current = area.parent
+    while current is not None and current.pk not in seen:
+        seen.add(current.pk)
+        chain.append(current)
+        current = current.parent
+    return chain
+
+
+def area_with_ancestors(code: str) -> Area | None:
+    """The area with the given code and its parent chain (gemeente › stadsdeel › wijk › buurt:
+    at most three levels up) in one query, or None."""
+    return (
+        Area.objects.select_related("parent__parent__parent__parent", "municipality")
+        .filter(code=code)
+        .first()
+    )
+
+
+def observations_frame(
+    area_filter: Q, pairs: Iterable[tuple[int, str]], *, with_population: bool = True
+) -> pd.DataFrame:
+    """Observations of the areas matching `area_filter` (on `Observation`) for the given
+    (indicator id, period) pairs, as a frame with columns ``area, parent, indicator, period,
+    value, status, population`` and the area's ``level`` (codes for area and parent, the indicator
+    key; population is the area's inhabitants in or before that period, NaN if unknown). Two
+    queries, one without `with_population`."""
+    wanted = set(pairs)
+    indicator_ids = {indicator for indicator, _ in wanted}
+    periods = {period for _, period in wanted}
+    rows = [
+        row
+        for row in Observation.objects.filter(
+            area_filter, indicator_id__in=indicator_ids, period__in=periods
+        ).values_list(
+            "indicator_id",
+            "area__code",
+            "area__parent__code",
+            "area__level",
+            "indicator__key",
+            "period",
+            "value",
+            "status",
+        )
+        if (row[0], row[5]) in wanted
+    ]
+    frame = pd.DataFrame([row[1:] for row in rows], columns=list(FRAME_COLUMNS[:-1]))
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(np.float64)
+    if not with_population:
+        frame["population"] = np.nan
+        return frame
+    frame["population"] = _populations(area_filter, frame)
+    return frame
+
+
+def _populations(area_filter: Q, frame: pd.DataFrame) -> list[float]:
+    by_area: dict[str, dict[str, float]] = defaultdict(dict)
+    for code, period, value in Observation.objects.filter(
+        area_filter, indicator__key=POPULATION_KEY, value__isnull=False
+    ).values_list("area__code", "period", "value"):
+        by_area[code][period] = value
+    cache: dict[tuple[str, str], float] = {}
+    out = []
+    for code, period in zip(frame["area"], frame["period"], strict=True):
+        key = (code, period)
+        if key not in cache:
+            cache[key] = _population_at(by_area.get(code, {}), period)
+        out.append(cache[key])
+    return out
+
+
+def _population_at(values: Mapping[str, float], period: str) -> float:
+    """The inhabitants in `period`, else in its year, else in the latest earlier period, else in
+    the earliest later one (canonical periods sort as text)."""
+    if not values:
+        return float("nan")
+    for candidate in (period, period[:4]):
+        if candidate in values:
+            return values[candidate]
+    ordered = sorted(values)
+    earlier = [p for p in ordered if p <= period]
+    return values[earlier[-1] if earlier else ordered[0]]
+
+
+def key_figures(area: Area, *, public: bool) -> list[FigureRow]:
+    """The area's figures for the latest period of each indicator it has, each beside the same
+    period's value of its parent and its municipality, ordered as the catalogue.
+
+    With `public`, values are as anonymous readers may see them (disclosure control applied:
+    counts rounded, small areas and derivable cells suppressed); without, the true values with
+    the cells the public would not see marked `is_protected`.
+
+    Complementary suppression looks at the area's family: itself, its ancestors, and the children
+    of each (its siblings at every level and its own children), which is all a reader of this
+    page could subtract.
+    """
+    latest = dict(
+        Observation.objects.filter(area=area)
+        .values("indicator_id")
+        .annotate(latest=Max("period"))
+        .values_list("indicator_id", "latest")
+    )
+    if not latest:
+        return []
+    indicators = {
+        indicator.pk: indicator for indicator in Indicator.objects.filter(pk__in=latest.keys())
+    }
+    chain = family_of(area)
+    chain_ids = [a.pk for a in chain]
+    area_filter = Q(area_id__in=chain_ids) | Q(area__parent_id__in=chain_ids)
+    frame = observations_frame(area_filter, latest.items())
+    cells = _cells(frame, indicators.values(), public=public)
+
+    parent = area.parent
+    municipality = chain[-1] if chain[-1].level == AreaLevel.GEMEENTE else area.municipality
+    rows = []
+    for indicator_id, period in latest.items():
+        indicator = indicators[indicator_id]
+        key = indicator.key
+
+        def cell_of(other: Area | None, key: str = key, period: str = period) -> Cell | None:
+            if other is None:
+                return None
+            return cells.get((other.code, key, period), MISSING_CELL)
+
+        rows.append(
+            FigureRow(
+                indicator=indicator,
+                period=period,
+                area=cells.get((area.code, key, period), MISSING_CELL),
+                parent=cell_of(parent),
+                municipality=None if municipality in (None, area) else cell_of(municipality),
+            )
+        )
+    rows.sort(key=lambda r: (r.indicator.domain, r.indicator.position, r.indicator.key))
+    return rows
+
+
+def _cells(
+    frame: pd.DataFrame, indicators: Iterable[Indicator], *, public: bool
+) -> dict[tuple[str, str, str], Cell]:
+    if frame.empty:
+        return {}
+    policies = {indicator.key: disclosure_policy(indicator) for indicator in indicators}
+    # Values CBS already marked secret or missing go in as missing: nothing to protect there.
+    usable = frame["status"] == Status.OK
+    cells = frame.assign(value=frame["value"].where(usable))
+    disclosed = apply_disclosure(cells, policies)
+    out: dict[tuple[str, str, str], Cell] = {}
+    for row in disclosed.itertuples(index=False):
+        key = (row.area, row.indicator, row.period)
+        if row.status == Status.SUPPRESSED:
+            out[key] = Cell(Shown.SECRET)
+        elif row.status == Status.MISSING or pd.isna(row.value):
+            out[key] = MISSING_CELL
+        elif row.is_suppressed:
+            out[key] = (
+                Cell(Shown.SECRET, reason=row.reason)
+                if public
+                else Cell(Shown.VALUE, float(row.value), is_protected=True, reason=row.reason)
+            )
+        # CBS publishes gemeente totals unrounded; where shown at all, so do we.
+        elif public and row.level != AreaLevel.GEMEENTE:
+            out[key] = Cell(Shown.VALUE, float(row.public_value), reason=row.reason)
+        else:
+            out[key] = Cell(Shown.VALUE, float(row.value), reason=row.reason)
+    return out
+
+
+def group_by_domain(rows: Sequence[FigureRow]) -> list[DomainFigures]:
+    """Rows grouped by domain in the catalogue's domain order, each with its label."""
+    labels = dict(Domain.choices)
+    order = {value: i for i, value in enumerate(labels)}
+    groups: dict[str, list[FigureRow]] = defaultdict(list)
+    for row in rows:
+        groups[row.indicator.domain].append(row)
+    return [
+        DomainFigures(domain=domain, label=str(labels.get(domain, domain)), rows=groups[domain])
+        for domain in sorted(groups, key=lambda d: (order.get(d, len(order)), d))
+    ]
+
+
+__all__ = [
+    "POPULATION_KEY",
+    "Cell",
+    "DomainFigures",
+    "FigureRow",
+    "Shown",
+    "area_with_ancestors",
+    "disclosure_policy",
+    "family_of",
+    "group_by_domain",
+    "key_figures",
+    "observations_frame",
+]

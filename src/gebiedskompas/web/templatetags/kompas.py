@@ -1,0 +1,45 @@
+"""Template filters for figures: numbers in the reader's locale with the indicator's unit."""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext as _
+
+from gebiedskompas.indicators.models import Indicator
+from gebiedskompas.indicators.selectors import Cell, Shown
+
+register = template.Library()
+
+# Units that add nothing after a number in a table whose row names the indicator.
+SILENT_UNITS = frozenset({"", "aantal", "code"})
+
+
+@register.filter
+def figure(cell: Cell | None, indicator: Indicator) -> str:
+    """A cell as text: "1.234", "12,5 %", "geheim" or "–"."""
+    if cell is None or cell.shown == Shown.MISSING or cell.value is None:
+        return "–"
+    if cell.shown == Shown.SECRET:
+        return _("geheim")
+    decimals = indicator.decimals
+    if decimals == 0 and not float(cell.value).is_integer():
+        decimals = 1  # a mean or rate without decimals in the catalogue: keep one
+    text = number_format(cell.value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
+    unit = indicator.unit.strip()
+    if unit.lower() in SILENT_UNITS:
+        return text
+    return f"{text}\u00a0{unit}" if unit == "%" else f"{text} {unit}"
+
+
+@register.filter
+def period_label(period: str) -> str:
+    """A canonical period (2024, 2024-H1, 2024-Q3) as a reader writes it."""
+    year, _sep, part = period.partition("-")
+    if not part:
+        return year
+    if part.startswith("H"):
+        return _("%(part)se halfjaar %(year)s") % {"part": part[1:], "year": year}
+    if part.startswith("Q"):
+        return _("%(part)se kwartaal %(year)s") % {"part": part[1:], "year": year}
+    return period
