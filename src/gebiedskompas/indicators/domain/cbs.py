@@ -217,7 +217,11 @@ def _long_rows(
     labels = pd.Series("", index=frame.index)
     for dim in other_dims:
         cat = frame[dim]
-        is_total = cat.str.lower().str.startswith("totaal") | (cat == "")
+        # CBS lists a dimension's total first ("Totaal", "Totaal woningen", "Totaal alle
+        # jeugdzorg in natura"); a later "Totaal jeugdhulp in natura" is a category of its own.
+        totals = [c for c in cat.unique() if c.lower().startswith("totaal")]
+        is_total = (cat == totals[0]) if totals else (cat == "")
+        is_total = is_total | (cat == "")
         suffix = suffix.where(is_total, suffix + "__" + cat.map(_slug))
         labels = labels.where(is_total, labels + " (" + cat + ")")
     margin = frame[MARGINS].str.lower() if MARGINS in frame.columns else pd.Series("waarde", index=frame.index)

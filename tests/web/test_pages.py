@@ -1,0 +1,221 @@
+"""The web shell: home, search, area page, map data, 404, language and security headers."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.urls import reverse
+
+from gebiedskompas.indicators.models import Observation, Status
+from tests.web.factories import Town, add_buurt
+
+pytestmark = [pytest.mark.web, pytest.mark.django_db]
+
+
+def area_url(code: str) -> str:
+    return reverse("web:area", args=[code])
+
+
+def figure_cells(html: str, key: str) -> list[str]:
+    """The text of the value cells in the row of one indicator, in column order."""
+    import re
+
+    row = re.search(rf'<tr[^>]*id="indicator-{key}".*?</tr>', html, re.S)
+    assert row, f"no row for {key}"
+    cells = re.findall(r'<td class="[^"]*figure[^"]*">(.*?)</td>', row.group(0), re.S)
+    return [re.sub(r"<[^>]+>", "", c).replace("\xa0", " ").strip() for c in cells]
+
+
+@pytest.fixture
+def staff_client(client: Client) -> Client:
+    user = get_user_model().objects.create_user(
+        "analist", password="een-lang-wachtwoord", is_staff=True
+    )
+    client.force_login(user)
+    return client
+
+
+def test_home_lists_the_municipality_and_its_tree(client: Client, town: Town) -> None:
+    response = client.get("/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Gemeente Proefstad" in html
+    assert f'href="{area_url(town.wijk.code)}"' in html
+    assert f'href="{area_url(town.small_buurt.code)}"' in html
+    assert "<details" in html
+    assert 'class="utrecht-theme' in html
+
+
+def test_home_without_areas_says_how_to_start(client: Client) -> None:
+    response = client.get("/")
+    assert "kompas demo" in response.content.decode()
+
+
+def test_area_page_shows_value_beside_parent_and_municipality(client: Client, town: Town) -> None:
+    response = client.get(area_url(town.big_buurt.code))
+    html = response.content.decode()
+    assert response.status_code == 200
+    # Buurt 43,0 %, its wijk 43,7 %, the gemeente 41,3 %: each in its column.
+    assert figure_cells(html, "percentage_eenpersoonshuishoudens") == ["42,0 %", "43,7 %", "41,3 %"]
+    # Counts rounded to 5 for the public in buurt and wijk; the gemeente total as CBS gives it.
+    assert figure_cells(html, "inwoners") == ["1.035", "3.100", "161.738"]
+    assert "2024" in html
+    assert "CBS Kerncijfers wijken en buurten" in html
+    assert "<details" in html and "Het aandeel eenpersoonshuishoudens" in html
+
+
+def test_area_page_breadcrumbs_and_children(client: Client, town: Town) -> None:
+    html = client.get(area_url(town.wijk.code)).content.decode()
+    crumbs = html.split('class="utrecht-breadcrumb-nav"', 1)[1].split("</nav>", 1)[0]
+    assert crumbs.index("Gemeente Proefstad") < crumbs.index("Stadsdeel Noord")
+    assert crumbs.index("Stadsdeel Noord") < crumbs.index(town.wijk.name)
+    for buurt in town.buurten[:3]:
+        assert f'href="{area_url(buurt.code)}"' in html
+
+
+def test_latest_period_of_each_indicator_is_shown(client: Client, town: Town) -> None:
+    Observation.objects.filter(area=town.big_buurt, period="2024").exclude(
+        indicator=town.inwoners
+    ).delete()
+    html = client.get(area_url(town.big_buurt.code)).content.decode()
+    # Only 2020 left for the percentage: shown with that year's parent and gemeente values.
+    assert figure_cells(html, "percentage_eenpersoonshuishoudens") == ["12,3 %", "–", "12,3 %"]
+
+
+def test_small_area_value_is_secret_to_the_public(client: Client, town: Town) -> None:
+    html = client.get(area_url(town.small_buurt.code)).content.decode()
+    assert figure_cells(html, "percentage_eenpersoonshuishoudens")[0] == "geheim"
+    assert figure_cells(html, "inwoners")[0] == "geheim"
+    assert "35,0" not in html
+
+
+def test_staff_see_the_unsuppressed_value_marked(staff_client: Client, town: Town) -> None:
+    html = staff_client.get(area_url(town.small_buurt.code)).content.decode()
+    assert figure_cells(html, "percentage_eenpersoonshuishoudens")[0] == "35,0 %* (niet openbaar)"
+    assert figure_cells(html, "inwoners")[0] == "20* (niet openbaar)"
+    # Staff see true counts, not rounded ones.
+    big = staff_client.get(area_url(town.big_buurt.code)).content.decode()
+    assert figure_cells(big, "inwoners")[0] == "1.034"
+
+
+def test_complementary_suppression_protects_a_secret_sibling(client: Client, town: Town) -> None:
+    # The small buurt's inhabitants are secret; its wijk total is shown, so one sibling must be
+    # secret too, else the small buurt's count follows by subtraction.
+    shown = [
+        figure_cells(client.get(area_url(b.code)).content.decode(), "inwoners")[0]
+        for b in town.buurten[:3]
+    ]
+    assert shown.count("geheim") >= 2
+
+
+def test_value_suppressed_at_the_source_and_missing_value(client: Client, town: Town) -> None:
+    Observation.objects.filter(area=town.big_buurt, indicator=town.pct, period="2024").update(
+        status=Status.SUPPRESSED, value=None
+    )
+    Observation.objects.filter(area=town.wijk, indicator=town.pct, period="2024").update(
+        status=Status.MISSING, value=None
+    )
+    html = client.get(area_url(town.big_buurt.code)).content.decode()
+    assert figure_cells(html, "percentage_eenpersoonshuishoudens") == ["geheim", "–", "41,3 %"]
+
+
+def test_unknown_area_gives_404_in_site_style(client: Client, town: Town) -> None:
+    response = client.get(area_url("BU0000000"))
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Pagina niet gevonden" in html
+    assert "utrecht-page" in html and "/static/web/site.css" in html
+
+
+def test_search_finds_by_name_and_by_code(client: Client, town: Town) -> None:
+    by_name = client.get("/zoeken", {"q": "zonnehoek"}).content.decode()
+    assert f'href="{area_url(town.wijk.code)}"' in by_name
+    by_code = client.get("/zoeken", {"q": town.big_buurt.code.lower()}).content.decode()
+    assert f'href="{area_url(town.big_buurt.code)}"' in by_code
+    assert "1 gebied gevonden" in by_code
+    nothing = client.get("/zoeken", {"q": "Atlantis"}).content.decode()
+    assert "Geen gebied gevonden" in nothing
+
+
+def test_geojson_has_the_area_and_its_children(client: Client, town: Town) -> None:
+    response = client.get(reverse("web:area-geojson", args=[town.wijk.code]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/geo+json"
+    data = json.loads(response.content)
+    assert data["type"] == "FeatureCollection"
+    roles = {f["properties"]["code"]: f["properties"]["role"] for f in data["features"]}
+    assert roles[town.wijk.code] == "area"
+    assert {code for code, role in roles.items() if role == "child"} == {
+        b.code for b in town.buurten[:3]
+    }
+    first = data["features"][0]
+    assert first["geometry"]["type"] == "Polygon"
+    assert first["properties"]["url"] == area_url(town.wijk.code)
+
+
+def test_area_without_geometry_renders_without_map(client: Client, town: Town) -> None:
+    town.big_buurt.geojson_wgs84 = ""
+    town.big_buurt.save()
+    html = client.get(area_url(town.big_buurt.code)).content.decode()
+    assert "data-area-map" not in html and "leaflet.js" not in html
+    assert "42,0" in html
+    with_map = client.get(area_url(town.wijk.code)).content.decode()
+    assert "data-area-map" in with_map and "leaflet.js" in with_map
+    features = client.get(reverse("web:area-geojson", args=[town.big_buurt.code])).json()
+    assert features["features"] == []
+
+
+def test_language_switch_to_english(client: Client, town: Town) -> None:
+    assert "Gebieden en kerncijfers" in client.get("/").content.decode()
+    response = client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert '<html lang="en"' in html
+    assert "Areas and key figures" in html
+    area = client.get(area_url(town.big_buurt.code)).content.decode()
+    assert "Key figures" in area and "Kerncijfers" not in area
+
+
+def test_language_switch_is_a_csrf_protected_form(client: Client, town: Town) -> None:
+    html = client.get("/").content.decode()
+    form = html.split('action="/i18n/setlang/"', 1)[1].split("</form>", 1)[0]
+    assert 'name="csrfmiddlewaretoken"' in form
+    assert 'value="en"' in form
+
+
+def test_pages_send_a_strict_content_security_policy(client: Client, town: Town) -> None:
+    for url in ("/", area_url(town.wijk.code), "/zoeken?q=wijk", area_url("XX")):
+        response = client.get(url)
+        csp = response["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "style-src 'self'" in csp
+        html = response.content.decode()
+        assert "style=" not in html
+        assert "<script>" not in html and "<style" not in html
+
+
+def test_area_page_query_count_is_bounded_and_independent_of_children(
+    client: Client, town: Town, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(8):
+        client.get(area_url(town.wijk.code))
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        client.get(area_url(town.wijk.code))
+    for index in range(10, 40):
+        add_buurt(town.wijk, town.gemeente, index, town.inwoners, town.pct)
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(area_url(town.wijk.code))
+    assert response.content.decode().count("children-list") == 1
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_staff_area_page_query_count_is_bounded(
+    staff_client: Client, town: Town, django_assert_max_num_queries
+) -> None:
+    with django_assert_max_num_queries(10):
+        staff_client.get(area_url(town.small_buurt.code))
