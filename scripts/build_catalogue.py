@@ -252,7 +252,8 @@ def theme_entries(data_dir: Path, known: set[str], start: int) -> list[dict[str,
                 if key in known:
                     continue
                 known.add(key)
-                per_1000 = key.endswith("_per_1000")
+                per_1000 = key.endswith("_per_1000") or "Per1000" in prefix
+                base_population = prefix.startswith(("Inwoners", "AantalInwoners"))
                 words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", prefix).lower()
                 entries.append(
                     {
@@ -261,7 +262,7 @@ def theme_entries(data_dir: Path, known: set[str], start: int) -> list[dict[str,
                         "definition": "",
                         "unit": "per 1 000 inwoners" if per_1000 else "",
                         "domain": domain,
-                        "direction": direction,
+                        "direction": "neutral" if base_population else direction,
                         "kind": "objective",
                         "source": source,
                         "aggregation": "none" if per_1000 or family == "energie" else "sum",

@@ -81,9 +81,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     _migrate()
+    from gebiedskompas.areas.selectors import municipalities
+    from gebiedskompas.demo import MUNICIPALITY_CODE as DEMO_CODE
     from gebiedskompas.demo import build_demo
 
-    summary = build_demo(seed=args.seed)
+    others = municipalities().exclude(code=DEMO_CODE)
+    if others.exists() and not args.force:
+        raise KompasError(
+            f"this database already holds {others.count()} real municipalities; the demo adds "
+            "log-ins with known passwords, so it refuses to run here (use --force to insist, "
+            "or --data-dir for a separate demo database)"
+        )
+    summary = build_demo(seed=args.seed, progress=_progress(sys.stderr.isatty()))
     _print(args, summary.as_dict() if hasattr(summary, "as_dict") else str(summary), str(summary))
     if args.no_serve:
         return 0
@@ -284,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(sub, "demo", cmd_demo, "build the fictitious demo municipality and serve it")
     p.add_argument("--no-serve", action="store_true", help="only build the demo")
+    p.add_argument("--force", action="store_true", help="build it even beside real municipalities")
     p.add_argument("--seed", type=int, default=2026, help="random seed (default 2026)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)

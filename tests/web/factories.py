@@ -100,6 +100,8 @@ def add_buurt(wijk: Area, gemeente: Area, index: int, inwoners: Indicator, pct: 
     )
     ObservationFactory(area=buurt, indicator=inwoners, value=1000 + 17 * index)
     ObservationFactory(area=buurt, indicator=pct, value=40 + index)
+    households = Indicator.objects.get(key="huishoudens_totaal")
+    ObservationFactory(area=buurt, indicator=households, value=500 + 8 * index)
     return buurt
 
 
@@ -121,6 +123,15 @@ def build_town(buurten_per_wijk: int = 3) -> Town:
         unit="%",
         domain=Domain.WONEN,
         definition="Het aandeel eenpersoonshuishoudens in alle huishoudens.",
+    )
+    households = IndicatorFactory(
+        key="huishoudens_totaal",
+        name="Huishoudens totaal",
+        unit="aantal",
+        domain=Domain.DEMOGRAFIE,
+        is_count=True,
+        min_population=0,
+        decimals=0,
     )
     gemeente = AreaFactory(
         code="GM9999",
@@ -157,6 +168,7 @@ def build_town(buurten_per_wijk: int = 3) -> Town:
     small = buurten[0]
     Observation.objects.filter(area=small, indicator=inwoners).update(value=20)
     Observation.objects.filter(area=small, indicator=pct).update(value=35.0)
+    Observation.objects.filter(area=small, indicator=households).update(value=9)
     # Totals as CBS publishes them, and an older year for the "latest period" rule.
     for area, population, share in (
         (gemeente, 161738, 41.3),
@@ -165,7 +177,8 @@ def build_town(buurten_per_wijk: int = 3) -> Town:
         (wijken[1], 3300, 44.1),
     ):
         ObservationFactory(area=area, indicator=inwoners, value=population)
+        ObservationFactory(area=area, indicator=households, value=population // 2)
         ObservationFactory(area=area, indicator=pct, value=share)
-    for area in [gemeente, wijken[0], buurten[1]]:
-        ObservationFactory(area=area, indicator=pct, period="2020", value=12.3)
+    for area, share in ((gemeente, 39.9), (wijken[0], 40.5), (buurten[1], 12.3)):
+        ObservationFactory(area=area, indicator=pct, period="2020", value=share)
     return Town(gemeente, stadsdeel, wijken, buurten, inwoners, pct)

@@ -249,8 +249,9 @@ def container_shapes(
             stack = list(children.get(pk, []))
             while stack:
                 child = stack.pop()
-                if wkb_of.get(child) is not None:
-                    parts.append(geometry_from_wkb(wkb_of[child]))
+                child_wkb = wkb_of.get(child)
+                if child_wkb is not None:
+                    parts.append(geometry_from_wkb(child_wkb))
                 else:
                     stack.extend(children.get(child, []))
             if parts:
@@ -258,9 +259,7 @@ def container_shapes(
     return shapes
 
 
-def _best_container(
-    shape: Geometry, candidates: dict[int, Geometry]
-) -> tuple[int | None, float]:
+def _best_container(shape: Geometry, candidates: dict[int, Geometry]) -> tuple[int | None, float]:
     best: int | None = None
     best_share = 0.0
     for pk, candidate in candidates.items():

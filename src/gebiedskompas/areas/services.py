@@ -55,7 +55,8 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
                 area.save(update_fields=["municipality"])
             existing[row.code] = area
             created += 1
-        elif row.name != row.code and area.name != row.name:
+        elif row.name != row.code and area.name != row.name and _is_newest(area, year):
+            # A newer table brings the current name; an older one must not bring back an old one.
             area.name = row.name
             area.save(update_fields=["name", "updated_at"])
     if year is not None:
@@ -72,6 +73,13 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
             ]
         )
     return created, existing
+
+
+def _is_newest(area: Area, year: int | None) -> bool:
+    if year is None or area.name == area.code:
+        return True
+    latest = area.years.order_by("-year").values_list("year", flat=True).first()
+    return latest is None or year >= latest
 
 
 def _level(code: str) -> str:

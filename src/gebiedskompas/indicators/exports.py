@@ -9,13 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.conf import settings
 from django.db.models import Q
 
 from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import KompasError, NotFound
-from gebiedskompas.indicators.domain.disclosure import DisclosurePolicy, apply_disclosure
+from gebiedskompas.indicators.domain.disclosure import apply_disclosure
 from gebiedskompas.indicators.models import Indicator, Observation, Status
+from gebiedskompas.indicators.selectors import POPULATION_KEY, disclosure_policy
 
 EXPORT_COLUMNS = [
     "area_code",
@@ -27,28 +27,7 @@ EXPORT_COLUMNS = [
     "value",
     "status",
 ]
-POPULATION_KEY = "inwoners"
 LICENCE = "Bron: CBS en gemeente; open data onder CC BY 4.0"
-
-
-def disclosure_policy(indicator: Indicator) -> DisclosurePolicy:
-    """The public-output policy of an indicator, from its catalogue fields."""
-    unit = indicator.unit.strip()
-    if indicator.is_count:
-        kind = "count"
-    elif unit.startswith("%"):
-        kind = "percentage"
-    elif unit.startswith("per"):
-        kind = "rate"
-    else:
-        kind = "mean"
-    floor = int(getattr(settings, "KOMPAS_PUBLIC_MIN_POPULATION", 50))
-    # Counts of tiny areas are suppressed too (rounding alone does not hide "3 in the
-    # bijstand"); the number of inhabitants itself is only rounded, as CBS publishes it.
-    minimum = indicator.min_population if indicator.key == POPULATION_KEY else max(
-        indicator.min_population, floor
-    )
-    return DisclosurePolicy(kind=kind, min_population=minimum)  # type: ignore[arg-type]
 
 
 def _area_scope(area: str | None, level: str | None) -> Any:

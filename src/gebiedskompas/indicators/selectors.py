@@ -102,6 +102,10 @@ def disclosure_policy(
         kind = "rate"
     else:
         kind = "mean"
+    if indicator.key == POPULATION_KEY:
+        # The number of inhabitants is the base of every other rule: CBS publishes it for small
+        # buurten too, rounded to 5, and so do we.
+        return DisclosurePolicy(kind=kind, min_population=indicator.min_population)
     return DisclosurePolicy(
         kind=kind, min_population=indicator.min_population or default_min_population
     )

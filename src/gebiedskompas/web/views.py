@@ -52,7 +52,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     is_staff = bool(request.user.is_authenticated and request.user.is_staff)
     rows = indicators.key_figures(area, public=not is_staff)
     family = indicators.family_of(area)
-    children = list(areas.children(area).only("code", "name", "level"))
+    children = list(areas.children(area).only("code", "name", "level", "parent"))
     municipality = family[-1] if len(family) > 1 else None
     return render(
         request,
@@ -90,7 +90,7 @@ def area_geojson(request: HttpRequest, code: str) -> JsonResponse:
     """The area and its children as a GeoJSON FeatureCollection in WGS84 (RFC 7946)."""
     area = _area_or_404(code)
     features = []
-    children = areas.children(area).only("code", "name", "level", "geojson_wgs84")
+    children = areas.children(area).only("code", "name", "level", "parent", "geojson_wgs84")
     for role, item in [("area", area), *(("child", child) for child in children)]:
         geometry = _geometry(item.geojson_wgs84)
         if geometry is None:

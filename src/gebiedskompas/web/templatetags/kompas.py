@@ -18,10 +18,10 @@ SILENT_UNITS = frozenset({"", "aantal", "code"})
 @register.filter
 def figure(cell: Cell | None, indicator: Indicator) -> str:
     """A cell as text: "1.234", "12,5 %", "geheim" or "–"."""
+    if cell is not None and cell.shown == Shown.SECRET:
+        return _("geheim")
     if cell is None or cell.shown == Shown.MISSING or cell.value is None:
         return "–"
-    if cell.shown == Shown.SECRET:
-        return _("geheim")
     decimals = indicator.decimals
     if decimals == 0 and not float(cell.value).is_integer():
         decimals = 1  # a mean or rate without decimals in the catalogue: keep one

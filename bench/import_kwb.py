@@ -1,0 +1,137 @@
+"""Benchmark: import a national-scale KWB table and compare with a raw bulk insert.
+
+Builds a file of ≈ 17k rows × 130 columns by giving the Enschede rows of the real KWB 2024 new,
+distinct codes (or reads --file), imports it with the real pipeline on SQLite and, when reachable,
+PostgreSQL, and prints observations/s, the ratio to a raw bulk insert of the same observation rows
+into a bare table in the same run (executemany on SQLite, COPY on PostgreSQL), and the peak
+memory of the import (tracemalloc: Python, numpy and pandas allocations) against the file size.
+Targets: ≤ 3× the raw insert, peak memory ≤ 4× the file size.
+
+    python bench/import_kwb.py [--file KWB.csv] [--copies 210] [--no-postgres]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("KOMPAS_SHARED_DATA", REPO.parent / "shared" / "data"))
+PG_URL = os.environ.get("KOMPAS_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/test")
+
+
+def build_national(copies: int, out: Path) -> Path:
+    import pandas as pd
+
+    src = SHARED / "kerncijfers" / "kwb2024_85984NED_enschede.csv"
+    base = pd.read_csv(src, dtype=str, keep_default_na=False)
+    parts = []
+    for i in range(copies):
+        digits = f"{5000 + i:04d}"
+        part = base.copy()
+        part["Codering_3"] = part["Codering_3"].str.replace("0153", digits, n=1, regex=False)
+        part["WijkenEnBuurten"] = part["WijkenEnBuurten"] + f" ({digits})"
+        part["Gemeentenaam_1"] = f"Bench {digits}"
+        parts.append(part)
+    frame = pd.concat(parts, ignore_index=True)
+    frame.to_csv(out, index=False)
+    return out
+
+
+CHILD = r"""
+import json, os, sys, time, tracemalloc
+from pathlib import Path
+import django
+os.environ["DJANGO_SETTINGS_MODULE"] = "gebiedskompas.settings"
+django.setup()
+from django.core.management import call_command
+from django.db import connection, transaction
+call_command("migrate", verbosity=0)
+from gebiedskompas.indicators.services import import_cbs
+from gebiedskompas.indicators.models import Observation
+path = Path(sys.argv[1])
+tracemalloc.start()
+t0 = time.perf_counter()
+summary = import_cbs(path, year=2024)
+seconds = time.perf_counter() - t0
+peak = tracemalloc.get_traced_memory()[1]
+tracemalloc.stop()
+rows = list(Observation.objects.filter(is_published=True).values_list(
+    "area_id", "indicator_id", "period", "value", "status", "source_key"))
+with connection.cursor() as cur:
+    cur.execute("DROP TABLE IF EXISTS bench_raw")
+    cur.execute("CREATE TABLE bench_raw (area_id bigint, indicator_id bigint, period varchar(10),"
+                " value double precision, status varchar(12), source_key varchar(120))")
+t1 = time.perf_counter()
+with transaction.atomic(), connection.cursor() as cur:
+    if connection.vendor == "postgresql":
+        with cur.cursor.copy("COPY bench_raw FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    else:
+        cur.executemany("INSERT INTO bench_raw VALUES (%s, %s, %s, %s, %s, %s)", rows)
+raw = time.perf_counter() - t1
+with connection.cursor() as cur:
+    cur.execute("DROP TABLE bench_raw")
+print(json.dumps({"seconds": seconds, "raw": raw, "new": summary.new, "peak": peak,
+                  "rows": len(rows), "vendor": connection.vendor}))
+"""
+
+
+def run(label: str, file: Path, env: dict[str, str]) -> dict[str, float]:
+    import json
+
+    out = subprocess.run([sys.executable, "-c", CHILD, str(file)], env=env, capture_output=True,
+                         text=True, check=False)
+    if out.returncode != 0:
+        print(f"{label}: failed\n{out.stderr[-2000:]}")
+        return {}
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    size = file.stat().st_size
+    rate = result["new"] / result["seconds"]
+    print(
+        f"{label:<11} {result['new']:>9,} observations in {result['seconds']:6.1f} s "
+        f"({rate:,.0f}/s); raw bulk insert {result['raw']:5.1f} s; "
+        f"ratio {result['seconds'] / result['raw']:4.2f}x (target <= 3x); peak memory "
+        f"{result['peak'] / 2**20:,.0f} MiB = {result['peak'] / size:4.2f}x the file "
+        f"({size / 2**20:,.1f} MiB; target <= 4x)"
+    )
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--file", type=Path)
+    parser.add_argument("--copies", type=int, default=210)
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        file = args.file or build_national(args.copies, Path(tmp) / "kwb_national.csv")
+        print(f"file: {file.name}, {sum(1 for _ in file.open()) - 1:,} rows")
+        env = {**os.environ, "KOMPAS_DATA_DIR": str(Path(tmp) / "sqlite"), "KOMPAS_DATABASE_URL": ""}
+        run("SQLite", file, env)
+        if not args.no_postgres:
+            import psycopg
+
+            name = f"kompas_bench_{os.getpid()}"
+            try:
+                with psycopg.connect(PG_URL, autocommit=True) as conn:
+                    conn.execute(f"CREATE DATABASE {name}")
+            except psycopg.Error as exc:
+                print(f"PostgreSQL: not reachable at {PG_URL} ({exc}); skipped")
+                return
+            try:
+                url = PG_URL.rsplit("/", 1)[0] + "/" + name
+                run("PostgreSQL", file, {**env, "KOMPAS_DATABASE_URL": url})
+            finally:
+                with psycopg.connect(PG_URL, autocommit=True) as conn:
+                    conn.execute(f"DROP DATABASE {name}")
+
+
+if __name__ == "__main__":
+    main()
