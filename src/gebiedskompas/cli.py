@@ -263,6 +263,61 @@ def cmd_analyse_table(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_analyse_areas(args: argparse.Namespace) -> int:
+    missing = [
+        flag
+        for flag, value in (
+            ("--method", args.method),
+            ("--level", args.level),
+            ("--municipality", args.municipality),
+            ("--period", args.period),
+        )
+        if not value
+    ]
+    if missing:
+        args.analyse_parser.error(f"the following arguments are required: {', '.join(missing)}")
+    _migrate()
+    from gebiedskompas.analysis.summary import run_summary
+    from gebiedskompas.analysis.services import parse_weights, run_analysis
+
+    run = run_analysis(
+        method=args.method,
+        municipality=args.municipality,
+        level=args.level,
+        period=args.period,
+        weights=parse_weights(args.weights or ""),
+        missing=args.missing,
+        sensitivity=args.sensitivity,
+    )
+    data, text = run_summary(run, top=args.top)
+    _print(args, data, text)
+    return 0
+
+
+def _analyse_area_options(p: argparse.ArgumentParser) -> None:
+    from gebiedskompas.analysis.domain.methods import METHODS
+
+    p.add_argument("--method", help=f"one of {', '.join(METHODS)}")
+    p.add_argument("--level", help="buurt, wijk or stadsdeel")
+    p.add_argument("--municipality", help="municipality code, e.g. GM0153")
+    p.add_argument("--period", help="e.g. 2024")
+    p.add_argument("--weights", help="domain weights, e.g. sociaal=2,economie=1 (others 1)")
+    p.add_argument("--top", type=int, default=10, help="rows to print (default 10; 0 = all)")
+    p.add_argument(
+        "--missing",
+        default="exclude",
+        help="exclude (default) or impute_median: what to do with an area lacking a value",
+    )
+    p.add_argument(
+        "--sensitivity",
+        type=int,
+        default=0,
+        metavar="N",
+        help="N Monte-Carlo weight draws and leave-one-indicator-out (default 0: none)",
+    )
+    p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from gebiedskompas.docs import write_reference
 
@@ -380,8 +435,24 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(chk_sub, "totals", cmd_check_totals, "list published totals that differ from sums")
     p.add_argument("--municipality")
 
-    ana = sub.add_parser("analyse", help="composite indices and rankings")
-    ana_sub = ana.add_subparsers(dest="what", metavar="WHAT", required=True)
+    ana = sub.add_parser(
+        "analyse",
+        help="composite indices and rankings",
+        description="Rank the stored areas of a municipality (the options below, or the "
+        "subcommand areas), or analyse any CSV table (subcommand table).",
+    )
+    _analyse_area_options(ana)
+    ana.set_defaults(handler=cmd_analyse_areas, analyse_parser=ana)
+    ana_sub = ana.add_subparsers(dest="what", metavar="WHAT", required=False)
+    p = add(
+        ana_sub,
+        "areas",
+        cmd_analyse_areas,
+        "rank the stored areas of a municipality and store the run",
+        json_flag=False,
+    )
+    _analyse_area_options(p)
+    p.set_defaults(analyse_parser=p)
     p = add(ana_sub, "table", cmd_analyse_table, "analyse any CSV table with a TOML config", json_flag=False)
     p.add_argument("file")
     p.add_argument("--config", required=True)

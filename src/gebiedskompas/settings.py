@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "gebiedskompas.areas",
     "gebiedskompas.indicators",
+    "gebiedskompas.analysis",
+    "gebiedskompas.cycle",
+    "gebiedskompas.reports",
     "gebiedskompas.web",
 ]
 
@@ -87,7 +90,16 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "kompas.sqlite3"),
-            "OPTIONS": {"timeout": 20, "transaction_mode": "IMMEDIATE"},
+            "OPTIONS": {
+                "timeout": 20,
+                "transaction_mode": "IMMEDIATE",
+                # WAL lets the web server read while an import writes; a larger page cache keeps
+                # bulk imports from thrashing the observation indexes.
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA cache_size=-131072; PRAGMA foreign_keys=ON"
+                ),
+            },
         }
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":

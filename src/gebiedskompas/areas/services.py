@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
 
 from gebiedskompas.areas.domain.codes import AreaLevel, is_cbs_code, parent_code
 from gebiedskompas.areas.models import Area, AreaYear
@@ -37,25 +38,34 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
             wanted[code] = AreaRow(code, code, _level(code))
     existing = {a.code: a for a in Area.objects.filter(code__in=list(wanted))}
     created = 0
-    order = sorted(wanted.values(), key=lambda r: AreaLevel(r.level).depth)
-    for row in order:
-        area = existing.get(row.code)
-        if area is None:
-            parent = existing.get(parent_code(row.code) or "") if is_cbs_code(row.code) else None
-            area = Area.objects.create(
-                code=row.code,
-                name=row.name,
-                level=row.level,
-                parent=parent,
-                municipality=existing.get("GM" + row.code[2:6]),
+    # One bulk insert per level, top down, so each level finds its parents already stored.
+    for level in (AreaLevel.GEMEENTE, AreaLevel.STADSDEEL, AreaLevel.WIJK, AreaLevel.BUURT):
+        fresh = [
+            Area(
+                code=r.code,
+                name=r.name,
+                level=r.level,
+                parent=existing.get(parent_code(r.code) or "") if is_cbs_code(r.code) else None,
+                municipality=existing.get("GM" + r.code[2:6]),
                 valid_from=year,
             )
-            if area.level == AreaLevel.GEMEENTE:
-                area.municipality = area
-                area.save(update_fields=["municipality"])
-            existing[row.code] = area
-            created += 1
-        elif row.name != row.code and area.name != row.name and _is_newest(area, year):
+            for r in wanted.values()
+            if r.level == level and r.code not in existing
+        ]
+        if not fresh:
+            continue
+        Area.objects.bulk_create(fresh, batch_size=2000)
+        if any(a.pk is None for a in fresh):  # backends that do not return keys
+            fresh = list(Area.objects.filter(code__in=[a.code for a in fresh]))
+        if level is AreaLevel.GEMEENTE:
+            Area.objects.filter(pk__in=[a.pk for a in fresh]).update(municipality_id=F("id"))
+            for area in fresh:
+                area.municipality_id = area.pk
+        existing.update({a.code: a for a in fresh})
+        created += len(fresh)
+    for row in rows:
+        area = existing[row.code]
+        if row.name != row.code and area.name != row.name and _is_newest(area, year):
             # A newer table brings the current name; an older one must not bring back an old one.
             area.name = row.name
             area.save(update_fields=["name", "updated_at"])

@@ -16,6 +16,7 @@ from django.db import transaction
 
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area, Cluster
+from gebiedskompas.indicators import bulk
 from gebiedskompas.indicators.domain.aggregation import AggregationRule, RuleSpec, aggregate
 from gebiedskompas.indicators.models import Indicator, Observation, Status
 
@@ -36,10 +37,12 @@ def rules_by_key(indicators: Iterable[Indicator]) -> dict[str, RuleSpec]:
     return out
 
 
-def membership_for(municipality: Area) -> pd.DataFrame:
-    """(member buurt code, group code) for every higher area and cluster of a municipality."""
+def membership_for(municipality_ids: list[int]) -> pd.DataFrame:
+    """(member buurt code, group code) for every higher area and cluster of the municipalities."""
     areas = list(
-        Area.objects.filter(municipality=municipality).values_list("id", "code", "level", "parent_id")
+        Area.objects.filter(municipality_id__in=municipality_ids).values_list(
+            "id", "code", "level", "parent_id"
+        )
     )
     by_id = {a[0]: a for a in areas}
     rows = []
@@ -52,29 +55,52 @@ def membership_for(municipality: Area) -> pd.DataFrame:
             rows.append((code, by_id[parent_id][1]))
             parent_id = by_id[parent_id][3]
         del area_id
-    for cluster_code, member_code in Cluster.objects.filter(municipality=municipality).values_list(
-        "code", "members__code"
-    ):
+    clusters = Cluster.objects.filter(municipality_id__in=municipality_ids)
+    for cluster_code, member_code in clusters.values_list("code", "members__code"):
         if member_code:
             rows.append((member_code, CLUSTER_PREFIX + cluster_code))
     return pd.DataFrame(rows, columns=["member", "group"])
 
 
-@transaction.atomic
 def recompute_municipality(municipality: Area) -> int:
     """Recompute all aggregates of one municipality; returns the number of values written."""
-    membership = membership_for(municipality)
+    return recompute_municipalities([municipality.pk])
+
+
+def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 25) -> int:
+    """Recompute the aggregates of these municipalities, a batch of them at a time (one
+    aggregation per batch keeps the per-call overhead low and the memory bounded)."""
+    written = 0
+    for start in range(0, len(municipality_ids), per_batch):
+        written += _recompute(municipality_ids[start : start + per_batch])
+    return written
+
+
+@transaction.atomic
+def _recompute(municipality_ids: list[int]) -> int:
+    membership = membership_for(municipality_ids)
     membership = membership[~membership["group"].str.startswith(CLUSTER_PREFIX)]
     if membership.empty:
         return 0
     indicators = list(Indicator.objects.exclude(aggregation="none"))
     rules = rules_by_key(indicators)
+    key_of = {i.pk: i.key for i in indicators}
+    buurt_codes = dict(
+        Area.objects.filter(
+            municipality_id__in=municipality_ids, level=AreaLevel.BUURT
+        ).values_list("id", "code")
+    )
+    # Read ids, not codes through joins: the join per row is most of the read time.
     records = Observation.objects.filter(
-        area__municipality=municipality, area__level=AreaLevel.BUURT, indicator__in=indicators
-    ).values_list("area__code", "indicator__key", "period", "value")
-    values = pd.DataFrame.from_records(list(records), columns=["area", "indicator", "period", "value"])
+        area_id__in=list(buurt_codes), indicator_id__in=list(key_of)
+    ).values_list("area_id", "indicator_id", "period", "value")
+    values = pd.DataFrame.from_records(
+        list(records), columns=["area", "indicator", "period", "value"]
+    )
     if values.empty:
         return 0
+    values["area"] = values["area"].map(buurt_codes)
+    values["indicator"] = values["indicator"].map(key_of)
     values["value"] = values["value"].astype("float64")
     result = aggregate(values, membership, rules)
     if result.empty:
@@ -89,50 +115,40 @@ def recompute_municipality(municipality: Area) -> int:
             area_id__in=list(area_ids.values()), indicator_id__in=list(ind_ids.values())
         ).values_list("id", "area_id", "indicator_id", "period", "is_published")
     }
-    to_create: list[Observation] = []
-    computed_only: list[Observation] = []  # beside a published value
-    computed_is_value: list[Observation] = []  # no published value: the computed one is shown
+    to_create: list[tuple[object, ...]] = []
+    computed_only: list[tuple[object, ...]] = []  # beside a published value
+    computed_is_value: list[tuple[object, ...]] = []  # no published value: the computed one shows
     for group, key, period, value in result[["group", "indicator", "period", "value"]].itertuples(
         index=False
     ):
         if group not in area_ids:
             continue
         v = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-        status = Status.OK if v is not None else Status.MISSING
+        status = Status.OK.value if v is not None else Status.MISSING.value
         k = (area_ids[group], ind_ids[key], str(period))
         if k in existing:
             oid, published = existing[k]
             if published:
-                computed_only.append(Observation(id=oid, computed_value=v))
+                computed_only.append((v, oid))
             else:
-                computed_is_value.append(
-                    Observation(id=oid, computed_value=v, value=v, status=status)
-                )
+                computed_is_value.append((v, v, status, oid))
         else:
-            to_create.append(
-                Observation(
-                    area_id=k[0],
-                    indicator_id=k[1],
-                    period=k[2],
-                    value=v,
-                    computed_value=v,
-                    is_published=False,
-                    status=status,
-                )
-            )
-    Observation.objects.bulk_create(to_create, batch_size=2000)
-    Observation.objects.bulk_update(computed_only, ["computed_value"], batch_size=2000)
-    Observation.objects.bulk_update(
-        computed_is_value, ["computed_value", "value", "status"], batch_size=2000
-    )
+            to_create.append((k[0], k[1], k[2], v, status, None, None, v, False, None, ""))
+    bulk.insert_observations(to_create)
+    bulk.update_computed(computed_only, with_value=False)
+    bulk.update_computed(computed_is_value, with_value=True)
     to_update = computed_only + computed_is_value
     return len(to_create) + len(to_update)
 
 
 def recompute_for_areas(area_ids: Iterable[int]) -> int:
-    municipalities = Area.objects.filter(
-        pk__in=set(
-            Area.objects.filter(pk__in=list(area_ids)).values_list("municipality_id", flat=True)
+    ids = list(area_ids)
+    municipality_ids: set[int] = set()
+    for start in range(0, len(ids), 5000):
+        municipality_ids.update(
+            Area.objects.filter(pk__in=ids[start : start + 5000]).values_list(
+                "municipality_id", flat=True
+            )
         )
-    )
-    return sum(recompute_municipality(m) for m in municipalities)
+    municipality_ids.discard(None)  # type: ignore[arg-type]  # areas without a municipality
+    return recompute_municipalities(sorted(municipality_ids))

@@ -6,7 +6,8 @@ most of the import time, so the importer hands plain tuples to the database driv
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Iterable, Sequence
 
 from django.db import connection
 
@@ -27,21 +28,44 @@ COLUMNS = (
 )
 
 
-def insert_observations(rows: Sequence[tuple[object, ...]]) -> int:
-    """Insert rows shaped like ``COLUMNS``; call inside a transaction."""
-    if not rows:
-        return 0
+def insert_observations(rows: Iterable[tuple[object, ...]]) -> int:
+    """Insert rows shaped like ``COLUMNS`` (any iterable: a generator keeps memory flat);
+    call inside a transaction. Returns the number of rows written."""
     table = Observation._meta.db_table
     cols = ", ".join(COLUMNS)
+    count = 0
+
+    def counted() -> Iterable[tuple[object, ...]]:
+        nonlocal count
+        for row in rows:
+            count += 1
+            yield row
+
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
             with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in rows:
+                for row in counted():
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(COLUMNS))
-            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+            marks = ", ".join(["?"] * len(COLUMNS))
+            # sqlite3's own executemany consumes the iterator lazily; Django's wrapper would
+            # tee() it to peek at the first row and so keep every row in memory.
+            sqlite3.Cursor.executemany(
+                cursor.cursor, f"INSERT INTO {table} ({cols}) VALUES ({marks})", counted()
+            )
+    return count
+
+
+def update_computed(rows: Sequence[tuple[object, ...]], *, with_value: bool) -> int:
+    """Set aggregates: (computed_value, id) rows, or (computed_value, value, status, id) rows
+    where the computed value is also the value shown (no published value)."""
+    if not rows:
+        return 0
+    table = Observation._meta.db_table
+    sets = "computed_value = %s, value = %s, status = %s" if with_value else "computed_value = %s"
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
     return len(rows)
 
 

@@ -10,7 +10,7 @@ observations of the area's family for those periods (one) and the family's inhab
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -300,16 +300,99 @@ def group_by_domain(rows: Sequence[FigureRow]) -> list[DomainFigures]:
     ]
 
 
+@dataclass(frozen=True)
+class CellTable:
+    """Disclosed cells of many areas, indicators and periods, keyed by (area code, indicator
+    key, period), with the survey margins (lower, upper) where the source gives them."""
+
+    cells: Mapping[tuple[str, str, str], Cell]
+    margins: Mapping[tuple[str, str, str], tuple[float, float]]
+    levels: Mapping[str, str]  # area code → level
+
+    def get(self, code: str, key: str, period: str) -> Cell:
+        return self.cells.get((code, key, period), MISSING_CELL)
+
+    def margin(self, code: str, key: str, period: str) -> tuple[float, float] | None:
+        return self.margins.get((code, key, period))
+
+
+def disclosed_cells(
+    area_filter: Q,
+    indicators: Mapping[int, Indicator],
+    *,
+    periods: Collection[str] | None = None,
+    public: bool,
+) -> CellTable:
+    """The observations of the areas matching `area_filter` (a filter on `Observation`) for the
+    given indicators (by id) and periods (all when None), with disclosure control applied as in
+    `key_figures`: pass the whole family of the areas shown (see `family_filter`) so complementary
+    suppression sees every cell a reader could subtract. Two queries, whatever the size of the
+    installation beyond the matching areas."""
+    query = Observation.objects.filter(area_filter, indicator_id__in=list(indicators))
+    if periods is not None:
+        query = query.filter(period__in=list(periods))
+    raw = list(
+        query.values_list(
+            "area__code",
+            "area__parent__code",
+            "area__level",
+            "indicator_id",
+            "period",
+            "value",
+            "status",
+            "margin_lower",
+            "margin_upper",
+        )
+    )
+    keys = {pk: indicator.key for pk, indicator in indicators.items()}
+    frame = pd.DataFrame(
+        [(r[0], r[1], r[2], keys[r[3]], r[4], r[5], r[6]) for r in raw],
+        columns=list(FRAME_COLUMNS[:-1]),
+    )
+    frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(np.float64)
+    frame["population"] = _populations(area_filter, frame) if len(frame) else []
+    cells = _cells(frame, indicators.values(), public=public)
+    margins = {
+        (r[0], keys[r[3]], r[4]): (float(r[7]), float(r[8]))
+        for r in raw
+        if r[7] is not None
+        and r[8] is not None
+        and cells.get((r[0], keys[r[3]], r[4]), MISSING_CELL).shown == Shown.VALUE
+    }
+    levels = {r[0]: r[2] for r in raw}
+    return CellTable(cells=cells, margins=margins, levels=levels)
+
+
+def family_filter(areas: Iterable[Area]) -> Q:
+    """A filter on `Observation` for the families of these areas (each area, its ancestors and
+    the children of each): every cell complementary suppression must see for a page showing
+    them. The parent chains must be loaded (see `area_with_ancestors`)."""
+    ids = {member.pk for area in areas for member in family_of(area)}
+    return Q(area_id__in=ids) | Q(area__parent_id__in=ids)
+
+
+def indicators_by_id(ids: Iterable[int] | None = None) -> dict[int, Indicator]:
+    """Indicators in catalogue order, by id (all when `ids` is None). One query."""
+    query = Indicator.objects.all()
+    if ids is not None:
+        query = query.filter(pk__in=list(ids))
+    return {indicator.pk: indicator for indicator in query}
+
+
 __all__ = [
     "POPULATION_KEY",
     "Cell",
+    "CellTable",
     "DomainFigures",
     "FigureRow",
     "Shown",
     "area_with_ancestors",
+    "disclosed_cells",
     "disclosure_policy",
+    "family_filter",
     "family_of",
     "group_by_domain",
+    "indicators_by_id",
     "key_figures",
     "observations_frame",
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,6 +175,7 @@ def write_observations(
         columns=["id", "area_id", "indicator_id", "period", "old_value", "old_lower", "old_upper", "old_published"],
     )
     keys = ["area_id", "indicator_id", "period"]
+    frame = frame.drop(columns=[c for c in ("code", "key") if c in frame.columns])
     frame = frame.astype(
         {
             "area_id": "int64",
@@ -221,26 +222,9 @@ def write_observations(
     def clean(v: object) -> object:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
-    new = merged[is_new]
-    status = np.where(new["value"].isna(), Status.MISSING.value, Status.OK.value)
-    bulk.insert_observations(
-        list(
-            zip(
-                new["area_id"].tolist(),
-                new["indicator_id"].tolist(),
-                new["period"].tolist(),
-                [clean(v) for v in new["value"].tolist()],
-                status.tolist(),
-                [clean(v) for v in new["margin_lower"].tolist()],
-                [clean(v) for v in new["margin_upper"].tolist()],
-                [None] * len(new),
-                [True] * len(new),
-                [batch.pk] * len(new),
-                new["source_key"].tolist(),
-                strict=True,
-            )
-        )
-    )
+    # In index order: the unique (area, indicator, period) index then grows at its end.
+    new = merged[is_new].sort_values(["area_id", "indicator_id", "period"], kind="stable")
+    bulk.insert_observations(_new_rows(new, batch.pk))
     upd = merged[changed]
     bulk.update_observations(
         [
@@ -258,6 +242,39 @@ def write_observations(
     )
     batch.summary = {"new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged}
     batch.save(update_fields=["summary"])
+
+
+def _new_rows(new: pd.DataFrame, batch_id: int, chunk: int = 50_000) -> Iterator[tuple[object, ...]]:
+    """Rows for ``bulk.insert_observations``, made a slice at a time to keep memory flat."""
+    for start in range(0, len(new), chunk):
+        part = new.iloc[start : start + chunk]
+        values = part["value"].to_numpy()
+        lows = part["margin_lower"].to_numpy()
+        highs = part["margin_upper"].to_numpy()
+        for area_id, indicator_id, period, value, low, high, source_key in zip(
+            part["area_id"].tolist(),
+            part["indicator_id"].tolist(),
+            part["period"].astype(str).tolist(),
+            values.tolist(),
+            lows.tolist(),
+            highs.tolist(),
+            part["source_key"].astype(str).tolist(),
+            strict=True,
+        ):
+            missing = value != value  # NaN
+            yield (
+                area_id,
+                indicator_id,
+                period,
+                None if missing else value,
+                Status.MISSING.value if missing else Status.OK.value,
+                None if low != low else low,
+                None if high != high else high,
+                None,
+                True,
+                batch_id,
+                source_key,
+            )
 
 
 def add_indicator(**fields: Any) -> Indicator:

@@ -230,15 +230,16 @@ def _long_rows(
     parts = []
     new_indicators: dict[str, dict[str, object]] = {}
     for m in mapping:
+        keys = (m.key + suffix) if suffix.ne("").any() else pd.Series(m.key, index=frame.index)
         part = pd.DataFrame(
             {
                 "code": codes.values,
-                "key": (m.key + suffix).values,
-                "source_key": m.column,
-                "period": periods.values,
+                "key": pd.Categorical(keys.values),
+                "source_key": pd.Categorical([m.column] * len(frame)),
+                "period": pd.Categorical(periods.values),
                 "value": values[m.column].values,
                 "kind": kind,
-                "label": labels.values,
+                "label": pd.Categorical(labels.values),
             }
         )
         parts.append(part)
@@ -259,6 +260,8 @@ def _long_rows(
                 base["cbs_key"] = ""  # a category split is no direct CBS column
             new_indicators[key] = base
     long = pd.concat(parts, ignore_index=True)
+    for column in ("key", "source_key", "period", "label", "code"):
+        long[column] = long[column].astype("category")
     value_rows = long[long["kind"] == "value"].drop(columns=["kind", "label"])
     index = ["code", "key", "period"]
     for bound, column in (("lower", "margin_lower"), ("upper", "margin_upper")):
