@@ -75,6 +75,9 @@ class AreaYear(models.Model):
             models.UniqueConstraint(fields=["area", "year"], name="area_year_unique"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.area_id} in {self.year}"
+
 
 class CodeMapping(models.Model):
     """Old → new area code after a redivision, with the share of the old area that moved."""
@@ -90,6 +93,9 @@ class CodeMapping(models.Model):
                 fields=["old_code", "new_code", "year"], name="code_mapping_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.old_code} → {self.new_code} ({self.year})"
 
 
 class Cluster(models.Model):

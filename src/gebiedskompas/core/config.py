@@ -51,7 +51,7 @@ SETTINGS: tuple[Setting, ...] = (
         "KOMPAS_SECRET_KEY",
         str,
         "",
-        "Django secret key; required when KOMPAS_DEBUG is off. The demo makes one in the data folder.",
+        "Django secret key; when empty, a random one is kept in the data folder.",
     ),
     Setting("KOMPAS_DEBUG", _bool, False, "Show debug pages. Never on in production."),
     Setting(

@@ -2,7 +2,8 @@
 
 Canonical forms sort as text: ``2024``, ``2024-H1``, ``2024-Q3``. Parsing accepts what CBS and
 municipal files write: ``2024``, ``2024JJ00``, ``2015KW01``, ``2024HJ01``, ``2013 maart`` (the
-uitkeringen tables label quarters by their last month), ``1e halfjaar 2024``, ``2024Q1``, ``2024-H2``.
+uitkeringen tables label quarters by their last month), ``1e halfjaar 2024``, ``2024Q1``,
+``2024-H2``.
 """
 
 from __future__ import annotations
@@ -60,7 +61,9 @@ def parse_period(text: object) -> Period:
             return Period(year, kind, part)
     match = re.match(r"^(\d{4})\s+([a-z]+)$", raw, re.I)
     if match and match.group(2).lower() in _QUARTER_MONTHS:
-        return Period(int(match.group(1)), PeriodKind.QUARTER, _QUARTER_MONTHS[match.group(2).lower()])
+        return Period(
+            int(match.group(1)), PeriodKind.QUARTER, _QUARTER_MONTHS[match.group(2).lower()]
+        )
     match = re.match(r"^([12])e\s+halfjaar\s+(\d{4})$", raw, re.I)
     if match:
         return Period(int(match.group(2)), PeriodKind.HALF_YEAR, int(match.group(1)))

@@ -89,7 +89,9 @@ def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: s
         return
     first = frame.iloc[0][numeric_columns]
     rest = frame.iloc[1:][numeric_columns]
-    first_text = [c for c in numeric_columns if first[c] and pd.isna(pd.to_numeric(first[c], errors="coerce"))]
+    first_text = [
+        c for c in numeric_columns if first[c] and pd.isna(pd.to_numeric(first[c], errors="coerce"))
+    ]
     if len(first_text) >= max(1, len(numeric_columns) // 2):
         numeric_after = pd.to_numeric(rest[first_text[0]].replace("", None), errors="coerce")
         if numeric_after.notna().any():

@@ -134,3 +134,6 @@ class Observation(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["indicator", "period"])]
+
+    def __str__(self) -> str:
+        return f"{self.area_id}/{self.indicator_id}/{self.period}"

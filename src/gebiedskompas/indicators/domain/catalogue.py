@@ -37,7 +37,9 @@ class Entry:
 
 def load_catalogue() -> list[Entry]:
     raw = json.loads(
-        resources.files("gebiedskompas.indicators").joinpath("data/catalogue.json").read_text("utf-8")
+        resources.files("gebiedskompas.indicators")
+        .joinpath("data/catalogue.json")
+        .read_text("utf-8")
     )
     return [entry_from_dict(item) for item in raw]
 
@@ -76,7 +78,7 @@ def metadata_by_column(properties: Iterable[Mapping[str, Any]]) -> dict[str, Col
     for p in props:
         if p.get("Type") != "Topic":
             continue
-        titles = []
+        titles: list[str] = []
         parent = by_id.get(str(p.get("ParentID")))
         while parent is not None and len(titles) < 10:
             titles.append(_clean(parent.get("Title")))
@@ -133,14 +135,14 @@ def map_columns(
         groups[strip_suffix(column)].append(column)
     result: list[Mapping_] = []
     for prefix, cols in groups.items():
-        cols = sorted(cols, key=lambda c: int(SUFFIX.search(c).group(1)) if SUFFIX.search(c) else 0)
-        known = sorted(by_prefix.get(prefix, []), key=lambda e: (e.data.get("position", 0)))
+        cols = sorted(cols, key=_suffix_number)
+        known = sorted(by_prefix.get(prefix, []), key=lambda e: e.data.get("position", 0))
         if metadata is not None:
             result.extend(_map_with_metadata(prefix, cols, known, metadata))
             continue
         if len(cols) == 1 and len(known) <= 1:
-            entry = known[0] if known else None
-            result.append(Mapping_(cols[0], entry.key if entry else snake_key(prefix), entry))
+            only = known[0] if known else None
+            result.append(Mapping_(cols[0], only.key if only else snake_key(prefix), only))
         elif len(cols) == len(known):
             result.extend(Mapping_(c, e.key, e) for c, e in zip(cols, known, strict=True))
         else:
@@ -150,6 +152,11 @@ def map_columns(
                 "apart without the table's metadata; pass --metadata DataProperties.json",
             )
     return result
+
+
+def _suffix_number(column: str) -> int:
+    match = SUFFIX.search(column)
+    return int(match.group(1)) if match else 0
 
 
 def _map_with_metadata(
@@ -167,8 +174,10 @@ def _map_with_metadata(
         if len(candidates) == 1:
             entry = candidates[0]
             expected = _norm(entry.data.get("name_cbs") or entry.name.split(" (")[0])
-            if expected and _norm(meta.title) != expected and not _norm(meta.title).startswith(
+            if (
                 expected
+                and _norm(meta.title) != expected
+                and not _norm(meta.title).startswith(expected)
             ):
                 raise UnmappableColumns(
                     [column],
@@ -184,7 +193,7 @@ def _map_with_metadata(
         else:
             raise UnmappableColumns(
                 [column],
-                f"{column} (group \"{meta.group}\") matches "
+                f'{column} (group "{meta.group}") matches '
                 f"{len(candidates)} catalogue entries for {prefix}",
             )
     keys = [m.key for m in out]

@@ -1,8 +1,8 @@
 """Read CBS StatLine tables (Kerncijfers wijken en buurten and theme tables) into plain rows.
 
-Accepts the tables as the ``cbsodata`` client exports them (labels in dimension columns, codes in
-``Codering_N``, level in ``SoortRegio_N``, empty cells missing) and as CBS writes them itself (``;``,
-byte-order mark, padded strings). Validates every cell first and reports all problems found, so
+Accepts the tables as the ``cbsodata`` client exports them (labels in dimension columns, codes
+in ``Codering_N``, level in ``SoortRegio_N``, empty cells missing) and as CBS writes them itself
+(``;``, byte-order mark, padded strings). Validates every cell first and reports all problems found, so
 that nothing is written from a bad file.
 """
 
@@ -80,7 +80,9 @@ def parse_cbs_table(
     dimension_cols = [
         c
         for c in columns
-        if not re.search(r"_\d+$", c) and c not in SKIP and c not in NAME_COLUMNS
+        if not re.search(r"_\d+$", c)
+        and c not in SKIP
+        and c not in NAME_COLUMNS
         and c != "Perioden"
     ]
     measure_cols = [
@@ -92,7 +94,9 @@ def parse_cbs_table(
         and not (metadata and metadata.get(c) and metadata[c].datatype == "String")
     ]
     if not measure_cols:
-        raise KompasError("the table has no measure columns (CBS keys like AantalInwoners_5)", file=name)
+        raise KompasError(
+            "the table has no measure columns (CBS keys like AantalInwoners_5)", file=name
+        )
     check_single_header(frame, measure_cols, name)
 
     problems: list[Problem] = []
@@ -102,26 +106,24 @@ def parse_cbs_table(
 
     # Areas: code and level.
     codes = frame[code_col]
-    for row, code in codes.items():
+    rows: list[int] = [int(r) for r in frame.index]
+    code_list: list[str] = [str(c) for c in codes.tolist()]
+    for row, code in zip(rows, code_list, strict=True):
         if not code:
-            problem("the area code is empty", int(row), code_col)  # type: ignore[call-overload]
+            problem("the area code is empty", row, code_col)
         elif not is_cbs_code(code):
-            problem(f'"{code}" is not a CBS area code (GM, WK or BU and digits)', int(row), code_col)  # type: ignore[call-overload]
+            problem(f'"{code}" is not a CBS area code (GM, WK or BU and digits)', row, code_col)
     if level_col:
-        for row, label in frame[level_col].items():
-            level = SOORT_REGIO.get(label.lower())
+        for row, code, label in zip(rows, code_list, frame[level_col].tolist(), strict=True):
+            level = SOORT_REGIO.get(str(label).lower())
             if level is None:
                 problem(
                     f'"{label}" is not a known SoortRegio (expected Gemeente, Wijk or Buurt)',
-                    int(row),  # type: ignore[call-overload]
+                    row,
                     level_col,
                 )
-            elif is_cbs_code(codes[row]) and level_of(codes[row]) is not level:
-                problem(
-                    f'SoortRegio "{label}" does not match the code {codes[row]}',
-                    int(row),  # type: ignore[call-overload]
-                    level_col,
-                )
+            elif is_cbs_code(code) and level_of(code) is not level:
+                problem(f'SoortRegio "{label}" does not match the code {code}', row, level_col)
 
     # Periods.
     if period_col:
@@ -145,11 +147,11 @@ def parse_cbs_table(
     key_cols = [code_col, *dimension_cols]
     dup_frame = frame[key_cols].assign(_p=period_series)
     dups = dup_frame.duplicated(keep="first")
-    for row in dup_frame.index[dups]:
-        first = dup_frame.index[(dup_frame == dup_frame.loc[row]).all(axis=1)][0]
+    for dup_row in dup_frame.index[dups]:
+        first = dup_frame.index[(dup_frame == dup_frame.loc[dup_row]).all(axis=1)][0]
         problem(
-            f"area {frame.at[row, code_col]} appears twice (also in row {first})",
-            int(row),
+            f"area {frame.at[dup_row, code_col]!s} appears twice (also in row {first})",
+            int(dup_row),
             code_col,
         )
 
@@ -158,7 +160,10 @@ def parse_cbs_table(
     for column in measure_cols:
         raw = frame[column]
         cleaned = raw.replace({"": None, ".": None})
-        numbers = pd.to_numeric(cleaned.str.replace(",", ".", regex=False) if _decimal_comma(raw) else cleaned, errors="coerce")
+        numbers = pd.to_numeric(
+            cleaned.str.replace(",", ".", regex=False) if _decimal_comma(raw) else cleaned,
+            errors="coerce",
+        )
         bad = numbers.isna() & cleaned.notna()
         for row in raw.index[bad][:max_problems]:
             problem(f'"{raw[row]}" is not a number', int(row), column)
@@ -194,7 +199,11 @@ def parse_cbs_table(
 
 def _decimal_comma(raw: pd.Series) -> bool:
     sample = raw[raw != ""].head(200)
-    return bool(len(sample)) and sample.str.fullmatch(r"-?\d+,\d+").mean() > 0.5 and not sample.str.contains(r"\.").any()
+    return (
+        bool(len(sample))
+        and sample.str.fullmatch(r"-?\d+,\d+").mean() > 0.5
+        and not sample.str.contains(r"\.").any()
+    )
 
 
 def _slug(text: str) -> str:
@@ -224,8 +233,16 @@ def _long_rows(
         is_total = is_total | (cat == "")
         suffix = suffix.where(is_total, suffix + "__" + cat.map(_slug))
         labels = labels.where(is_total, labels + " (" + cat + ")")
-    margin = frame[MARGINS].str.lower() if MARGINS in frame.columns else pd.Series("waarde", index=frame.index)
-    kind = np.where(margin.str.contains("ondergrens"), "lower", np.where(margin.str.contains("bovengrens"), "upper", "value"))
+    margin = (
+        frame[MARGINS].str.lower()
+        if MARGINS in frame.columns
+        else pd.Series("waarde", index=frame.index)
+    )
+    kind = np.where(
+        margin.str.contains("ondergrens"),
+        "lower",
+        np.where(margin.str.contains("bovengrens"), "upper", "value"),
+    )
 
     parts = []
     new_indicators: dict[str, dict[str, object]] = {}
