@@ -2,8 +2,8 @@
 
 Accepts the tables as the ``cbsodata`` client exports them (labels in dimension columns, codes
 in ``Codering_N``, level in ``SoortRegio_N``, empty cells missing) and as CBS writes them itself
-(``;``, byte-order mark, padded strings). Validates every cell first and reports all problems found, so
-that nothing is written from a bad file.
+(``;``, byte-order mark, padded strings). Validates every cell first and reports all problems
+found, so that nothing is written from a bad file.
 """
 
 from __future__ import annotations
