@@ -155,6 +155,19 @@ def cmd_import_stadsdelen(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_codemap(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.areas.services import import_code_mapping
+
+    new, unchanged = import_code_mapping(Path(args.file))
+    _print(
+        args,
+        {"new": new, "unchanged": unchanged},
+        f"{new} new, {unchanged} unchanged code mappings",
+    )
+    return 0
+
+
 def cmd_fetch_cbs(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.indicators.cbs_odata import fetch_and_import
@@ -277,8 +290,8 @@ def cmd_analyse_areas(args: argparse.Namespace) -> int:
     if missing:
         args.analyse_parser.error(f"the following arguments are required: {', '.join(missing)}")
     _migrate()
-    from gebiedskompas.analysis.summary import run_summary
     from gebiedskompas.analysis.services import parse_weights, run_analysis
+    from gebiedskompas.analysis.summary import run_summary
 
     run = run_analysis(
         method=args.method,
@@ -329,6 +342,29 @@ def cmd_docs(args: argparse.Namespace) -> int:
 # --- parser ---------------------------------------------------------------------------------
 
 
+def cmd_report_wijkfoto(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.reports.services import write_wijkfoto, write_wijkfotos
+
+    if args.code and (args.level or args.municipality):
+        raise KompasError("give an area CODE, or --level with --municipality, not both")
+    if args.code:
+        written = [write_wijkfoto(args.code, Path(args.output), language=args.language)]
+    elif args.level and args.municipality:
+        written = write_wijkfotos(
+            level=args.level,
+            municipality=args.municipality,
+            directory=Path(args.output),
+            language=args.language,
+            progress=_progress(sys.stderr.isatty()),
+        )
+    else:
+        raise KompasError("give an area CODE, or --level and --municipality")
+    rows = [{"code": w.code, "path": str(w.path), "bytes": w.size} for w in written]
+    _print(args, rows, f"wrote {len(written)} wijkfoto PDF(s) to {args.output}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kompas",
@@ -340,7 +376,9 @@ def build_parser() -> argparse.ArgumentParser:
     def add(
         container: Any, name: str, handler: Handler, help_text: str, *, json_flag: bool = True
     ) -> argparse.ArgumentParser:
-        p: argparse.ArgumentParser = container.add_parser(name, help=help_text, description=help_text)
+        p: argparse.ArgumentParser = container.add_parser(
+            name, help=help_text, description=help_text
+        )
         p.set_defaults(handler=handler)
         if json_flag:
             p.add_argument("--json", action="store_true", help="print a machine-readable summary")
@@ -379,6 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int)
     p = add(imp_sub, "stadsdelen", cmd_import_stadsdelen, "group wijken into stadsdelen (CSV)")
     p.add_argument("file", help="two columns: wijk code, stadsdeel name")
+
+    p = add(imp_sub, "codemap", cmd_import_codemap, "load old → new area codes after a redivision")
+    p.add_argument("file", help="columns old_code, new_code, year[, share]")
 
     fetch = sub.add_parser("fetch", help="download figures from an open-data service")
     fetch_sub = fetch.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -421,7 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     exp = sub.add_parser("export", help="write figures to a file")
     exp_sub = exp.add_subparsers(dest="what", metavar="WHAT", required=True)
-    p = add(exp_sub, "observations", cmd_export_observations, "export observations", json_flag=False)
+    p = add(
+        exp_sub, "observations", cmd_export_observations, "export observations", json_flag=False
+    )
     p.add_argument("--area", help="an area code; its descendants are included")
     p.add_argument("--indicator")
     p.add_argument("--period")
@@ -453,12 +496,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _analyse_area_options(p)
     p.set_defaults(analyse_parser=p)
-    p = add(ana_sub, "table", cmd_analyse_table, "analyse any CSV table with a TOML config", json_flag=False)
+    p = add(
+        ana_sub,
+        "table",
+        cmd_analyse_table,
+        "analyse any CSV table with a TOML config",
+        json_flag=False,
+    )
     p.add_argument("file")
     p.add_argument("--config", required=True)
     p.add_argument("-o", "--output")
 
-    p = add(sub, "docs", cmd_docs, "regenerate the reference pages in docs/reference", json_flag=False)
+    rep = sub.add_parser("report", help="write reports (wijkfoto PDF)")
+    rep_sub = rep.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(rep_sub, "wijkfoto", cmd_report_wijkfoto, "write the wijkfoto of an area as PDF")
+    p.add_argument("code", nargs="?", help="an area code, e.g. WK015300")
+    p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])
+    p.add_argument("--municipality", help="all areas of --level in this municipality, e.g. GM0153")
+    p.add_argument("-o", "--output", required=True, help="the PDF file, or a folder for --level")
+    p.add_argument("--language", default="", choices=["", "nl", "en"], help="default: nl")
+
+    p = add(
+        sub, "docs", cmd_docs, "regenerate the reference pages in docs/reference", json_flag=False
+    )
     p.add_argument("--output", default="docs/reference")
     return parser
 

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 
 from gebiedskompas.areas.domain.codes import AreaLevel, is_cbs_code, parent_code
-from gebiedskompas.areas.models import Area, AreaYear
+from gebiedskompas.areas.models import Area, AreaYear, CodeMapping
 from gebiedskompas.core.errors import KompasError
 
 
@@ -147,6 +147,64 @@ def import_stadsdelen(path: Path) -> int:
     pairs = []
     for row, code, name in zip(frame.index, frame[code_col], frame[name_col], strict=True):
         if not code or not name:
-            raise KompasError("wijk code and stadsdeel name are both needed", file=path.name, row=int(row))
+            raise KompasError(
+                "wijk code and stadsdeel name are both needed", file=path.name, row=int(row)
+            )
         pairs.append((int(row), code, name))
     return assign_stadsdelen(pairs, file=path.name)
+
+
+@transaction.atomic
+def import_code_mapping(path: Path) -> tuple[int, int]:
+    """Load old → new area codes after a redivision: columns old_code, new_code, year[, share].
+
+    Returns (new, unchanged). A row naming an unknown new code is refused with its row number.
+    """
+    from gebiedskompas.core.errors import InputError, Problem
+    from gebiedskompas.core.tabular import read_table
+
+    frame = read_table(path)
+    required = ["old_code", "new_code", "year"]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise KompasError(
+            f"missing columns {', '.join(missing)}; expected old_code, new_code, year[, share]",
+            file=path.name,
+            row=1,
+        )
+    problems: list[Problem] = []
+    rows: list[tuple[str, str, int, float]] = []
+    known = set(
+        Area.objects.filter(code__in=list(frame["new_code"])).values_list("code", flat=True)
+    )
+    for row, old, new, year, share in zip(
+        frame.index,
+        frame["old_code"],
+        frame["new_code"],
+        frame["year"],
+        frame["share"] if "share" in frame.columns else ["1"] * len(frame),
+        strict=True,
+    ):
+        where = {"file": path.name, "row": int(row)}
+        if new not in known:
+            problems.append(Problem(f'unknown area "{new}"', column="new_code", **where))  # type: ignore[arg-type]
+        if not str(year).isdigit():
+            problems.append(Problem(f'"{year}" is not a year', column="year", **where))  # type: ignore[arg-type]
+        try:
+            share_value = float(str(share or "1").replace(",", "."))
+        except ValueError:
+            problems.append(Problem(f'"{share}" is not a number', column="share", **where))  # type: ignore[arg-type]
+            continue
+        if not 0 < share_value <= 1:
+            problems.append(Problem("share must be above 0 and at most 1", column="share", **where))  # type: ignore[arg-type]
+        if str(year).isdigit():
+            rows.append((old, new, int(year), share_value))
+    if problems:
+        raise InputError(problems)
+    new_count = 0
+    for old, new, year, share in rows:
+        _, created = CodeMapping.objects.update_or_create(
+            old_code=old, new_code=new, year=year, defaults={"share": share}
+        )
+        new_count += int(created)
+    return new_count, len(rows) - new_count

@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from gebiedskompas.indicators.models import Observation
+from tests.indicators.cbs_files import HEADER, ROWS
+
+pytestmark = [pytest.mark.web, pytest.mark.django_db]
+
+
+def cbs_bytes(rows: list[list[str]]) -> bytes:
+    return ("\n".join([",".join(HEADER)] + [",".join(r) for r in rows]) + "\n").encode()
+
+
+@pytest.fixture
+def staff() -> Client:
+    user = User.objects.create_user("medewerker", password="een-lang-wachtwoord", is_staff=True)
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_anonymous_users_cannot_reach_the_upload_page(client: Client) -> None:
+    response = client.get("/beheer/inlezen/")
+    assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_staff_upload_imports_through_the_same_pipeline(staff: Client) -> None:
+    upload = SimpleUploadedFile("kwb.csv", cbs_bytes(ROWS), content_type="text/csv")
+    response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
+    html = response.content.decode()
+    assert "kwb.csv: 24 nieuw, 0 gewijzigd, 0 ongewijzigd." in html
+    assert Observation.objects.get(area__code="GM9998", indicator__key="inwoners").value == 1000
+    assert Observation.objects.filter(batch__created_by__username="medewerker").count() == 24
+
+
+def test_a_bad_upload_shows_where_and_writes_nothing(staff: Client) -> None:
+    rows = [r.copy() for r in ROWS]
+    rows[2][6] = "twaalf"
+    upload = SimpleUploadedFile("kwb.csv", cbs_bytes(rows), content_type="text/csv")
+    response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
+    html = response.content.decode()
+    assert "kwb.csv, row 4, column AantalInwoners_5: &quot;twaalf&quot; is not a number" in html
+    assert "Niets ingelezen" in html
+    assert Observation.objects.count() == 0
+
+
+def test_upload_refuses_other_file_types(staff: Client) -> None:
+    upload = SimpleUploadedFile("kaart.pdf", b"%PDF-1.4", content_type="application/pdf")
+    response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
+    assert "Alleen CSV- of XLSX-bestanden" in response.content.decode()
+
+
+def test_own_figures_need_an_area_column_and_period(staff: Client) -> None:
+    upload = SimpleUploadedFile("eigen.csv", b"code,x\nBU1,1\n", content_type="text/csv")
+    response = staff.post("/beheer/inlezen/", {"kind": "csv", "file": upload})
+    html = response.content.decode()
+    assert "Geef de kolom met gebiedscodes." in html and "Geef de periode van de cijfers." in html
