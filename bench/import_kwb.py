@@ -17,7 +17,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -86,8 +85,13 @@ print(json.dumps({"seconds": seconds, "raw": raw, "new": summary.new, "peak": pe
 def run(label: str, file: Path, env: dict[str, str]) -> dict[str, float]:
     import json
 
-    out = subprocess.run([sys.executable, "-c", CHILD, str(file)], env=env, capture_output=True,
-                         text=True, check=False)
+    out = subprocess.run(
+        [sys.executable, "-c", CHILD, str(file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if out.returncode != 0:
         print(f"{label}: failed\n{out.stderr[-2000:]}")
         return {}
@@ -113,7 +117,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         file = args.file or build_national(args.copies, Path(tmp) / "kwb_national.csv")
         print(f"file: {file.name}, {sum(1 for _ in file.open()) - 1:,} rows")
-        env = {**os.environ, "KOMPAS_DATA_DIR": str(Path(tmp) / "sqlite"), "KOMPAS_DATABASE_URL": ""}
+        env = {
+            **os.environ,
+            "KOMPAS_DATA_DIR": str(Path(tmp) / "sqlite"),
+            "KOMPAS_DATABASE_URL": "",
+        }
         run("SQLite", file, env)
         if not args.no_postgres:
             import psycopg

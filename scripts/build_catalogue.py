@@ -201,7 +201,11 @@ def kwb_entries(properties: list[dict[str, str]]) -> list[dict[str, object]]:
         else:
             rule, num, den, weight, scale = "weighted_mean", "", "", "inwoners", 1.0
         direction = (
-            "higher_is_worse" if key in WORSE else "higher_is_better" if key in BETTER else "neutral"
+            "higher_is_worse"
+            if key in WORSE
+            else "higher_is_better"
+            if key in BETTER
+            else "neutral"
         )
         title = clean(p["Title"])
         if prefix_count[prefix] > 1:

@@ -26,8 +26,14 @@ ROWS = [
 ]
 
 
-def write_cbs(path: Path, rows: list[list[str]] | None = None, *, sep: str = ",", bom: bool = False,
-              header: list[str] | None = None) -> Path:
+def write_cbs(
+    path: Path,
+    rows: list[list[str]] | None = None,
+    *,
+    sep: str = ",",
+    bom: bool = False,
+    header: list[str] | None = None,
+) -> Path:
     lines = [sep.join(header or HEADER)] + [sep.join(r) for r in (rows or ROWS)]
     text = "\n".join(lines) + "\n"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))

@@ -18,23 +18,62 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 PROPERTIES = [
     {"ID": 0, "Type": "GeoDetail", "Key": "WijkenEnBuurten", "Title": "Wijken en buurten"},
     {"ID": 1, "Type": "TopicGroup", "Key": "", "Title": "Regioaanduiding", "ParentID": None},
-    {"ID": 2, "Type": "Topic", "Key": "SoortRegio_2", "Title": "Soort regio", "ParentID": 1,
-     "Datatype": "String"},
-    {"ID": 3, "Type": "Topic", "Key": "Codering_3", "Title": "Codering", "ParentID": 1,
-     "Datatype": "String"},
+    {
+        "ID": 2,
+        "Type": "Topic",
+        "Key": "SoortRegio_2",
+        "Title": "Soort regio",
+        "ParentID": 1,
+        "Datatype": "String",
+    },
+    {
+        "ID": 3,
+        "Type": "Topic",
+        "Key": "Codering_3",
+        "Title": "Codering",
+        "ParentID": 1,
+        "Datatype": "String",
+    },
     {"ID": 4, "Type": "TopicGroup", "Key": "", "Title": "Bevolking", "ParentID": None},
-    {"ID": 5, "Type": "Topic", "Key": "AantalInwoners_5", "Title": "Aantal inwoners",
-     "ParentID": 4, "Datatype": "Long", "Unit": "aantal"},
+    {
+        "ID": 5,
+        "Type": "Topic",
+        "Key": "AantalInwoners_5",
+        "Title": "Aantal inwoners",
+        "ParentID": 4,
+        "Datatype": "Long",
+        "Unit": "aantal",
+    },
 ]
 ROWS = [
-    {"ID": 0, "WijkenEnBuurten": "GM9997", "SoortRegio_2": "Gemeente  ", "Codering_3": "GM9997    ",
-     "AantalInwoners_5": 700},
-    {"ID": 1, "WijkenEnBuurten": "WK999701", "SoortRegio_2": "Wijk      ",
-     "Codering_3": "WK999701  ", "AantalInwoners_5": 700},
-    {"ID": 2, "WijkenEnBuurten": "BU99970101", "SoortRegio_2": "Buurt     ",
-     "Codering_3": "BU99970101", "AantalInwoners_5": 700},
-    {"ID": 3, "WijkenEnBuurten": "GM0001", "SoortRegio_2": "Gemeente  ", "Codering_3": "GM0001    ",
-     "AantalInwoners_5": 5},
+    {
+        "ID": 0,
+        "WijkenEnBuurten": "GM9997",
+        "SoortRegio_2": "Gemeente  ",
+        "Codering_3": "GM9997    ",
+        "AantalInwoners_5": 700,
+    },
+    {
+        "ID": 1,
+        "WijkenEnBuurten": "WK999701",
+        "SoortRegio_2": "Wijk      ",
+        "Codering_3": "WK999701  ",
+        "AantalInwoners_5": 700,
+    },
+    {
+        "ID": 2,
+        "WijkenEnBuurten": "BU99970101",
+        "SoortRegio_2": "Buurt     ",
+        "Codering_3": "BU99970101",
+        "AantalInwoners_5": 700,
+    },
+    {
+        "ID": 3,
+        "WijkenEnBuurten": "GM0001",
+        "SoortRegio_2": "Gemeente  ",
+        "Codering_3": "GM0001    ",
+        "AantalInwoners_5": 5,
+    },
 ]
 LABELS = [
     {"Key": "GM9997", "Title": "Proefdorp"},
@@ -70,8 +109,10 @@ class StandIn(BaseHTTPRequestHandler):
             if "skip=2" in query:
                 payload = {"value": rows[2:]}
             else:
-                payload = {"value": rows[:2], "odata.nextLink":
-                           f"{base}/odata/99999NED/TypedDataSet?{url.query}&$skip=2"}
+                payload = {
+                    "value": rows[:2],
+                    "odata.nextLink": f"{base}/odata/99999NED/TypedDataSet?{url.query}&$skip=2",
+                }
         else:
             self.send_response(404)
             self.end_headers()

@@ -124,7 +124,9 @@ def test_all_bad_cells_reported_in_one_go(tmp_path: Path) -> None:
     [
         pytest.param(b"", "kwb.csv: the file is empty (0 bytes)", id="zero-bytes"),
         pytest.param(b"\n\n  \n", "kwb.csv: the file is empty", id="only-blank-lines"),
-        pytest.param(",".join(HEADER).encode() + b"\n", "has a header but no data rows", id="header-only"),
+        pytest.param(
+            ",".join(HEADER).encode() + b"\n", "has a header but no data rows", id="header-only"
+        ),
     ],
 )
 def test_empty_files_are_refused(tmp_path: Path, content: bytes, expected: str) -> None:
@@ -177,8 +179,15 @@ def test_repeated_keys_need_metadata_or_a_known_order(tmp_path: Path) -> None:
 
 
 def test_quarterly_and_dimension_tables_get_periods_and_split_keys(tmp_path: Path) -> None:
-    header = ["ID", "Financieringsvorm", "Wijken", "Perioden", "SoortRegio_2", "Codering_3",
-              "WmoClienten_5"]
+    header = [
+        "ID",
+        "Financieringsvorm",
+        "Wijken",
+        "Perioden",
+        "SoortRegio_2",
+        "Codering_3",
+        "WmoClienten_5",
+    ]
     rows = [
         ["1", "Totaal", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "100"],
         ["2", "PGB", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "30"],
@@ -202,8 +211,12 @@ def test_killed_import_leaves_the_database_unchanged(tmp_path: Path) -> None:
     path = write_cbs(tmp_path / "kwb.csv")
     data_dir = tmp_path / "data"
     env = {**os.environ, "KOMPAS_DATA_DIR": str(data_dir), "KOMPAS_DATABASE_URL": ""}
-    subprocess.run([sys.executable, "-m", "gebiedskompas.cli", "migrate"], env=env, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "gebiedskompas.cli", "migrate"],
+        env=env,
+        check=True,
+        capture_output=True,
+    )
     marker = tmp_path / "inserted"
     code = (
         "import os, sys, time, pathlib, django\n"

@@ -19,8 +19,14 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 @pytest.fixture
 def areas(tmp_path: Path) -> None:
     import_cbs(write_cbs(tmp_path / "kwb.csv"), year=2024)
-    add_indicator(key="rapportcijfer_buurt", name="Rapportcijfer buurt", domain="leefbaarheid",
-                  kind="subjective", aggregation="none", min_population=50)
+    add_indicator(
+        key="rapportcijfer_buurt",
+        name="Rapportcijfer buurt",
+        domain="leefbaarheid",
+        kind="subjective",
+        aggregation="none",
+        min_population=50,
+    )
 
 
 def write(path: Path, text: str) -> Path:
@@ -30,34 +36,59 @@ def write(path: Path, text: str) -> Path:
 
 def test_own_figures_import_with_a_column_map(tmp_path: Path, areas: None) -> None:
     path = write(tmp_path / "eigen.csv", "buurtcode;Score\nBU99980101;7,4\nBU99980201;6,9\n")
-    summary = import_csv(path, area_column="buurtcode", period="2024",
-                         mapping={"Score": "rapportcijfer_buurt"})
+    summary = import_csv(
+        path, area_column="buurtcode", period="2024", mapping={"Score": "rapportcijfer_buurt"}
+    )
     assert summary.new == 2
     obs = Observation.objects.get(area__code="BU99980101", indicator__key="rapportcijfer_buurt")
     assert obs.value == pytest.approx(7.4) and obs.source_key == "Score"
-    again = import_csv(path, area_column="buurtcode", period="2024",
-                       mapping={"Score": "rapportcijfer_buurt"})
+    again = import_csv(
+        path, area_column="buurtcode", period="2024", mapping={"Score": "rapportcijfer_buurt"}
+    )
     assert (again.new, again.unchanged) == (0, 2)
 
 
 @pytest.mark.parametrize(
     ("text", "kwargs", "expected"),
     [
-        pytest.param("code,Score\nBU99980101,7\n", {"area_column": "buurtcode"},
-                     'no column "buurtcode" with area codes', id="missing-area-column"),
-        pytest.param("buurtcode,Score\nBU00000000,7\n", {},
-                     'eigen.csv, row 2, column buurtcode: unknown area "BU00000000"',
-                     id="unknown-area"),
-        pytest.param("buurtcode,Score\nBU99980101,zeven\n", {},
-                     'eigen.csv, row 2, column Score: "zeven" is not a number', id="text-value"),
-        pytest.param("buurtcode,Onbekend\nBU99980101,7\n", {"mapping": None},
-                     "unknown indicators: Onbekend", id="unknown-indicator"),
-        pytest.param("buurtcode,Score\nBU99980101,7\n", {"period": "volgend jaar"},
-                     '--period: "volgend jaar" is not a period', id="bad-period"),
+        pytest.param(
+            "code,Score\nBU99980101,7\n",
+            {"area_column": "buurtcode"},
+            'no column "buurtcode" with area codes',
+            id="missing-area-column",
+        ),
+        pytest.param(
+            "buurtcode,Score\nBU00000000,7\n",
+            {},
+            'eigen.csv, row 2, column buurtcode: unknown area "BU00000000"',
+            id="unknown-area",
+        ),
+        pytest.param(
+            "buurtcode,Score\nBU99980101,zeven\n",
+            {},
+            'eigen.csv, row 2, column Score: "zeven" is not a number',
+            id="text-value",
+        ),
+        pytest.param(
+            "buurtcode,Onbekend\nBU99980101,7\n",
+            {"mapping": None},
+            "unknown indicators: Onbekend",
+            id="unknown-indicator",
+        ),
+        pytest.param(
+            "buurtcode,Score\nBU99980101,7\n",
+            {"period": "volgend jaar"},
+            '--period: "volgend jaar" is not a period',
+            id="bad-period",
+        ),
     ],
 )
 def test_bad_own_figures_are_refused(tmp_path: Path, areas: None, text, kwargs, expected) -> None:
-    args = {"area_column": "buurtcode", "period": "2024", "mapping": {"Score": "rapportcijfer_buurt"}}
+    args = {
+        "area_column": "buurtcode",
+        "period": "2024",
+        "mapping": {"Score": "rapportcijfer_buurt"},
+    }
     args.update(kwargs)
     with pytest.raises(KompasError) as info:
         import_csv(write(tmp_path / "eigen.csv", text), **args)
@@ -70,8 +101,16 @@ def test_export_has_the_documented_columns_and_source_keys(tmp_path: Path, areas
     count = export_observations(fmt="csv", output=out, area="GM9998", indicator="inwoners")
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
     assert count == len(rows) == 6
-    assert list(rows[0]) == ["area_code", "area_name", "level", "indicator", "source_key",
-                             "period", "value", "status"]
+    assert list(rows[0]) == [
+        "area_code",
+        "area_name",
+        "level",
+        "indicator",
+        "source_key",
+        "period",
+        "value",
+        "status",
+    ]
     gm = next(r for r in rows if r["area_code"] == "GM9998")
     assert gm["source_key"] == "AantalInwoners_5" and float(gm["value"]) == 1000
 

@@ -20,9 +20,7 @@ def area_or_404(code: str) -> Area:
         raise Http404(f"Onbekend gebied: {code}") from exc
 
 
-def areas(
-    *, level: str | None = None, municipality: str | None = None
-) -> QuerySet[Area]:
+def areas(*, level: str | None = None, municipality: str | None = None) -> QuerySet[Area]:
     qs = Area.objects.select_related("parent").order_by("code")
     if level:
         qs = qs.filter(level=level)

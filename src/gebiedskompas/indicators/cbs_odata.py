@@ -61,9 +61,15 @@ def fetch_table(
     properties = _collection(f"{root}/DataProperties?$format=json")
     if not properties:
         raise KompasError(f"CBS table {table_id} has no DataProperties")
-    dimensions = [p["Key"] for p in properties if p.get("Type") in ("Dimension", "GeoDimension", "GeoDetail", "TimeDimension")]
+    dimensions = [
+        p["Key"]
+        for p in properties
+        if p.get("Type") in ("Dimension", "GeoDimension", "GeoDetail", "TimeDimension")
+    ]
     query = "$format=json"
-    code_key = next((p["Key"] for p in properties if str(p.get("Key", "")).startswith("Codering")), None)
+    code_key = next(
+        (p["Key"] for p in properties if str(p.get("Key", "")).startswith("Codering")), None
+    )
     if gemeente and code_key:
         digits = gemeente.upper().removeprefix("GM")
         filt = " or ".join(
@@ -74,7 +80,10 @@ def fetch_table(
     frame = pd.DataFrame(rows)
     for dim in dimensions:
         if dim in frame.columns:
-            labels = {d["Key"]: d.get("Title", d["Key"]) for d in _collection(f"{root}/{dim}?$format=json")}
+            labels = {
+                d["Key"]: d.get("Title", d["Key"])
+                for d in _collection(f"{root}/{dim}?$format=json")
+            }
             frame[dim] = frame[dim].map(lambda k, labels=labels: labels.get(k, k))
     for column in frame.columns:
         if frame[column].dtype == object:
@@ -91,7 +100,9 @@ def fetch_and_import(
 ) -> ImportSummary:
     frame, properties = fetch_table(table_id, base_url=base_url, gemeente=gemeente)
     if frame.empty:
-        raise KompasError(f"CBS table {table_id} returned no rows" + (f" for {gemeente}" if gemeente else ""))
+        raise KompasError(
+            f"CBS table {table_id} returned no rows" + (f" for {gemeente}" if gemeente else "")
+        )
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / f"{table_id}.csv"
         meta = Path(tmp) / f"{table_id}_DataProperties.json"

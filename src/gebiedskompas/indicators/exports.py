@@ -39,10 +39,7 @@ def _area_scope(area: str | None, level: str | None) -> Any:
             raise NotFound(f"unknown area {area}") from exc
         # The root and everything below it (descendants via the parent chain, at most 3 deep).
         qs = qs.filter(
-            Q(pk=root.pk)
-            | Q(parent=root)
-            | Q(parent__parent=root)
-            | Q(parent__parent__parent=root)
+            Q(pk=root.pk) | Q(parent=root) | Q(parent__parent=root) | Q(parent__parent__parent=root)
         )
     if level:
         qs = qs.filter(level=level)
@@ -79,9 +76,7 @@ def observations_frame(
             "area_id",
         )
     )
-    frame = pd.DataFrame.from_records(
-        records, columns=[*EXPORT_COLUMNS, "parent", "area_id"]
-    )
+    frame = pd.DataFrame.from_records(records, columns=[*EXPORT_COLUMNS, "parent", "area_id"])
     if public and not frame.empty:
         frame = _public(frame)
     return frame[EXPORT_COLUMNS]
@@ -187,7 +182,9 @@ def total_differences(municipality: str | None = None) -> list[dict[str, Any]]:
     for obs in qs.select_related("area", "indicator").order_by("area__code", "indicator__key"):
         if obs.area_id not in children_count:
             children_count[obs.area_id] = Area.objects.filter(
-                Q(parent=obs.area) | Q(parent__parent=obs.area) | Q(parent__parent__parent=obs.area),
+                Q(parent=obs.area)
+                | Q(parent__parent=obs.area)
+                | Q(parent__parent__parent=obs.area),
                 level="buurt",
             ).count()
         assert obs.value is not None and obs.computed_value is not None

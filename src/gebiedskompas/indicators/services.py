@@ -118,7 +118,9 @@ def import_cbs(
         try:
             metadata = metadata_by_column(json.loads(metadata_path.read_text("utf-8")))
         except (OSError, ValueError, TypeError, KeyError) as exc:
-            raise KompasError(f"cannot read the CBS metadata ({exc})", file=metadata_path.name) from exc
+            raise KompasError(
+                f"cannot read the CBS metadata ({exc})", file=metadata_path.name
+            ) from exc
     catalogue = _catalogue()
     parsed = parse_cbs_table(
         path, catalogue=catalogue, year=year, metadata=metadata, display_name=name
@@ -171,8 +173,26 @@ def write_observations(
             indicator_id__in=[int(i) for i in frame["indicator_id"].unique()],
             period__in=[str(p) for p in frame["period"].unique()],
             area_id__in=[int(a) for a in frame["area_id"].unique()],
-        ).values_list("id", "area_id", "indicator_id", "period", "value", "margin_lower", "margin_upper", "is_published"),
-        columns=["id", "area_id", "indicator_id", "period", "old_value", "old_lower", "old_upper", "old_published"],
+        ).values_list(
+            "id",
+            "area_id",
+            "indicator_id",
+            "period",
+            "value",
+            "margin_lower",
+            "margin_upper",
+            "is_published",
+        ),
+        columns=[
+            "id",
+            "area_id",
+            "indicator_id",
+            "period",
+            "old_value",
+            "old_lower",
+            "old_upper",
+            "old_published",
+        ],
     )
     keys = ["area_id", "indicator_id", "period"]
     frame = frame.drop(columns=[c for c in ("code", "key") if c in frame.columns])
@@ -187,7 +207,9 @@ def write_observations(
         }
     )
     if existing.empty:
-        merged = frame.assign(id=np.nan, old_value=np.nan, old_lower=np.nan, old_upper=np.nan, old_published=True)
+        merged = frame.assign(
+            id=np.nan, old_value=np.nan, old_lower=np.nan, old_upper=np.nan, old_published=True
+        )
     else:
         existing = existing.astype(
             {
@@ -203,11 +225,17 @@ def write_observations(
     is_new = merged["id"].isna()
 
     def same(a: pd.Series, b: pd.Series) -> pd.Series:
-        return (a.isna() & b.isna()) | np.isclose(a.fillna(0), b.fillna(0), rtol=0, atol=1e-9) & (a.notna() == b.notna())
+        return (a.isna() & b.isna()) | np.isclose(a.fillna(0), b.fillna(0), rtol=0, atol=1e-9) & (
+            a.notna() == b.notna()
+        )
 
-    unchanged = (~is_new) & same(merged["value"], merged["old_value"]) & same(
-        merged["margin_lower"], merged["old_lower"]
-    ) & same(merged["margin_upper"], merged["old_upper"]) & merged["old_published"].astype(bool)
+    unchanged = (
+        (~is_new)
+        & same(merged["value"], merged["old_value"])
+        & same(merged["margin_lower"], merged["old_lower"])
+        & same(merged["margin_upper"], merged["old_upper"])
+        & merged["old_published"].astype(bool)
+    )
     changed = (~is_new) & ~unchanged
     summary.new = int(is_new.sum())
     summary.updated = int(changed.sum())
@@ -215,7 +243,11 @@ def write_observations(
     if not summary.new and not summary.updated:
         return
     batch = ImportBatch.objects.create(
-        kind=kind, file_name=file_name, sha256=sha, table_id=table_id, created_by=user if getattr(user, "pk", None) else None
+        kind=kind,
+        file_name=file_name,
+        sha256=sha,
+        table_id=table_id,
+        created_by=user if getattr(user, "pk", None) else None,
     )
     summary.batch_id = batch.pk
 
@@ -244,7 +276,9 @@ def write_observations(
     batch.save(update_fields=["summary"])
 
 
-def _new_rows(new: pd.DataFrame, batch_id: int, chunk: int = 50_000) -> Iterator[tuple[object, ...]]:
+def _new_rows(
+    new: pd.DataFrame, batch_id: int, chunk: int = 50_000
+) -> Iterator[tuple[object, ...]]:
     """Rows for ``bulk.insert_observations``, made a slice at a time to keep memory flat."""
     for start in range(0, len(new), chunk):
         part = new.iloc[start : start + chunk]
