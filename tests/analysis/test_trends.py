@@ -96,3 +96,19 @@ def test_trend_inputs_are_checked() -> None:
         indicator_changes(
             obs, {"bijstand": Direction.HIGHER_IS_WORSE, "inwoners": Direction.NEUTRAL}
         )
+
+
+def test_a_change_equal_in_every_area_does_not_explode_the_domain_score() -> None:
+    # +0.4 everywhere leaves a standard deviation of float noise (not 0): it must count as 0,
+    # not as a change of 1e13 standard deviations.
+    rows = []
+    for i, area in enumerate(["a", "b", "c", "d"]):
+        base = 60.1 + 7.3 * i
+        rows += [(area, "werk", "2023", base), (area, "werk", "2024", base + 0.4)]
+        rows += [(area, "bijstand", "2023", 10.0), (area, "bijstand", "2024", 10.0 + i)]
+    changes = indicator_changes(
+        pd.DataFrame(rows, columns=["area", "indicator", "period", "value"]), DIRECTIONS
+    )
+    out = domain_changes(changes, DOMAINS).set_index(["area", "domain"])
+    assert (out.xs("economie", level="domain")["score"] == 0.0).all()
+    assert out["score"].abs().max() < 10

@@ -256,7 +256,8 @@ def write_observations(
 
     # In index order: the unique (area, indicator, period) index then grows at its end.
     new = merged[is_new].sort_values(["area_id", "indicator_id", "period"], kind="stable")
-    bulk.insert_observations(_new_rows(new, batch.pk))
+    with bulk.secondary_index_dropped(len(new)):
+        bulk.insert_observations(_new_rows(new, batch.pk))
     upd = merged[changed]
     bulk.update_observations(
         [

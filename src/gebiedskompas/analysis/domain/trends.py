@@ -21,6 +21,7 @@ from gebiedskompas.analysis.domain.model import Direction, DomainSpec
 from gebiedskompas.core.errors import KompasError
 
 OBSERVATION_COLUMNS = ("area", "indicator", "period", "value")
+SPREAD_TOLERANCE = 1e-9
 
 
 def indicator_changes(
@@ -117,8 +118,14 @@ def domain_changes(changes: pd.DataFrame, domains: Sequence[DomainSpec]) -> pd.D
         data[data["is_break"]].groupby(["area", "domain", "period"]).size().rename("n_breaks")
     )
     data = data[~data["is_break"] & data["improvement"].notna()].copy()
-    spread = data.groupby(["indicator", "period"])["improvement"].transform(lambda s: s.std(ddof=0))
-    data["standardised"] = (data["improvement"] / spread.where(spread > 0)).fillna(0.0)
+    groups = data.groupby(["indicator", "period"])["improvement"]
+    spread = groups.transform(lambda s: s.std(ddof=0))
+    # Equal changes everywhere (+0.4 in every area) leave a spread of rounding noise (~1e-15),
+    # not 0; dividing by it would blow a uniform change up to 1e13. Below a relative tolerance
+    # the indicator carries no relative signal and counts as 0.
+    scale = groups.transform(lambda s: s.abs().max())
+    has_spread = spread > SPREAD_TOLERANCE * scale
+    data["standardised"] = (data["improvement"] / spread.where(has_spread)).fillna(0.0)
     grouped = data.groupby(["area", "domain", "period"])
     out = pd.DataFrame(
         {

@@ -1,0 +1,155 @@
+"""Pages of the gebiedsanalyse: start a run, stored runs, the "why" of one area, the map data
+and the early-warning list. Staff only for now (the accounts issue refines roles).
+
+Views authorise, validate, call one service or selector and render.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import user_passes_test
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_safe
+
+from gebiedskompas.analysis import presenters, selectors, services
+from gebiedskompas.analysis.forms import AnalysisForm, domain_label
+from gebiedskompas.analysis.models import AnalysisRun
+from gebiedskompas.core.errors import KompasError, NotFound
+
+PARTIAL_HEADER = "X-Kompas-Partial"
+
+
+def _is_staff(user: Any) -> bool:
+    return bool(user.is_active and user.is_staff)
+
+
+staff_required = user_passes_test(_is_staff)
+
+
+def _run_or_404(run_id: int) -> AnalysisRun:
+    try:
+        return selectors.run_or_404(run_id)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+
+
+def _result_context(run: AnalysisRun) -> dict[str, Any]:
+    rows = presenters.ranking(run)
+    return {
+        "run": run,
+        "method_title": presenters.method_title(run.method),
+        "rows": rows,
+        "domain_labels": [domain_label(d) for d in run.domain_names],
+        "weights": [
+            (domain_label(k), presenters.number(v, 3)) for k, v in run.weights_used.items()
+        ],
+        "sensitivity_chart": presenters.sensitivity_chart(run, rows),
+    }
+
+
+@staff_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request: HttpRequest) -> HttpResponse:
+    partial = request.headers.get(PARTIAL_HEADER) == "1"
+    if request.method != "POST":
+        return render(request, "analysis/start.html", {"form": AnalysisForm()})
+    form = AnalysisForm(request.POST)
+    if form.is_valid():
+        try:
+            run = services.run_analysis(
+                method=form.cleaned_data["method"],
+                municipality=form.cleaned_data["municipality"],
+                level=form.cleaned_data["level"],
+                period=form.cleaned_data["period"],
+                weights=form.weights(),
+                missing=form.cleaned_data["missing"],
+                sensitivity=form.cleaned_data["sensitivity"],
+                user=request.user,
+            )
+        except KompasError as exc:
+            form.add_error(None, str(exc))
+        else:
+            if partial:
+                response = render(request, "analysis/_result.html", _result_context(run))
+                response["X-Kompas-Run-Url"] = reverse("analysis:run", args=[run.pk])
+                return response
+            return redirect("analysis:run", run_id=run.pk)
+    template = "analysis/_errors.html" if partial else "analysis/start.html"
+    return render(request, template, {"form": form}, status=400)
+
+
+@staff_required
+@require_safe
+def run_list(request: HttpRequest) -> HttpResponse:
+    runs = [(run, presenters.method_title(run.method)) for run in selectors.runs()]
+    return render(request, "analysis/runs.html", {"runs": runs})
+
+
+@staff_required
+@require_safe
+def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
+    run = _run_or_404(run_id)
+    form = AnalysisForm(initial=AnalysisForm.initial_from_run(run))
+    return render(request, "analysis/run.html", {"form": form, **_result_context(run)})
+
+
+@staff_required
+@require_safe
+def run_geojson(request: HttpRequest, run_id: int) -> JsonResponse:
+    run = _run_or_404(run_id)
+    data = selectors.run_geojson(
+        run,
+        area_url=reverse("web:area", args=["CODE"]),
+        why_url=reverse("analysis:why", args=[run.pk, "CODE"]),
+    )
+    return JsonResponse(data, content_type="application/geo+json")
+
+
+@staff_required
+@require_safe
+def why(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
+    run = _run_or_404(run_id)
+    try:
+        row = selectors.result_row(run, code)
+    except NotFound as exc:
+        raise Http404(str(exc)) from exc
+    return render(
+        request,
+        "analysis/why.html",
+        {
+            "run": run,
+            "row": row,
+            "method_title": presenters.method_title(run.method),
+            "score": presenters.number(row.score),
+            "band": presenters.band_label(row.band),
+            "sensitivity": run.sensitivity.get("areas", {}).get(code) if run.sensitivity else None,
+            **presenters.explanation(run, row),
+        },
+    )
+
+
+@staff_required
+@require_safe
+def early_warning(request: HttpRequest) -> HttpResponse:
+    form = AnalysisForm(request.GET or None)
+    context: dict[str, Any] = {"form": form, "report": None, "error": ""}
+    if request.GET:
+        municipality = request.GET.get("municipality", "")
+        level = request.GET.get("level", "buurt")
+        period = request.GET.get("period", "")
+        try:
+            gemeente = selectors.municipality_or_error(municipality)
+            context["report"] = selectors.trend_report(gemeente, level, period)
+        except KompasError as exc:
+            context["error"] = str(exc)
+        context["selected"] = {"municipality": municipality, "level": level, "period": period}
+    if context["report"] is not None:
+        context["warnings"] = [
+            (w, [domain_label(d) for d in w.domains]) for w in context["report"].warnings
+        ]
+    return render(
+        request, "analysis/early_warning.html", context, status=400 if context["error"] else 200
+    )
