@@ -243,3 +243,29 @@ def test_killed_import_leaves_the_database_unchanged(tmp_path: Path) -> None:
     db = sqlite3.connect(data_dir / "kompas.sqlite3")
     assert db.execute("select count(*) from indicators_observation").fetchone() == (0,)
     assert db.execute("select count(*) from areas_area").fetchone() == (0,)
+
+
+def test_a_file_read_in_many_chunks_imports_the_same_and_checks_across_chunks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gebiedskompas.indicators import services
+
+    monkeypatch.setattr(services, "CBS_CHUNK_ROWS", 2)
+    summary = import_cbs(write_cbs(tmp_path / "kwb.csv"), year=2024)
+    assert summary.new == 24 and ImportBatch.objects.count() == 1
+    assert value("BU99980201", "inwoners") == 400
+    assert (
+        Observation.objects.get(area__code="WK999801", indicator__key="inwoners").computed_value
+        == 600
+    )
+    rows = [r.copy() for r in ROWS] + [ROWS[1].copy()]
+    rows[4][7] = "veel"  # row 6, in the third chunk
+    before = Observation.objects.count()
+    with pytest.raises(KompasError) as info:
+        import_cbs(write_cbs(tmp_path / "bad.csv", rows), year=2024)
+    text = str(info.value)
+    assert 'row 6, column Mannen_6: "veel" is not a number' in text
+    assert "row 8, column Codering_3: area WK999801 appears twice (also in row 3)" in text
+    assert (
+        Observation.objects.count() == 24 + Observation.objects.filter(is_published=False).count()
+    )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -42,6 +43,16 @@ def read_table(path: Path, *, display_name: str | None = None) -> pd.DataFrame:
 
     The returned frame's index is the spreadsheet row number of each data row (header = row 1).
     """
+    return pd.concat(list(read_table_chunks(path, display_name=display_name)))
+
+
+def read_table_chunks(
+    path: Path, *, display_name: str | None = None, chunk_rows: int = 100_000
+) -> Iterator[pd.DataFrame]:
+    """The file's cells as strings, ``chunk_rows`` rows at a time (a large file never sits in
+    memory as millions of Python strings at once). Each chunk's index is the spreadsheet row
+    number of its rows (header = row 1). Raises ``KompasError`` for a missing, empty or
+    unreadable file before yielding anything."""
     name = display_name or path.name
     if not path.exists():
         raise KompasError("file not found", file=str(path))
@@ -50,37 +61,54 @@ def read_table(path: Path, *, display_name: str | None = None) -> pd.DataFrame:
     if path.stat().st_size > MAX_BYTES:
         raise KompasError("the file is larger than 2 GB", file=name)
     suffixes = [s.lower() for s in path.suffixes]
+    chunks: Iterator[pd.DataFrame]
     if ".xlsx" in suffixes or ".xlsm" in suffixes:
         try:
-            frame = pd.read_excel(path, dtype=str, header=0, keep_default_na=False)
+            whole = pd.read_excel(path, dtype=str, header=0, keep_default_na=False)
         except Exception as exc:  # openpyxl raises many types for a damaged workbook
             raise KompasError(f"cannot be read as an Excel workbook ({exc})", file=name) from exc
+        chunks = iter(
+            [whole.iloc[i : i + chunk_rows] for i in range(0, max(len(whole), 1), chunk_rows)]
+        )
     else:
         text = _open_text(path)
         if not text.strip():
             raise KompasError("the file is empty", file=name)
         delimiter = sniff_delimiter(text[:10000])
         try:
-            frame = pd.read_csv(
+            chunks = pd.read_csv(
                 io.StringIO(text),
                 sep=delimiter,
                 dtype=str,
                 keep_default_na=False,
                 quoting=csv.QUOTE_MINIMAL,
-                skipinitialspace=False,
+                chunksize=chunk_rows,
             )
         except pd.errors.ParserError as exc:
             raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
-    frame.columns = [str(c).strip() for c in frame.columns]
-    if frame.empty:
-        raise KompasError("the file has a header but no data rows", file=name)
-    unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
-    if unnamed and len(unnamed) == len(frame.columns):
-        raise KompasError("the first row holds no column names", file=name, row=1)
-    for column in frame.columns:
-        frame[column] = frame[column].str.strip()
-    frame.index = pd.RangeIndex(2, len(frame) + 2)
-    return frame
+    return _clean_chunks(chunks, name)
+
+
+def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.DataFrame]:
+    first_row = 2
+    try:
+        for frame in chunks:
+            frame.columns = [str(c).strip() for c in frame.columns]
+            if first_row == 2:
+                unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
+                if unnamed and len(unnamed) == len(frame.columns):
+                    raise KompasError("the first row holds no column names", file=name, row=1)
+                if frame.empty:
+                    raise KompasError("the file has a header but no data rows", file=name)
+            for column in frame.columns:
+                frame[column] = frame[column].str.strip()
+            frame.index = pd.RangeIndex(first_row, first_row + len(frame))
+            first_row += len(frame)
+            yield frame
+    except pd.errors.ParserError as exc:
+        raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
+    except pd.errors.EmptyDataError as exc:
+        raise KompasError("the file has no header row", file=name) from exc
 
 
 def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: str) -> None:

@@ -7,6 +7,7 @@ database as it was. Importing the same file again changes nothing and says so.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import math
@@ -20,17 +21,20 @@ import pandas as pd
 from django.db import transaction
 
 from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import InputError, KompasError
 from gebiedskompas.indicators import bulk
 from gebiedskompas.indicators.domain.catalogue import (
     Entry,
     load_catalogue,
     metadata_by_column,
 )
-from gebiedskompas.indicators.domain.cbs import parse_cbs_table
+from gebiedskompas.indicators.domain.cbs import CbsReader
 from gebiedskompas.indicators.models import ImportBatch, Indicator, Observation, Status
 
 Progress = Callable[[str, int, int], None]
+
+# Rows of a CBS table read, checked and written at a time: bounds the importer's memory.
+CBS_CHUNK_ROWS = 2000
 
 INDICATOR_FIELDS = {
     f.name
@@ -122,38 +126,58 @@ def import_cbs(
                 f"cannot read the CBS metadata ({exc})", file=metadata_path.name
             ) from exc
     catalogue = _catalogue()
-    parsed = parse_cbs_table(
-        path, catalogue=catalogue, year=year, metadata=metadata, display_name=name
-    )
-    if progress:
-        progress("parsed", 1, 3)
+    reader = CbsReader(path, catalogue=catalogue, year=year, metadata=metadata, display_name=name)
     by_key = {e.key: e.data for e in catalogue}
-    specs: dict[str, Mapping[str, Any]] = {}
-    for key in parsed.observations["key"].unique():
-        specs[key] = parsed.new_indicators.get(key) or by_key.get(key) or {"name": key}
     summary = ImportSummary(file=name, kind="cbs")
     sha = sha256_of(path)
-    periods = sorted(parsed.observations["period"].unique())
-    area_year = int(str(periods[0])[:4]) if len(periods) == 1 else year
+    batch: list[ImportBatch] = []
+    touched_areas: set[int] = set()
+    expected = _data_lines(path) * len(reader.layout.measure_cols)
+    done = 0
     with transaction.atomic():
-        summary.indicators_created, indicators = ensure_indicators(specs)
-        rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
-        summary.areas_created, areas = ensure_cbs_areas(rows, year=area_year)
-        frame = parsed.observations
-        frame = frame.assign(
-            area_id=frame["code"].map({c: a.pk for c, a in areas.items()}),
-            indicator_id=frame["key"].map({k: i.pk for k, i in indicators.items()}),
-        )
-        write_observations(frame, summary, kind="cbs", file_name=name, sha=sha, user=user)
-        if progress:
-            progress("written", 2, 3)
+        with bulk.secondary_index_dropped(expected):
+            for parsed in reader.chunks():
+                specs: dict[str, Mapping[str, Any]] = {}
+                for key in parsed.observations["key"].unique():
+                    specs[key] = parsed.new_indicators.get(key) or by_key.get(key) or {"name": key}
+                created, indicators = ensure_indicators(specs)
+                summary.indicators_created += created
+                years = {str(p)[:4] for p in parsed.observations["period"].unique()}
+                area_year = int(years.pop()) if len(years) == 1 else year
+                rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
+                created, areas = ensure_cbs_areas(rows, year=area_year)
+                summary.areas_created += created
+                frame = parsed.observations
+                frame = frame.assign(
+                    area_id=frame["code"].map({c: a.pk for c, a in areas.items()}),
+                    indicator_id=frame["key"].map({k: i.pk for k, i in indicators.items()}),
+                )
+                write_observations(
+                    frame, summary, kind="cbs", file_name=name, sha=sha, user=user, batch=batch
+                )
+                touched_areas.update(a.pk for a in areas.values())
+                done += len(frame)
+                if progress:
+                    progress("importing", min(done, expected), max(expected, done))
+        if reader.problems:
+            # Raised inside the transaction: whatever the earlier chunks wrote is rolled back.
+            raise InputError(reader.problems)
         if summary.new or summary.updated:
             from gebiedskompas.indicators.aggregation import recompute_for_areas
 
-            recompute_for_areas([a.pk for a in areas.values()])
-    if progress:
-        progress("done", 3, 3)
+            if progress:
+                progress("aggregating", max(expected, done), max(expected, done))
+            recompute_for_areas(sorted(touched_areas))
     return summary
+
+
+def _data_lines(path: Path) -> int:
+    """Data rows of a text file, counted cheaply (0 for a workbook: unknown up front)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return 0
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rb") as fh:
+        return max(sum(1 for _ in fh) - 1, 0)
 
 
 def write_observations(
@@ -165,9 +189,12 @@ def write_observations(
     sha: str,
     user: Any = None,
     table_id: str = "",
+    batch: list[ImportBatch] | None = None,
 ) -> None:
     """Diff rows (area_id, indicator_id, period, value, margin_lower, margin_upper, source_key)
-    against the stored observations; insert new ones, update changed ones, count the rest."""
+    against the stored observations; insert new ones, update changed ones, and add the counts to
+    ``summary``. ``batch`` (a list holding at most one ImportBatch) lets the chunks of one import
+    share one batch; it is made only when something changes."""
     existing = pd.DataFrame.from_records(
         Observation.objects.filter(
             indicator_id__in=[int(i) for i in frame["indicator_id"].unique()],
@@ -237,27 +264,32 @@ def write_observations(
         & merged["old_published"].astype(bool)
     )
     changed = (~is_new) & ~unchanged
-    summary.new = int(is_new.sum())
-    summary.updated = int(changed.sum())
-    summary.unchanged = int(unchanged.sum())
-    if not summary.new and not summary.updated:
+    new_count, changed_count = int(is_new.sum()), int(changed.sum())
+    summary.new += new_count
+    summary.updated += changed_count
+    summary.unchanged += int(unchanged.sum())
+    if not new_count and not changed_count:
         return
-    batch = ImportBatch.objects.create(
-        kind=kind,
-        file_name=file_name,
-        sha256=sha,
-        table_id=table_id,
-        created_by=user if getattr(user, "pk", None) else None,
-    )
-    summary.batch_id = batch.pk
+    holder = batch if batch is not None else []
+    if not holder:
+        holder.append(
+            ImportBatch.objects.create(
+                kind=kind,
+                file_name=file_name,
+                sha256=sha,
+                table_id=table_id,
+                created_by=user if getattr(user, "pk", None) else None,
+            )
+        )
+    current = holder[0]
+    summary.batch_id = current.pk
 
     def clean(v: object) -> object:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
     # In index order: the unique (area, indicator, period) index then grows at its end.
     new = merged[is_new].sort_values(["area_id", "indicator_id", "period"], kind="stable")
-    with bulk.secondary_index_dropped(len(new)):
-        bulk.insert_observations(_new_rows(new, batch.pk))
+    bulk.insert_observations(_new_rows(new, current.pk))
     upd = merged[changed]
     bulk.update_observations(
         [
@@ -266,15 +298,19 @@ def write_observations(
                 Status.MISSING.value if clean(r.value) is None else Status.OK.value,
                 clean(r.margin_lower),
                 clean(r.margin_upper),
-                batch.pk,
+                current.pk,
                 r.source_key,
                 int(r.id),
             )
             for r in upd.itertuples(index=False)
         ]
     )
-    batch.summary = {"new": summary.new, "updated": summary.updated, "unchanged": summary.unchanged}
-    batch.save(update_fields=["summary"])
+    current.summary = {
+        "new": summary.new,
+        "updated": summary.updated,
+        "unchanged": summary.unchanged,
+    }
+    current.save(update_fields=["summary"])
 
 
 def _new_rows(

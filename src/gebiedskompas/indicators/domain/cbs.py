@@ -9,7 +9,7 @@ found, so that nothing is written from a bad file.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +19,7 @@ import pandas as pd
 from gebiedskompas.areas.domain.codes import SOORT_REGIO, AreaLevel, is_cbs_code, level_of
 from gebiedskompas.core.errors import InputError, KompasError, Problem
 from gebiedskompas.core.periods import parse_period
-from gebiedskompas.core.tabular import check_single_header, read_table
+from gebiedskompas.core.tabular import check_single_header, read_table_chunks
 from gebiedskompas.indicators.domain.catalogue import (
     ColumnMeta,
     Entry,
@@ -53,6 +53,211 @@ class ParsedTable:
     columns_mapped: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class CbsLayout:
+    """What the header (and metadata) of a CBS table says: which column holds what."""
+
+    name: str
+    code_col: str
+    level_col: str | None
+    change_col: str | None
+    name_col: str | None
+    period_col: str | None
+    dimension_cols: list[str]
+    measure_cols: list[str]
+    mapping: list[Mapping_]
+
+
+class CbsReader:
+    """Reads a CBS table chunk by chunk, validating every cell.
+
+    ``chunks()`` yields a ``ParsedTable`` per chunk as long as no problem has been found; after
+    the first problem it goes on validating (so one round of fixes suffices) but yields nothing
+    more, and ``problems`` holds what was found. The caller writes each chunk inside one
+    transaction and raises ``InputError(problems)`` at the end if there are any, so a bad file
+    writes nothing.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        catalogue: list[Entry],
+        year: int | None = None,
+        metadata: Mapping[str, ColumnMeta] | None = None,
+        display_name: str | None = None,
+        max_problems: int = 50,
+        chunk_rows: int = 2000,
+    ) -> None:
+        self.name = display_name or path.name
+        self.year = year
+        self.metadata = metadata
+        self.max_problems = max_problems
+        self.problems: list[Problem] = []
+        self._chunks = read_table_chunks(path, display_name=self.name, chunk_rows=chunk_rows)
+        self._first = next(self._chunks)
+        self.layout = self._layout(list(self._first.columns), catalogue)
+        check_single_header(self._first, self.layout.measure_cols, self.name)
+        self._seen: dict[tuple[str, ...], int] = {}
+        self._periods: dict[str, str | None] = {}
+        self._totals: dict[str, str] = {}
+        self.new_indicators: dict[str, dict[str, object]] = {}
+
+    def _layout(self, columns: list[str], catalogue: list[Entry]) -> CbsLayout:
+        name, metadata = self.name, self.metadata
+        code_col = next((c for c in columns if CODE_COLUMN.match(c)), None)
+        if code_col is None:
+            raise KompasError(
+                "no column with area codes (Codering_N, e.g. Codering_3) found; the columns are: "
+                + ", ".join(columns[:12])
+                + (" …" if len(columns) > 12 else ""),
+                file=name,
+            )
+        level_col = next((c for c in columns if LEVEL_COLUMN.match(c)), None)
+        change_col = next((c for c in columns if CHANGE_COLUMN.match(c)), None)
+        period_col = "Perioden" if "Perioden" in columns else None
+        if period_col is None and self.year is None:
+            raise KompasError(
+                "the table has no Perioden column; give the year of the figures with --year",
+                file=name,
+            )
+        dimension_cols = [
+            c
+            for c in columns
+            if not re.search(r"_\d+$", c)
+            and c not in SKIP
+            and c not in NAME_COLUMNS
+            and c != "Perioden"
+        ]
+        measure_cols = [
+            c
+            for c in columns
+            if re.search(r"_\d+$", c)
+            and c not in (code_col, level_col, change_col)
+            and not TEXT_COLUMNS.match(c)
+            and not (metadata and metadata.get(c) and metadata[c].datatype == "String")
+        ]
+        if not measure_cols:
+            raise KompasError(
+                "the table has no measure columns (CBS keys like AantalInwoners_5)", file=name
+            )
+        try:
+            mapping = map_columns(measure_cols, catalogue, metadata)
+        except UnmappableColumns as exc:
+            raise KompasError(exc.reason, file=name, column=exc.columns[0]) from exc
+        return CbsLayout(
+            name=name,
+            code_col=code_col,
+            level_col=level_col,
+            change_col=change_col,
+            name_col=next((c for c in NAME_COLUMNS if c in columns), None),
+            period_col=period_col,
+            dimension_cols=dimension_cols,
+            measure_cols=measure_cols,
+            mapping=mapping,
+        )
+
+    def _problem(self, message: str, row: int | None = None, column: str | None = None) -> None:
+        self.problems.append(Problem(message, file=self.name, row=row, column=column))
+
+    @property
+    def is_full(self) -> bool:
+        return len(self.problems) >= self.max_problems
+
+    def chunks(self) -> Iterator[ParsedTable]:
+        yield from self._parse(self._first)
+        for frame in self._chunks:
+            if self.is_full:
+                break
+            yield from self._parse(frame)
+
+    def _parse(self, frame: pd.DataFrame) -> Iterator[ParsedTable]:
+        lay = self.layout
+        before = len(self.problems)
+        codes = frame[lay.code_col]
+        rows: list[int] = [int(r) for r in frame.index]
+        code_list: list[str] = [str(c) for c in codes.tolist()]
+        for row, code in zip(rows, code_list, strict=True):
+            if not code:
+                self._problem("the area code is empty", row, lay.code_col)
+            elif not is_cbs_code(code):
+                self._problem(
+                    f'"{code}" is not a CBS area code (GM, WK or BU and digits)', row, lay.code_col
+                )
+        if lay.level_col:
+            labels = frame[lay.level_col].tolist()
+            for row, code, label in zip(rows, code_list, labels, strict=True):
+                level = SOORT_REGIO.get(str(label).lower())
+                if level is None:
+                    self._problem(
+                        f'"{label}" is not a known SoortRegio (expected Gemeente, Wijk or Buurt)',
+                        row,
+                        lay.level_col,
+                    )
+                elif is_cbs_code(code) and level_of(code) is not level:
+                    self._problem(
+                        f'SoortRegio "{label}" does not match the code {code}', row, lay.level_col
+                    )
+        if lay.period_col:
+            raw_periods = frame[lay.period_col].tolist()
+            for row, label in zip(rows, raw_periods, strict=True):
+                if label not in self._periods:
+                    try:
+                        self._periods[label] = str(parse_period(label))
+                    except ValueError as exc:
+                        self._periods[label] = None
+                        self._problem(str(exc), row, lay.period_col)
+            period_series = pd.Series([self._periods[p] for p in raw_periods], index=frame.index)
+        else:
+            period_series = pd.Series(str(self.year), index=frame.index)
+        # Duplicate rows: the same area, period and dimension values twice, across chunks too.
+        dims = [frame[d].tolist() for d in lay.dimension_cols]
+        for i, (row, code) in enumerate(zip(rows, code_list, strict=True)):
+            key = (code, str(period_series.iat[i]), *(str(d[i]) for d in dims))
+            first = self._seen.setdefault(key, row)
+            if first != row:
+                self._problem(f"area {code} appears twice (also in row {first})", row, lay.code_col)
+        values: dict[str, pd.Series] = {}
+        for column in lay.measure_cols:
+            raw = frame[column]
+            cleaned = raw.replace({"": None, ".": None})
+            numbers = pd.to_numeric(
+                cleaned.str.replace(",", ".", regex=False) if _decimal_comma(raw) else cleaned,
+                errors="coerce",
+            )
+            bad = numbers.isna() & cleaned.notna()
+            for row in raw.index[bad][: self.max_problems]:
+                self._problem(f'"{raw[row]}" is not a number', int(row), column)
+            values[column] = numbers.astype("float64")
+        if len(self.problems) > before or self.problems:
+            return
+        areas = pd.DataFrame(
+            {
+                "code": code_list,
+                "name": frame[lay.name_col].tolist() if lay.name_col else code_list,
+                "level": [level_of(c).value for c in code_list],
+                "change_indicator": frame[lay.change_col].tolist() if lay.change_col else "",
+            }
+        ).drop_duplicates("code")
+        observations, new_indicators = _long_rows(
+            frame,
+            values,
+            lay.mapping,
+            codes,
+            period_series,
+            lay.dimension_cols,
+            self.metadata,
+            self._totals,
+        )
+        self.new_indicators.update(new_indicators)
+        yield ParsedTable(
+            areas=areas,
+            observations=observations,
+            new_indicators=new_indicators,
+            columns_mapped={m.column: m.key for m in lay.mapping},
+        )
+
+
 def parse_cbs_table(
     path: Path,
     *,
@@ -62,138 +267,24 @@ def parse_cbs_table(
     display_name: str | None = None,
     max_problems: int = 50,
 ) -> ParsedTable:
-    name = display_name or path.name
-    frame = read_table(path, display_name=name)
-    columns = list(frame.columns)
-    code_col = next((c for c in columns if CODE_COLUMN.match(c)), None)
-    if code_col is None:
-        raise KompasError(
-            "no column with area codes (Codering_N, e.g. Codering_3) found; the columns are: "
-            + ", ".join(columns[:12])
-            + (" …" if len(columns) > 12 else ""),
-            file=name,
-        )
-    level_col = next((c for c in columns if LEVEL_COLUMN.match(c)), None)
-    change_col = next((c for c in columns if CHANGE_COLUMN.match(c)), None)
-    name_col = next((c for c in NAME_COLUMNS if c in columns), None)
-    period_col = "Perioden" if "Perioden" in columns else None
-    dimension_cols = [
-        c
-        for c in columns
-        if not re.search(r"_\d+$", c)
-        and c not in SKIP
-        and c not in NAME_COLUMNS
-        and c != "Perioden"
-    ]
-    measure_cols = [
-        c
-        for c in columns
-        if re.search(r"_\d+$", c)
-        and c not in (code_col, level_col, change_col)
-        and not TEXT_COLUMNS.match(c)
-        and not (metadata and metadata.get(c) and metadata[c].datatype == "String")
-    ]
-    if not measure_cols:
-        raise KompasError(
-            "the table has no measure columns (CBS keys like AantalInwoners_5)", file=name
-        )
-    check_single_header(frame, measure_cols, name)
-
-    problems: list[Problem] = []
-
-    def problem(message: str, row: int | None = None, column: str | None = None) -> None:
-        problems.append(Problem(message, file=name, row=row, column=column))
-
-    # Areas: code and level.
-    codes = frame[code_col]
-    rows: list[int] = [int(r) for r in frame.index]
-    code_list: list[str] = [str(c) for c in codes.tolist()]
-    for row, code in zip(rows, code_list, strict=True):
-        if not code:
-            problem("the area code is empty", row, code_col)
-        elif not is_cbs_code(code):
-            problem(f'"{code}" is not a CBS area code (GM, WK or BU and digits)', row, code_col)
-    if level_col:
-        for row, code, label in zip(rows, code_list, frame[level_col].tolist(), strict=True):
-            level = SOORT_REGIO.get(str(label).lower())
-            if level is None:
-                problem(
-                    f'"{label}" is not a known SoortRegio (expected Gemeente, Wijk or Buurt)',
-                    row,
-                    level_col,
-                )
-            elif is_cbs_code(code) and level_of(code) is not level:
-                problem(f'SoortRegio "{label}" does not match the code {code}', row, level_col)
-
-    # Periods.
-    if period_col:
-        periods = {}
-        for label in frame[period_col].unique():
-            try:
-                periods[label] = str(parse_period(label))
-            except ValueError as exc:
-                first_row = int(frame.index[frame[period_col] == label][0])
-                problem(str(exc), first_row, period_col)
-        period_series = frame[period_col].map(periods)
-    else:
-        if year is None:
-            raise KompasError(
-                "the table has no Perioden column; give the year of the figures with --year",
-                file=name,
-            )
-        period_series = pd.Series(str(year), index=frame.index)
-
-    # Duplicate rows: the same area, period and dimension values twice.
-    key_cols = [code_col, *dimension_cols]
-    dup_frame = frame[key_cols].assign(_p=period_series)
-    dups = dup_frame.duplicated(keep="first")
-    for dup_row in dup_frame.index[dups]:
-        first = dup_frame.index[(dup_frame == dup_frame.loc[dup_row]).all(axis=1)][0]
-        problem(
-            f"area {frame.at[dup_row, code_col]!s} appears twice (also in row {first})",
-            int(dup_row),
-            code_col,
-        )
-
-    # Numeric cells.
-    values = {}
-    for column in measure_cols:
-        raw = frame[column]
-        cleaned = raw.replace({"": None, ".": None})
-        numbers = pd.to_numeric(
-            cleaned.str.replace(",", ".", regex=False) if _decimal_comma(raw) else cleaned,
-            errors="coerce",
-        )
-        bad = numbers.isna() & cleaned.notna()
-        for row in raw.index[bad][:max_problems]:
-            problem(f'"{raw[row]}" is not a number', int(row), column)
-        values[column] = numbers.astype("float64")
-        if len(problems) > max_problems:
-            break
-    if problems:
-        raise InputError(problems)
-
-    try:
-        mapping = map_columns(measure_cols, catalogue, metadata)
-    except UnmappableColumns as exc:
-        raise KompasError(exc.reason, file=name, column=exc.columns[0]) from exc
-
-    areas = pd.DataFrame(
-        {
-            "code": codes.values,
-            "name": frame[name_col].values if name_col else codes.values,
-            "level": [level_of(c).value for c in codes.values],
-            "change_indicator": frame[change_col].values if change_col else "",
-        }
-    ).drop_duplicates("code")
-    observations, new_indicators = _long_rows(
-        frame, values, mapping, codes, period_series, dimension_cols, metadata
+    """The whole table as one ``ParsedTable``; raises ``InputError`` with every problem found."""
+    reader = CbsReader(
+        path,
+        catalogue=catalogue,
+        year=year,
+        metadata=metadata,
+        display_name=display_name,
+        max_problems=max_problems,
+        chunk_rows=100_000,
     )
+    parts = list(reader.chunks())
+    if reader.problems:
+        raise InputError(reader.problems)
     return ParsedTable(
-        areas=areas,
-        observations=observations,
-        new_indicators=new_indicators,
-        columns_mapped={m.column: m.key for m in mapping},
+        areas=pd.concat([p.areas for p in parts]).drop_duplicates("code"),
+        observations=pd.concat([p.observations for p in parts], ignore_index=True),
+        new_indicators=reader.new_indicators,
+        columns_mapped=parts[0].columns_mapped if parts else {},
     )
 
 
@@ -218,6 +309,7 @@ def _long_rows(
     periods: pd.Series,
     dimension_cols: list[str],
     metadata: Mapping[str, ColumnMeta] | None,
+    totals: dict[str, str],
 ) -> tuple[pd.DataFrame, dict[str, dict[str, object]]]:
     other_dims = [d for d in dimension_cols if d != MARGINS]
     # A category of another dimension (Financieringsvorm = PGB) makes its own indicator; the
@@ -228,8 +320,11 @@ def _long_rows(
         cat = frame[dim]
         # CBS lists a dimension's total first ("Totaal", "Totaal woningen", "Totaal alle
         # jeugdzorg in natura"); a later "Totaal jeugdhulp in natura" is a category of its own.
-        totals = [c for c in cat.unique() if c.lower().startswith("totaal")]
-        is_total = (cat == totals[0]) if totals else (cat == "")
+        if dim not in totals:
+            first_total = next((c for c in cat.unique() if c.lower().startswith("totaal")), None)
+            if first_total is not None:
+                totals[dim] = first_total  # decided once per table, not per chunk
+        is_total = (cat == totals[dim]) if dim in totals else (cat == "")
         is_total = is_total | (cat == "")
         suffix = suffix.where(is_total, suffix + "__" + cat.map(_slug))
         labels = labels.where(is_total, labels + " (" + cat + ")")
