@@ -98,6 +98,23 @@ def update_computed(rows: Sequence[tuple[object, ...]], *, with_value: bool) -> 
     if not rows:
         return 0
     table = Observation._meta.db_table
+    if connection.vendor == "postgresql":
+        # One UPDATE joined to the rows COPYed into a temporary table: far faster than one
+        # UPDATE statement per row, even pipelined.
+        columns = "computed double precision, value double precision, status varchar(12), "
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE kompas_computed ({columns}id bigint) ON COMMIT DROP"
+            )
+            with cursor.cursor.copy("COPY kompas_computed FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row if with_value else (row[0], None, None, row[1]))
+            sets = "computed_value = t.computed"
+            if with_value:
+                sets += ", value = t.value, status = t.status"
+            cursor.execute(f"UPDATE {table} o SET {sets} FROM kompas_computed t WHERE o.id = t.id")
+            cursor.execute("DROP TABLE kompas_computed")
+        return len(rows)
     sets = "computed_value = %s, value = %s, status = %s" if with_value else "computed_value = %s"
     with connection.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = %s", rows)
