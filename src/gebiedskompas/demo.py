@@ -32,6 +32,7 @@ import shapely
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from gebiedskompas.accounts.services import assign_role, ensure_default_roles
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.domain.geometry import AreaFeature, Geometry, describe_geometry
 from gebiedskompas.areas.geo_import import store_area_features
@@ -134,7 +135,16 @@ class DemoUser:
 DEMO_USERS: Final = (
     DemoUser("beheerder", "demo-beheerder", "beheerder (alle rechten, beheerscherm)", True),
     DemoUser("analist", "demo-analist", "analist (medewerker)", False),
+    DemoUser("gebiedsmanager", "demo-gebiedsmanager", "gebiedsmanager Stadsdeel Oost", False),
+    DemoUser("wethouder", "demo-wethouder", "wethouder (alleen lezen)", False),
 )
+# The role (accounts.roles) and area each demo user gets; None: the whole installation.
+DEMO_ROLES: Final = {
+    "beheerder": ("beheerder", MUNICIPALITY_CODE),
+    "analist": ("analist", MUNICIPALITY_CODE),
+    "gebiedsmanager": ("gebiedsmanager", "SD9999-oost"),
+    "wethouder": ("wethouder", MUNICIPALITY_CODE),
+}
 
 
 @dataclass
@@ -623,6 +633,9 @@ def _ensure_users(summary: DemoSummary) -> None:
                          user.is_superuser)
             )  # fmt: skip
             continue
+        role, area = DEMO_ROLES[demo.username]
+        ensure_default_roles()
+        assign_role(user, role, area)
         summary.users.append(demo)
 
 

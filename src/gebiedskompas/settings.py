@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -42,12 +43,24 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "rest_framework",
+    "mozilla_django_oidc",
     "gebiedskompas.areas",
     "gebiedskompas.indicators",
+    # After indicators: the audit trail registers the indicator catalogue by name.
+    "gebiedskompas.accounts",
     "gebiedskompas.analysis",
     "gebiedskompas.cycle",
     "gebiedskompas.reports",
     "gebiedskompas.web",
+    # Before drf_spectacular: its documentation template is replaced by one without inline code.
+    "gebiedskompas.api",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -58,9 +71,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "gebiedskompas.accounts.middleware.RequireSecondFactorMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gebiedskompas.web.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a lock-out into the lock-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "gebiedskompas.urls"
@@ -115,7 +133,76 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/inloggen/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/"
+
+# Sign-in: django-axes counts failures per user name and address (the login form passes the
+# request); OpenID Connect is added when configured (see accounts/oidc.py).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(config.get("KOMPAS_LOGIN_FAILURE_LIMIT"))  # type: ignore[call-overload]
+AXES_COOLOFF_TIME = timedelta(minutes=int(config.get("KOMPAS_LOGIN_LOCKOUT_MINUTES")))  # type: ignore[call-overload]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+FORM_RATE = str(config.get("KOMPAS_FORM_RATE"))
+
+OIDC_RP_CLIENT_ID = str(config.get("KOMPAS_OIDC_CLIENT_ID"))
+OIDC_RP_CLIENT_SECRET = str(config.get("KOMPAS_OIDC_CLIENT_SECRET"))
+OIDC_OP_AUTHORIZATION_ENDPOINT = str(config.get("KOMPAS_OIDC_AUTHORIZATION_ENDPOINT"))
+OIDC_OP_TOKEN_ENDPOINT = str(config.get("KOMPAS_OIDC_TOKEN_ENDPOINT"))
+OIDC_OP_USER_ENDPOINT = str(config.get("KOMPAS_OIDC_USERINFO_ENDPOINT"))
+OIDC_OP_JWKS_ENDPOINT = str(config.get("KOMPAS_OIDC_JWKS_ENDPOINT"))
+OIDC_RP_SIGN_ALGO = str(config.get("KOMPAS_OIDC_SIGN_ALGO"))
+OIDC_RP_SCOPES = str(config.get("KOMPAS_OIDC_SCOPES"))
+OIDC_ROLE_CLAIM = str(config.get("KOMPAS_OIDC_ROLE_CLAIM"))
+OIDC_ROLE_MAP = str(config.get("KOMPAS_OIDC_ROLE_MAP"))
+OIDC_TIMEOUT = 10
+LOGIN_REDIRECT_URL_FAILURE = "/inloggen/"
+if OIDC_RP_CLIENT_ID and OIDC_OP_AUTHORIZATION_ENDPOINT:
+    AUTHENTICATION_BACKENDS.append("gebiedskompas.accounts.oidc.KompasOIDCBackend")
+
+# The REST API (api/): Dutch API Design Rules, problem+json errors, paging, throttling.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "gebiedskompas.api.authentication.ApiKeyAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "gebiedskompas.api.pagination.PagePagination",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "gebiedskompas.api.throttling.AnonThrottle",
+        "gebiedskompas.api.throttling.UserThrottle",
+    ],
+    "EXCEPTION_HANDLER": "gebiedskompas.api.errors.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+API_RATES = {
+    "anon": str(config.get("KOMPAS_API_ANON_RATE")),
+    "user": str(config.get("KOMPAS_API_USER_RATE")),
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Gebiedskompas API",
+    "DESCRIPTION": (
+        "Gebieden, indicatoren, waarnemingen en gebiedsanalyses. Volgt de API Design Rules "
+        "(Logius): Nederlandse meervoudige resourcenamen, fouten als application/problem+json, "
+        "paginering met page en pageSize, de header API-Version."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "LICENSE": {"name": "EUPL-1.2"},
+}
 
 LANGUAGE_CODE = str(config.get("KOMPAS_LANGUAGE"))
 LANGUAGES = [("nl", "Nederlands"), ("en", "English")]

@@ -9,6 +9,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from gebiedskompas.demo import build_demo
+from tests.accounts.helpers import grant
 from tests.browser.conftest import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -17,7 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def staff_login(transactional_db: None, live_server: Any) -> dict[str, str]:
     build_demo()
-    get_user_model().objects.create_user("ana", password="analyse-wachtwoord", is_staff=True)
+    user = get_user_model().objects.create_user("ana", password="analyse-wachtwoord", is_staff=True)
+    grant(user, "analist")
     return {"username": "ana", "password": "analyse-wachtwoord"}
 
 

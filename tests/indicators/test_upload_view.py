@@ -17,7 +17,11 @@ def cbs_bytes(rows: list[list[str]]) -> bytes:
 
 @pytest.fixture
 def staff() -> Client:
-    user = User.objects.create_user("medewerker", password="een-lang-wachtwoord", is_staff=True)
+    """An analist for the whole installation (imports may create new municipalities)."""
+    from gebiedskompas.accounts.models import Role, RoleAssignment
+
+    user = User.objects.create_user("medewerker", password="een-lang-wachtwoord")
+    RoleAssignment.objects.create(user=user, role=Role.objects.get(code="operator"))
     client = Client()
     client.force_login(user)
     return client
@@ -25,7 +29,23 @@ def staff() -> Client:
 
 def test_anonymous_users_cannot_reach_the_upload_page(client: Client) -> None:
     response = client.get("/beheer/inlezen/")
-    assert response.status_code == 302 and "/login/" in response["Location"]
+    assert response.status_code == 302 and "/inloggen/" in response["Location"]
+
+
+def test_an_importer_of_one_municipality_cannot_import_into_another(client: Client) -> None:
+    from gebiedskompas.accounts.models import Role, RoleAssignment
+    from gebiedskompas.areas.models import Area
+
+    other = Area.objects.create(code="GM9998", name="Testgemeente", level="gemeente")
+    mine = Area.objects.create(code="GM9997", name="Eigen gemeente", level="gemeente")
+    del other
+    user = User.objects.create_user("analist", password="een-lang-wachtwoord")
+    RoleAssignment.objects.create(user=user, role=Role.objects.get(code="analist"), area=mine)
+    client.force_login(user)
+    upload = SimpleUploadedFile("kwb.csv", cbs_bytes(ROWS), content_type="text/csv")
+    response = client.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
+    assert "you may not import figures for GM9998" in response.content.decode()
+    assert Observation.objects.count() == 0
 
 
 def test_staff_upload_imports_through_the_same_pipeline(staff: Client) -> None:

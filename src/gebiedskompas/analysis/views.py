@@ -1,5 +1,6 @@
 """Pages of the gebiedsanalyse: start a run, stored runs, the "why" of one area, the map data
-and the early-warning list. Staff only for now (the accounts issue refines roles).
+and the early-warning list. Who may run or read an analysis of which municipality is decided by
+accounts.permissions (run_analysis, view_analysis).
 
 Views authorise, validate, call one service or selector and render.
 """
@@ -8,32 +9,30 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import user_passes_test
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
+from gebiedskompas.accounts.permissions import can, can_within, permission_somewhere
 from gebiedskompas.analysis import presenters, selectors, services
 from gebiedskompas.analysis.forms import AnalysisForm, domain_label
 from gebiedskompas.analysis.models import AnalysisRun
+from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import KompasError, NotFound
 
 PARTIAL_HEADER = "X-Kompas-Partial"
 
 
-def _is_staff(user: Any) -> bool:
-    return bool(user.is_active and user.is_staff)
-
-
-staff_required = user_passes_test(_is_staff)
-
-
-def _run_or_404(run_id: int) -> AnalysisRun:
+def _run_or_404(request: HttpRequest, run_id: int) -> AnalysisRun:
     try:
-        return selectors.run_or_404(run_id)
+        run = selectors.run_or_404(run_id)
     except NotFound as exc:
         raise Http404(str(exc)) from exc
+    if not can_within(request.user, "view_analysis", run.municipality):
+        raise PermissionDenied
+    return run
 
 
 def _result_context(run: AnalysisRun) -> dict[str, Any]:
@@ -50,7 +49,7 @@ def _result_context(run: AnalysisRun) -> dict[str, Any]:
     }
 
 
-@staff_required
+@permission_somewhere("run_analysis")
 @require_http_methods(["GET", "HEAD", "POST"])
 def start(request: HttpRequest) -> HttpResponse:
     partial = request.headers.get(PARTIAL_HEADER) == "1"
@@ -58,6 +57,9 @@ def start(request: HttpRequest) -> HttpResponse:
         return render(request, "analysis/start.html", {"form": AnalysisForm()})
     form = AnalysisForm(request.POST)
     if form.is_valid():
+        gemeente = Area.objects.filter(code=form.cleaned_data["municipality"]).first()
+        if not can(request.user, "run_analysis", gemeente):
+            raise PermissionDenied
         try:
             run = services.run_analysis(
                 method=form.cleaned_data["method"],
@@ -81,25 +83,29 @@ def start(request: HttpRequest) -> HttpResponse:
     return render(request, template, {"form": form}, status=400)
 
 
-@staff_required
+@permission_somewhere("view_analysis")
 @require_safe
 def run_list(request: HttpRequest) -> HttpResponse:
-    runs = [(run, presenters.method_title(run.method)) for run in selectors.runs()]
+    runs = [
+        (run, presenters.method_title(run.method))
+        for run in selectors.runs()
+        if can_within(request.user, "view_analysis", run.municipality)
+    ]
     return render(request, "analysis/runs.html", {"runs": runs})
 
 
-@staff_required
+@permission_somewhere("view_analysis")
 @require_safe
 def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(request, run_id)
     form = AnalysisForm(initial=AnalysisForm.initial_from_run(run))
     return render(request, "analysis/run.html", {"form": form, **_result_context(run)})
 
 
-@staff_required
+@permission_somewhere("view_analysis")
 @require_safe
 def run_geojson(request: HttpRequest, run_id: int) -> JsonResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(request, run_id)
     data = selectors.run_geojson(
         run,
         area_url=reverse("web:area", args=["CODE"]),
@@ -108,10 +114,10 @@ def run_geojson(request: HttpRequest, run_id: int) -> JsonResponse:
     return JsonResponse(data, content_type="application/geo+json")
 
 
-@staff_required
+@permission_somewhere("view_analysis")
 @require_safe
 def why(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
-    run = _run_or_404(run_id)
+    run = _run_or_404(request, run_id)
     try:
         row = selectors.result_row(run, code)
     except NotFound as exc:
@@ -131,7 +137,7 @@ def why(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
     )
 
 
-@staff_required
+@permission_somewhere("view_analysis")
 @require_safe
 def early_warning(request: HttpRequest) -> HttpResponse:
     form = AnalysisForm(request.GET or None)
@@ -142,6 +148,8 @@ def early_warning(request: HttpRequest) -> HttpResponse:
         period = request.GET.get("period", "")
         try:
             gemeente = selectors.municipality_or_error(municipality)
+            if not can_within(request.user, "view_analysis", gemeente):
+                raise PermissionDenied
             context["report"] = selectors.trend_report(gemeente, level, period)
         except KompasError as exc:
             context["error"] = str(exc)

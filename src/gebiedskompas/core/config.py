@@ -73,6 +73,74 @@ SETTINGS: tuple[Setting, ...] = (
         "Serve over HTTPS only: secure cookies, HSTS and redirect to https.",
     ),
     Setting("KOMPAS_LANGUAGE", str, "nl", "Default interface language (nl or en)."),
+    Setting(
+        "KOMPAS_LOGIN_FAILURE_LIMIT",
+        int,
+        5,
+        "Failed sign-ins (per user name and address) before the account is locked out.",
+    ),
+    Setting(
+        "KOMPAS_LOGIN_LOCKOUT_MINUTES",
+        int,
+        30,
+        "Minutes a locked-out sign-in stays locked.",
+    ),
+    Setting(
+        "KOMPAS_FORM_RATE",
+        str,
+        "20/hour",
+        "Most submissions of a public form (sign-in included) per address, as N/second, "
+        "N/minute, N/hour or N/day.",
+    ),
+    Setting(
+        "KOMPAS_API_ANON_RATE",
+        str,
+        "120/minute",
+        "Most API requests per minute (or second/hour/day) from one address without a key.",
+    ),
+    Setting(
+        "KOMPAS_API_USER_RATE",
+        str,
+        "1200/minute",
+        "Most API requests per signed-in user or API key.",
+    ),
+    Setting(
+        "KOMPAS_OIDC_CLIENT_ID",
+        str,
+        "",
+        "OpenID Connect client id; single sign-on is active when this and the endpoints are set.",
+    ),
+    Setting("KOMPAS_OIDC_CLIENT_SECRET", str, "", "OpenID Connect client secret."),
+    Setting(
+        "KOMPAS_OIDC_AUTHORIZATION_ENDPOINT",
+        str,
+        "",
+        "The identity provider's authorization endpoint (from its discovery document).",
+    ),
+    Setting("KOMPAS_OIDC_TOKEN_ENDPOINT", str, "", "The identity provider's token endpoint."),
+    Setting("KOMPAS_OIDC_USERINFO_ENDPOINT", str, "", "The identity provider's userinfo endpoint."),
+    Setting(
+        "KOMPAS_OIDC_JWKS_ENDPOINT",
+        str,
+        "",
+        "The identity provider's JWKS endpoint (keys that sign ID tokens).",
+    ),
+    Setting("KOMPAS_OIDC_SIGN_ALGO", str, "RS256", "Algorithm the provider signs ID tokens with."),
+    Setting("KOMPAS_OIDC_SCOPES", str, "openid email profile", "Scopes asked at sign-in."),
+    Setting(
+        "KOMPAS_OIDC_ROLE_CLAIM",
+        str,
+        "groups",
+        "Claim (in the ID token or userinfo) holding the user's groups or roles.",
+    ),
+    Setting(
+        "KOMPAS_OIDC_ROLE_MAP",
+        str,
+        "",
+        "Comma-separated GROUP=ROLE@AREA entries mapping claim values to roles, e.g. "
+        "'gk-analisten=analist@GM0153,gk-ops=operator' (no @AREA: installation-wide). Roles from "
+        "the provider are replaced at every sign-in.",
+    ),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}

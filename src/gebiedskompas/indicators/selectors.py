@@ -181,7 +181,7 @@ def _populations(area_filter: Q, frame: pd.DataFrame) -> list[float]:
         by_area[code][period] = value
     cache: dict[tuple[str, str], float] = {}
     out = []
-    for code, period in zip(frame["area"], frame["period"], strict=True):
+    for code, period in zip(frame["area"].tolist(), frame["period"].tolist(), strict=True):
         key = (code, period)
         if key not in cache:
             cache[key] = _population_at(by_area.get(code, {}), period)
@@ -257,7 +257,11 @@ def key_figures(area: Area, *, public: bool) -> list[FigureRow]:
 
 
 def _cells(
-    frame: pd.DataFrame, indicators: Iterable[Indicator], *, public: bool
+    frame: pd.DataFrame,
+    indicators: Iterable[Indicator],
+    *,
+    public: bool,
+    keep: Collection[str] | None = None,
 ) -> dict[tuple[str, str, str], Cell]:
     if frame.empty:
         return {}
@@ -267,23 +271,42 @@ def _cells(
     cells = frame.assign(value=frame["value"].where(usable))
     disclosed = apply_disclosure(cells, policies)
     out: dict[tuple[str, str, str], Cell] = {}
-    for row in disclosed.itertuples(index=False):
-        key = (row.area, row.indicator, row.period)
-        if row.status == Status.SUPPRESSED:
+    # Plain lists, not itertuples: a wijkfoto reads some ten thousand cells per request.
+    columns = [
+        disclosed[name].tolist()
+        for name in (
+            "area",
+            "indicator",
+            "period",
+            "status",
+            "value",
+            "is_suppressed",
+            "reason",
+            "level",
+            "public_value",
+        )
+    ]
+    for area, key_, period, status, value, suppressed, reason, level, public_value in zip(
+        *columns, strict=True
+    ):
+        if keep is not None and area not in keep:
+            continue
+        key = (area, key_, period)
+        if status == Status.SUPPRESSED:
             out[key] = Cell(Shown.SECRET)
-        elif row.status == Status.MISSING or pd.isna(row.value):
+        elif status == Status.MISSING or value != value:  # NaN
             out[key] = MISSING_CELL
-        elif row.is_suppressed:
+        elif suppressed:
             out[key] = (
-                Cell(Shown.SECRET, reason=row.reason)
+                Cell(Shown.SECRET, reason=reason)
                 if public
-                else Cell(Shown.VALUE, float(row.value), is_protected=True, reason=row.reason)
+                else Cell(Shown.VALUE, float(value), is_protected=True, reason=reason)
             )
         # CBS publishes gemeente totals unrounded; where shown at all, so do we.
-        elif public and row.level != AreaLevel.GEMEENTE:
-            out[key] = Cell(Shown.VALUE, float(row.public_value), reason=row.reason)
+        elif public and level != AreaLevel.GEMEENTE:
+            out[key] = Cell(Shown.VALUE, float(public_value), reason=reason)
         else:
-            out[key] = Cell(Shown.VALUE, float(row.value), reason=row.reason)
+            out[key] = Cell(Shown.VALUE, float(value), reason=reason)
     return out
 
 
@@ -322,12 +345,14 @@ def disclosed_cells(
     *,
     periods: Collection[str] | None = None,
     public: bool,
+    keep: Collection[str] | None = None,
 ) -> CellTable:
     """The observations of the areas matching `area_filter` (a filter on `Observation`) for the
     given indicators (by id) and periods (all when None), with disclosure control applied as in
     `key_figures`: pass the whole family of the areas shown (see `family_filter`) so complementary
-    suppression sees every cell a reader could subtract. Two queries, whatever the size of the
-    installation beyond the matching areas."""
+    suppression sees every cell a reader could subtract. `keep` limits the cells returned to
+    these area codes (all still take part in disclosure control). Two queries, whatever the size
+    of the installation beyond the matching areas."""
     query = Observation.objects.filter(area_filter, indicator_id__in=list(indicators))
     if periods is not None:
         query = query.filter(period__in=list(periods))
@@ -351,7 +376,7 @@ def disclosed_cells(
     )
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce").astype(np.float64)
     frame["population"] = _populations(area_filter, frame) if len(frame) else []
-    cells = _cells(frame, indicators.values(), public=public)
+    cells = _cells(frame, indicators.values(), public=public, keep=keep)
     margins = {
         (r[0], keys[r[3]], r[4]): (float(r[7]), float(r[8]))
         for r in raw
@@ -366,9 +391,16 @@ def disclosed_cells(
 def family_filter(areas: Iterable[Area]) -> Q:
     """A filter on `Observation` for the families of these areas (each area, its ancestors and
     the children of each): every cell complementary suppression must see for a page showing
-    them. The parent chains must be loaded (see `area_with_ancestors`)."""
-    ids = {member.pk for area in areas for member in family_of(area)}
-    return Q(area_id__in=ids) | Q(area__parent_id__in=ids)
+    them. The parent chains must be loaded (see `area_with_ancestors`). One query on the areas,
+    so the observations are then read by area id through their unique index: an OR over a
+    join would make the database scan every observation of the installation."""
+    return Q(area_id__in=family_ids(areas))
+
+
+def family_ids(areas: Iterable[Area]) -> list[int]:
+    chain = {member.pk for area in areas for member in family_of(area)}
+    children = Area.objects.filter(parent_id__in=chain).values_list("id", flat=True)
+    return sorted(chain | set(children))
 
 
 def indicators_by_id(ids: Iterable[int] | None = None) -> dict[int, Indicator]:
@@ -390,6 +422,7 @@ __all__ = [
     "disclosed_cells",
     "disclosure_policy",
     "family_filter",
+    "family_ids",
     "family_of",
     "group_by_domain",
     "indicators_by_id",

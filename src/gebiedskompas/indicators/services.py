@@ -145,6 +145,7 @@ def import_cbs(
                 years = {str(p)[:4] for p in parsed.observations["period"].unique()}
                 area_year = int(years.pop()) if len(years) == 1 else year
                 rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
+                check_import_rights(user, (r.code for r in rows))
                 created, areas = ensure_cbs_areas(rows, year=area_year)
                 summary.areas_created += created
                 frame = parsed.observations
@@ -169,6 +170,30 @@ def import_cbs(
                 progress("aggregating", max(expected, done), max(expected, done))
             recompute_for_areas(sorted(touched_areas))
     return summary
+
+
+def check_import_rights(user: Any, codes: Iterable[str]) -> None:
+    """Refuse an import by ``user`` that touches a municipality they may not import into.
+
+    ``user`` None means the operator at the command line. A municipality not yet in the
+    registry can only be created by someone with installation-wide rights.
+    """
+    if user is None:
+        return
+    from gebiedskompas.accounts.permissions import can
+    from gebiedskompas.accounts.roles import IMPORT_DATA
+    from gebiedskompas.areas.models import Area
+    from gebiedskompas.core.errors import PermissionDenied
+
+    wanted = {"GM" + c[2:6] for c in codes if len(c) >= 6 and c[:2] in ("GM", "WK", "BU")}
+    known = {a.code: a for a in Area.objects.filter(code__in=sorted(wanted))}
+    refused = sorted(code for code in wanted if not can(user, IMPORT_DATA, known.get(code)))
+    if refused:
+        raise PermissionDenied(
+            "you may not import figures for "
+            + ", ".join(refused[:5])
+            + (" …" if len(refused) > 5 else "")
+        )
 
 
 def _data_lines(path: Path) -> int:
@@ -446,6 +471,7 @@ def import_csv(
         )
     if problems:
         raise InputError(problems)
+    check_import_rights(user, areas)
     summary = ImportSummary(file=name, kind="csv")
     frame_long = pd.concat(parts, ignore_index=True)
     with transaction.atomic():

@@ -5,10 +5,11 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from django.contrib.admin.views.decorators import staff_member_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from gebiedskompas.accounts.permissions import permission_somewhere
+from gebiedskompas.accounts.roles import IMPORT_DATA
 from gebiedskompas.core.errors import InputError, KompasError
 from gebiedskompas.indicators import services
 from gebiedskompas.indicators.forms import UploadForm
@@ -23,7 +24,7 @@ def _save(upload, folder: Path) -> Path:  # type: ignore[no-untyped-def]  # Uplo
     return path
 
 
-@staff_member_required
+@permission_somewhere(IMPORT_DATA)
 def upload(request: HttpRequest) -> HttpResponse:
     summary = None
     problems: list[str] = []

@@ -1,0 +1,96 @@
+"""The per-object history page: who changed what, when, with old and new values.
+
+`AUDITED` maps the name in the URL (`/geschiedenis/<model>/<pk>/`) to the model and the check
+that decides who may read its history. Register a model here after giving it
+``history = HistoricalRecords()``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Model
+
+from gebiedskompas.accounts.permissions import can, can_somewhere
+from gebiedskompas.accounts.roles import MANAGE_ROLES, VIEW_HISTORY
+
+
+@dataclass(frozen=True)
+class Audited:
+    model: str  # app_label.ModelName
+    may_read: Callable[[Any, Any], bool]  # (user, object) → bool
+
+
+AUDITED: dict[str, Audited] = {
+    "gebied": Audited("areas.Area", lambda user, obj: can(user, VIEW_HISTORY, obj)),
+    "cluster": Audited("areas.Cluster", lambda user, obj: can(user, VIEW_HISTORY, obj)),
+    # The catalogue is shared by every municipality in the installation.
+    "indicator": Audited(
+        "indicators.Indicator", lambda user, obj: can_somewhere(user, VIEW_HISTORY)
+    ),
+    "roltoewijzing": Audited(
+        "accounts.RoleAssignment", lambda user, obj: can(user, MANAGE_ROLES, obj.area)
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    when: Any
+    who: str
+    kind: str  # created / changed / deleted
+    changes: list[Change]
+
+
+KINDS = {"+": "aangemaakt", "~": "gewijzigd", "-": "verwijderd"}
+
+
+def model_of(name: str) -> type[Model] | None:
+    audited = AUDITED.get(name)
+    return apps.get_model(audited.model) if audited else None
+
+
+def entries(obj: Model) -> list[Entry]:
+    """The object's history, newest first, each with the fields that changed."""
+    records = list(obj.history.select_related("history_user").order_by("-history_date", "-pk"))  # type: ignore[attr-defined]  # simple_history manager
+    out = []
+    for index, record in enumerate(records):
+        older = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if older is not None:
+            delta = record.diff_against(older)
+            changes = [Change(c.field, _text(c.old), _text(c.new)) for c in delta.changes]
+        elif record.history_type == "+":
+            changes = [
+                Change(f.name, "", _text(getattr(record, f.attname)))
+                for f in obj._meta.fields
+                if hasattr(record, f.attname) and f.name not in ("id",)
+            ]
+        user = record.history_user
+        out.append(
+            Entry(
+                when=record.history_date,
+                who=user.get_username() if user else "systeem",
+                kind=KINDS.get(record.history_type, record.history_type),
+                changes=changes,
+            )
+        )
+    return out
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bytes | memoryview):
+        return "(binair)"
+    return str(value)

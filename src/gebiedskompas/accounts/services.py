@@ -1,0 +1,155 @@
+"""Every write to roles, assignments and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gebiedskompas.accounts import permissions
+from gebiedskompas.accounts.models import (
+    ApiToken,
+    AssignmentSource,
+    Organisation,
+    Role,
+    RoleAssignment,
+)
+from gebiedskompas.accounts.roles import DEFAULT_ROLES, MANAGE_ROLES
+from gebiedskompas.areas.models import Area
+from gebiedskompas.core.errors import KompasError, NotFound
+
+TOKEN_PREFIX_LENGTH = 8
+
+
+def ensure_default_roles() -> int:
+    """Create the default roles that are missing; existing roles keep their (edited) actions."""
+    created = 0
+    for spec in DEFAULT_ROLES.values():
+        _, new = Role.objects.get_or_create(
+            code=spec.code,
+            defaults={
+                "name": spec.name,
+                "description": spec.description,
+                "permissions": sorted(spec.actions),
+            },
+        )
+        created += new
+    return created
+
+
+def _role(code: str) -> Role:
+    try:
+        return Role.objects.get(code=code)
+    except Role.DoesNotExist as exc:
+        raise NotFound(f"unknown role {code}; expected one of {', '.join(DEFAULT_ROLES)}") from exc
+
+
+def _area(code: str | None) -> Area | None:
+    if not code:
+        return None
+    try:
+        return Area.objects.get(code=code)
+    except Area.DoesNotExist as exc:
+        raise NotFound(f"unknown area {code}") from exc
+
+
+def assign_role(
+    user: Any,
+    role_code: str,
+    area_code: str | None = None,
+    *,
+    organisation: Organisation | None = None,
+    by: Any = None,
+    source: str = AssignmentSource.LOCAL,
+) -> RoleAssignment:
+    """Give `user` the role for the area (None: installation-wide). Idempotent. When `by` is
+    given, `by` must hold manage_roles for that area."""
+    role = _role(role_code)
+    area = _area(area_code)
+    if by is not None:
+        permissions.require(by, MANAGE_ROLES, area)
+    with transaction.atomic():
+        assignment, _ = RoleAssignment.objects.get_or_create(
+            user=user, role=role, area=area, organisation=organisation, defaults={"source": source}
+        )
+    permissions.forget(user)
+    return assignment
+
+
+def revoke_role(assignment_id: int, *, by: Any = None) -> None:
+    try:
+        assignment = RoleAssignment.objects.select_related("area").get(pk=assignment_id)
+    except RoleAssignment.DoesNotExist as exc:
+        raise NotFound(f"unknown role assignment {assignment_id}") from exc
+    if by is not None:
+        permissions.require(by, MANAGE_ROLES, assignment.area)
+    assignment.delete()
+    permissions.forget(assignment.user)
+
+
+@dataclass(frozen=True)
+class MappedRole:
+    role: str
+    area: str | None
+
+
+def sync_external_roles(user: Any, mapped: Iterable[MappedRole]) -> int:
+    """Replace the user's roles from the identity provider by `mapped`; local ones stay.
+    Roles or areas the installation does not know are skipped. Returns the number kept."""
+    wanted = list(mapped)
+    with transaction.atomic():
+        RoleAssignment.objects.filter(user=user, source=AssignmentSource.OIDC).delete()
+        kept = 0
+        for item in wanted:
+            try:
+                assign_role(user, item.role, item.area, source=AssignmentSource.OIDC)
+            except NotFound:
+                continue
+            kept += 1
+    permissions.forget(user)
+    return kept
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def issue_token(user: Any, name: str, *, organisation: Organisation | None = None) -> str:
+    """Issue an API key acting as `user`; returns the key, which is not stored."""
+    if not name.strip():
+        raise KompasError("an API key needs a name")
+    prefix = secrets.token_hex(TOKEN_PREFIX_LENGTH // 2)
+    key = f"{prefix}.{secrets.token_urlsafe(32)}"
+    ApiToken.objects.create(
+        user=user, organisation=organisation, name=name.strip(), prefix=prefix, key_hash=_hash(key)
+    )
+    return key
+
+
+def user_for_token(key: str) -> tuple[Any, ApiToken] | None:
+    """The user and token for a presented key, or None when unknown or revoked."""
+    prefix = key.split(".", 1)[0]
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(prefix=prefix, revoked_at__isnull=True)
+        .first()
+    )
+    if token is None or not secrets.compare_digest(token.key_hash, _hash(key)):
+        return None
+    if not token.user.is_active:
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return token.user, token
+
+
+def revoke_token(prefix: str) -> None:
+    updated = ApiToken.objects.filter(prefix=prefix, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    if not updated:
+        raise NotFound(f"no active API key {prefix}")

@@ -1,0 +1,209 @@
+"""The authorisation matrix: every URL pattern × every role × an area inside and outside the
+role's scope → the expected status.
+
+The patterns come from the URL configuration itself; a pattern without an entry in TABLE fails
+`test_every_url_pattern_has_an_entry`, naming it. Roles are given on municipality GM9999; the area
+inside is its wijk WK999901, the one outside a wijk of GM8888 in the same installation. The
+operator role is installation-wide, so "outside" does not exist for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from gebiedskompas.analysis.models import AnalysisRun
+from tests.accounts.conftest import World, build_world
+from tests.accounts.helpers import user_with
+
+pytestmark = [pytest.mark.web, pytest.mark.django_db]
+
+ANONYMOUS, NO_ROLE = "anoniem", "zonder-rol"
+SCOPED_ROLES = ("beheerder", "analist", "gebiedsmanager", "gebiedsverbinder", "afdeling",
+                "partner", "wethouder")  # fmt: skip
+ROLES = (ANONYMOUS, NO_ROLE, "operator", *SCOPED_ROLES)
+SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
+
+# Who may do what, written out here rather than read from accounts.roles, so a change to a
+# role's rights shows up as a failing row.
+ANALYSIS_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager",
+                              "gebiedsverbinder", "wethouder"})  # fmt: skip
+ANALYSIS_RUNNERS = frozenset({"operator", "beheerder", "analist"})
+MODERATORS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder"})
+IMPORTERS = frozenset({"operator", "beheerder", "analist"})
+HISTORY_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager", "wethouder"})
+
+
+@dataclass(frozen=True)
+class Rule:
+    """`everyone`: the one status all roles get (public pages). Otherwise roles in `allowed` get
+    `ok` (inside their scope, or anywhere when `scoped` is False), other signed-in users
+    `denied`, anonymous users `anonymous` (302: sent to sign in)."""
+
+    kwargs: dict[str, str] = field(default_factory=dict)
+    query: str = ""
+    everyone: int | None = None
+    allowed: frozenset[str] = frozenset()
+    ok: int = 200
+    denied: int = 403
+    anonymous: int = 302
+    scoped: bool = True
+
+    def expected(self, role: str, inside: bool) -> int:
+        if self.everyone is not None:
+            return self.everyone
+        if role == ANONYMOUS:
+            return self.anonymous
+        if role in self.allowed and (inside or not self.scoped or role == "operator"):
+            return self.ok
+        return self.denied
+
+
+def public(status: int = 200, **kwargs: Any) -> Rule:
+    return Rule(everyone=status, **kwargs)
+
+
+AREA = {"code": "{area}"}
+TABLE: dict[str, Rule] = {
+    # Django's admin: one rule for all its patterns (checked on admin:index); staff only, and
+    # no role makes a user staff.
+    "admin:*": Rule(allowed=frozenset(), denied=302),
+    "set_language": public(302),
+    # Single sign-on is off unless KOMPAS_OIDC_* is configured.
+    "oidc_authentication_init": public(404),
+    "oidc_authentication_callback": public(404),
+    # accounts
+    "accounts:login": public(),
+    "accounts:verify": Rule(allowed=SIGNED_IN, scoped=False),
+    "accounts:logout": public(405),  # POST only
+    "accounts:second-factor": Rule(allowed=SIGNED_IN, scoped=False),
+    "accounts:history": Rule(
+        kwargs={"model": "gebied", "pk": "{area_pk}"}, allowed=HISTORY_READERS
+    ),
+    # analysis: runs of GM9999 (inside) and GM8888 (outside); the runs have no result rows
+    "analysis:start": Rule(allowed=ANALYSIS_RUNNERS, scoped=False),
+    "analysis:runs": Rule(allowed=ANALYSIS_READERS, scoped=False),
+    "analysis:run": Rule(kwargs={"run_id": "{run}"}, allowed=ANALYSIS_READERS),
+    "analysis:run-geojson": Rule(kwargs={"run_id": "{run}"}, allowed=ANALYSIS_READERS),
+    "analysis:why": Rule(
+        kwargs={"run_id": "{run}", "code": "{area}"}, allowed=ANALYSIS_READERS, ok=404
+    ),
+    "analysis:early-warning": Rule(allowed=ANALYSIS_READERS, scoped=False),
+    # Any importer may open the form; the import itself checks each municipality in the file.
+    "indicators:upload": Rule(allowed=IMPORTERS, scoped=False),
+    # web: public pages; readers with view_internal see true figures (tested in tests/web)
+    "web:home": public(),
+    "web:search": public(query="q=Zonnehoek"),
+    "web:area": public(kwargs=AREA),
+    "web:area-geojson": public(kwargs=AREA),
+    "web:area-map": public(kwargs={**AREA, "fmt": "svg"}),
+    "web:area-pdf": public(kwargs=AREA),
+    "web:trend": public(kwargs={**AREA, "key": "inwoners"}),
+    "web:trend-image": public(kwargs={**AREA, "key": "inwoners", "fmt": "svg"}),
+    "web:area-stories": public(kwargs=AREA),
+    "web:story-new": public(kwargs=AREA),
+    "web:compare": public(query="gebieden={area}"),
+    "web:ranking": public(query="gemeente={municipality}"),
+    "web:ranking-geojson": public(query="gemeente={municipality}"),
+    "web:ranking-image": public(kwargs={"fmt": "svg"}, query="gemeente={municipality}"),
+    "web:moderation": Rule(allowed=MODERATORS, scoped=False),
+    # api (401 instead of a redirect for anonymous callers)
+    "api:gebieden": public(),
+    "api:gebied": public(kwargs=AREA),
+    "api:indicatoren": public(),
+    "api:indicator": public(kwargs={"key": "inwoners"}),
+    "api:waarnemingen": public(query="gebied={area}"),
+    "api:analyses": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:analyse": Rule(kwargs={"run_id": "{run}"}, allowed=ANALYSIS_READERS, anonymous=401),
+    "api:openapi": public(),
+    "api:docs": public(),
+    "api:unknown": public(404, kwargs={"rest": "onbekend"}),
+}
+
+
+def _patterns(
+    resolver: URLResolver, prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str]]:
+    """(name, route) of every pattern, names qualified by namespace."""
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or ""
+            full = f"{namespace}:{ns}" if namespace and ns else (ns or namespace)
+            yield from _patterns(entry, prefix + str(entry.pattern), full)
+        elif isinstance(entry, URLPattern):
+            name = entry.name or f"(unnamed) {prefix}{entry.pattern}"
+            yield (f"{namespace}:{name}" if namespace and entry.name else name,
+                   prefix + str(entry.pattern))  # fmt: skip
+
+
+PATTERNS = sorted(set(_patterns(get_resolver())))
+ADMIN = {name for name, route in PATTERNS if route.startswith("admin/")}
+
+
+def _key(name: str) -> str:
+    return "admin:*" if name in ADMIN else name
+
+
+def test_every_url_pattern_has_an_entry() -> None:
+    missing = sorted({f"{name} ({route})" for name, route in PATTERNS if _key(name) not in TABLE})
+    assert not missing, (
+        "add these URL patterns to TABLE in tests/test_authorisation_matrix.py: "
+        + (", ".join(missing))
+    )
+    stale = sorted(set(TABLE) - {_key(name) for name, _ in PATTERNS})
+    assert not stale, f"TABLE names URL patterns that no longer exist: {stale}"
+
+
+def _run(municipality: Any) -> AnalysisRun:
+    return AnalysisRun.objects.create(
+        method="zscore", level="buurt", municipality=municipality, period="2024",
+        data_fingerprint="0" * 64, software_version="test",
+    )  # fmt: skip
+
+
+def _clients(world: World) -> dict[str, Client]:
+    clients = {ANONYMOUS: Client()}
+    for role in ROLES[1:]:
+        area = None if role == "operator" else world.town.gemeente
+        user = user_with(None if role == NO_ROLE else role, area, username=f"m-{role}")
+        client = Client()
+        client.force_login(user)
+        clients[role] = client
+    return clients
+
+
+def _url(name: str, rule: Rule, values: dict[str, str]) -> str:
+    from django.urls import reverse
+
+    target = "admin:index" if name == "admin:*" else name
+    kwargs = {k: v.format(**values) for k, v in rule.kwargs.items()}
+    url = reverse(target, kwargs=kwargs or None)
+    return f"{url}?{rule.query.format(**values)}" if rule.query else url
+
+
+@pytest.mark.parametrize("name", sorted(TABLE), ids=sorted(TABLE))
+def test_status_per_role_inside_and_outside_scope(name: str) -> None:
+    world = build_world()
+    rule = TABLE[name]
+    places = {
+        True: {"area": world.town.wijk.code, "area_pk": str(world.town.wijk.pk),
+               "municipality": world.town.gemeente.code,
+               "run": str(_run(world.town.gemeente).pk)},
+        False: {"area": "WK888801", "area_pk": str(world.other_buurt.parent_id),
+                "municipality": world.other.code, "run": str(_run(world.other).pk)},
+    }  # fmt: skip
+    wrong = []
+    for role, client in _clients(world).items():
+        for inside in (True, False):
+            url = _url(name, rule, places[inside])
+            got = client.get(url).status_code
+            want = rule.expected(role, inside)
+            if got != want:
+                where = "inside" if inside else "outside"
+                wrong.append(f"{role} {where} {url}: {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
