@@ -227,3 +227,12 @@ def test_staff_area_page_query_count_is_bounded(
 ) -> None:
     with django_assert_max_num_queries(18):
         staff_client.get(area_url(town.small_buurt.code))
+
+
+def test_dutch_is_shown_to_an_english_browser_until_english_is_chosen(
+    client: Client, town: Town
+) -> None:
+    first = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert first["Content-Language"] == "nl"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert client.get("/")["Content-Language"] == "en"

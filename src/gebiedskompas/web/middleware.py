@@ -39,3 +39,28 @@ class SecurityHeadersMiddleware:
         )
         response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         return response
+
+
+class DutchFirstLocaleMiddleware:
+    """Dutch unless the visitor chose another language with the language switch.
+
+    Django's LocaleMiddleware follows the browser's Accept-Language, which would show most
+    visitors with an English-language browser an English site. A Dutch public body's site is
+    Dutch first; English is offered, not guessed. The switch (Django's set_language view) stores
+    the choice in the language cookie, which is the only thing read here.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
