@@ -279,9 +279,13 @@ def _write(
     departments: dict[str, Organisation] = {}
 
     def category(code: str, name: str, parent: Category | None) -> Category:
+        slug = code
+        if parent is not None and code == parent.code:
+            # Signalen's "overig › overig": one slug for a main and its sub; codes are unique.
+            code = f"{parent.code}-{code}"
         if code in cats:
             return cats[code]
-        info = tree.get(code, {}) if parent is not None else {}
+        info = tree.get(slug, {}) if parent is not None else {}
         days, kind = _handling(str(info.get("handling_message", "")))
         cats[code] = Category.objects.create(
             municipality=gemeente, code=code[:100], name=name[:200], parent=parent,

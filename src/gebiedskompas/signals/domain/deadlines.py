@@ -1,7 +1,8 @@
 """Handling deadlines (afhandeltermijn) in working days or calendar days.
 
 Working days are Monday to Friday except Dutch public holidays (the `holidays` package, NL:
-New Year, Easter, King's Day, Ascension, Whitsun, Christmas, Liberation Day in lustrum years).
+New Year, Good Friday, Easter, King's Day, Ascension, Whitsun, Christmas, Liberation Day in
+lustrum years).
 Signalen ignores holidays; we do not, because a deadline on Christmas Day is not a promise kept.
 A report made on a day off starts counting on the next working day at 00:00, as in Signalen.
 """
