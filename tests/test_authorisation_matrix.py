@@ -123,6 +123,12 @@ TABLE: dict[str, Rule] = {
     "api:openapi": public(),
     "api:docs": public(),
     "api:unknown": public(404, kwargs={"rest": "onbekend"}),
+    # signals: the public intake form and Open311 (the matrix world has no categories)
+    "signals:new": public(),
+    "signals:open311-services": public(kwargs={"fmt": "json"}),
+    "signals:open311-service": public(404, kwargs={"code": "onbekend", "fmt": "json"}),
+    "signals:open311-requests": public(kwargs={"fmt": "json"}),
+    "signals:open311-request": public(404, kwargs={"request_id": "onbekend", "fmt": "json"}),
 }
 
 

@@ -365,6 +365,63 @@ def cmd_report_wijkfoto(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_signals_list(args: argparse.Namespace) -> int:
+    from gebiedskompas.signals import selectors
+
+    found = selectors.signals(area=args.area or "", status=args.status or "", overdue=args.overdue)
+    rows = [selectors.as_row(s) for s in found[: args.limit]]
+    lines = [
+        f"{r['reference']}  {r['status']:<11} {r['area']:<12} {r['category']:<30} "
+        f"deadline {r['deadline'] or '-'}{'  OVERDUE' if r['overdue'] else ''}"
+        for r in rows
+    ]
+    _print(args, rows, "\n".join(lines) if lines else "no signals found")
+    return 0
+
+
+def cmd_signals_escalate(args: argparse.Namespace) -> int:
+    from datetime import datetime
+
+    from gebiedskompas.signals.services import escalate_overdue
+
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now)
+        except ValueError as exc:
+            raise KompasError(f"--now {args.now!r} is not an ISO 8601 time") from exc
+        if now.tzinfo is None:
+            from django.utils import timezone
+
+            now = timezone.make_aware(now)
+    summary = escalate_overdue(now)
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_signals_purge(args: argparse.Namespace) -> int:
+    from gebiedskompas.signals.services import purge_reporters
+
+    summary = purge_reporters(dry_run=args.dry_run)
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_import_signals(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.signals.importers import import_signals
+
+    summary = import_signals(
+        Path(args.file),
+        fmt=args.format,
+        municipality=args.municipality,
+        municipality_name=args.municipality_name or "",
+        categories=Path(args.categories) if args.categories else None,
+    )
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kompas",
@@ -421,6 +478,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(imp_sub, "codemap", cmd_import_codemap, "load old → new area codes after a redivision")
     p.add_argument("file", help="columns old_code, new_code, year[, share]")
 
+    p = add(imp_sub, "signals", cmd_import_signals, "import signals from Signalen or Fixi (CSV)")
+    p.add_argument("file", help="the export; .csv or .csv.gz")
+    p.add_argument("--format", required=True, choices=["signalen", "fixi"])
+    p.add_argument(
+        "--municipality",
+        required=True,
+        help="CBS code of the municipality, e.g. GM0106; a stand-in is created when absent",
+    )
+    p.add_argument("--municipality-name", help="name for a stand-in municipality")
+    p.add_argument("--categories", help="Signalen categories JSON (slug → name, parent, text)")
+
     fetch = sub.add_parser("fetch", help="download figures from an open-data service")
     fetch_sub = fetch.add_subparsers(dest="what", metavar="WHAT", required=True)
     p = add(fetch_sub, "cbs", cmd_fetch_cbs, "download a CBS table and its metadata, then import")
@@ -453,6 +521,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--definition")
     p.add_argument("--source")
     p.add_argument("--min-population", type=int, default=50)
+
+    sig = sub.add_parser("signals", help="signals (meldingen): list, escalate, purge")
+    sig_sub = sig.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(sig_sub, "list", cmd_signals_list, "list signals, newest first")
+    p.add_argument("--area", help="an area code; signals in it and below")
+    p.add_argument("--status", help="e.g. reported, in_progress, closed")
+    p.add_argument("--overdue", action="store_true", help="only open signals past their deadline")
+    p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
+    p = add(sig_sub, "escalate", cmd_signals_escalate, "run the escalation ladder once")
+    p.add_argument("--now", help="the moment to escalate at (ISO 8601; default: now)")
+    p = add(sig_sub, "purge", cmd_signals_purge, "remove reporters' contact details past retention")
+    p.add_argument("--dry-run", action="store_true", help="only show what would be removed")
 
     areas_p = sub.add_parser("areas", help="the area registry")
     areas_sub = areas_p.add_subparsers(dest="what", metavar="WHAT", required=True)

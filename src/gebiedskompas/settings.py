@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gebiedskompas.accounts",
     "gebiedskompas.analysis",
     "gebiedskompas.cycle",
+    "gebiedskompas.signals",
     "gebiedskompas.reports",
     "gebiedskompas.web",
     # Before drf_spectacular: its documentation template is replaced by one without inline code.
@@ -149,6 +150,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 FORM_RATE = str(config.get("KOMPAS_FORM_RATE"))
+REPORTER_RETENTION_DAYS = int(config.get("KOMPAS_REPORTER_RETENTION_DAYS"))  # type: ignore[call-overload]  # declared int
 
 OIDC_RP_CLIENT_ID = str(config.get("KOMPAS_OIDC_CLIENT_ID"))
 OIDC_RP_CLIENT_SECRET = str(config.get("KOMPAS_OIDC_CLIENT_SECRET"))

@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("gebiedskompas.accounts.urls")),
     path("analyse/", include("gebiedskompas.analysis.urls")),
     path("beheer/", include("gebiedskompas.indicators.urls")),
+    path("", include("gebiedskompas.signals.urls")),
     path("", include("gebiedskompas.web.urls")),
 ]

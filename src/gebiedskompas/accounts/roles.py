@@ -25,6 +25,8 @@ ADD_STORY: Final = "add_story"
 EDIT_PLAN: Final = "edit_plan"
 EDIT_ACTIVITY: Final = "edit_activity"
 SUBMIT_SIGNAL: Final = "submit_signal"
+HANDLE_SIGNAL: Final = "handle_signal"  # change a signal's status, see its queue
+VIEW_REPORTER: Final = "view_reporter"  # a reporter's name, e-mail and phone
 
 ACTIONS: Final = frozenset(
     {
@@ -42,6 +44,8 @@ ACTIONS: Final = frozenset(
         EDIT_PLAN,
         EDIT_ACTIVITY,
         SUBMIT_SIGNAL,
+        HANDLE_SIGNAL,
+        VIEW_REPORTER,
     }
 )
 # The public (anonymous readers and residents) may do these anywhere; every role adds to them.
@@ -84,6 +88,8 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             MODERATE_STORIES,
             ADD_STORY,
             EDIT_PLAN,
+            HANDLE_SIGNAL,
+            VIEW_REPORTER,
         ),  # fmt: skip
         _spec(
             "analist",
@@ -107,6 +113,7 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             MODERATE_STORIES,
             ADD_STORY,
             EDIT_PLAN,
+            HANDLE_SIGNAL,
         ),  # fmt: skip
         _spec(
             "gebiedsverbinder",
@@ -117,6 +124,8 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             MODERATE_STORIES,
             ADD_STORY,
             EDIT_PLAN,
+            HANDLE_SIGNAL,
+            VIEW_REPORTER,
         ),  # fmt: skip
         _spec(
             "afdeling",
@@ -125,6 +134,8 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             VIEW_INTERNAL,
             ADD_STORY,
             EDIT_ACTIVITY,
+            HANDLE_SIGNAL,
+            VIEW_REPORTER,
         ),  # fmt: skip
         _spec(
             "partner",

@@ -93,6 +93,13 @@ SETTINGS: tuple[Setting, ...] = (
         "N/minute, N/hour or N/day.",
     ),
     Setting(
+        "KOMPAS_REPORTER_RETENTION_DAYS",
+        int,
+        365,
+        "Days a reporter's name, e-mail and phone are kept after their signal is closed or "
+        "cancelled; `kompas signals purge` removes them after that.",
+    ),
+    Setting(
         "KOMPAS_API_ANON_RATE",
         str,
         "120/minute",

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class SignalsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "gebiedskompas.signals"
+    label = "signals"
+    verbose_name = "Meldingen"

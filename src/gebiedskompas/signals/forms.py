@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from gebiedskompas.core.uploads import UploadRefused, check_upload
+from gebiedskompas.signals.domain.photos import MAX_PHOTO_BYTES, PHOTO_SUFFIXES
+from gebiedskompas.signals.services import MAX_DESCRIPTION
+
+
+class SignalForm(forms.Form):
+    """The public intake form: no account needed; contact details only with consent."""
+
+    category = forms.ChoiceField(label=_("Waar gaat uw melding over?"))
+    description = forms.CharField(
+        label=_("Omschrijving"),
+        max_length=MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Wat is er aan de hand? Noem geen namen van anderen."),
+    )
+    lat = forms.FloatField(
+        label=_("Breedtegraad"),
+        required=False,
+        min_value=-90,
+        max_value=90,
+        help_text=_("Wordt ingevuld als u een punt op de kaart kiest."),
+    )
+    lon = forms.FloatField(label=_("Lengtegraad"), required=False, min_value=-180, max_value=180)
+    address = forms.CharField(
+        label=_("Of: adres of omschrijving van de plek"), max_length=300, required=False
+    )
+    photo = forms.FileField(
+        label=_("Foto (niet verplicht)"),
+        required=False,
+        help_text=_(
+            "JPEG, PNG of WebP, ten hoogste 10 MB. Locatiegegevens in de foto worden verwijderd."
+        ),
+    )
+    name = forms.CharField(label=_("Uw naam (niet verplicht)"), max_length=200, required=False)
+    email = forms.EmailField(label=_("E-mailadres (niet verplicht)"), required=False)
+    phone = forms.CharField(
+        label=_("Telefoonnummer (niet verplicht)"), max_length=40, required=False
+    )
+    consent = forms.BooleanField(
+        label=_(
+            "Ik geef toestemming om mijn gegevens te gebruiken voor berichten over deze melding"
+        ),
+        required=False,
+    )
+    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args: Any, categories: list[tuple[str, str]], **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {}).setdefault("token", uuid.uuid4().hex)
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", _("Kies een onderwerp")), *categories]
+
+    def clean_photo(self) -> Any:
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            try:
+                check_upload(photo.name, photo.size, PHOTO_SUFFIXES, MAX_PHOTO_BYTES)
+            except UploadRefused as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return photo
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        has_point = data.get("lat") is not None and data.get("lon") is not None
+        if not has_point and not (data.get("address") or "").strip():
+            self.add_error("address", _("Kies een punt op de kaart of vul een adres in."))
+        if (data.get("email") or data.get("phone") or data.get("name")) and not data.get("consent"):
+            self.add_error(
+                "consent",
+                _(
+                    "Zonder toestemming bewaren wij uw contactgegevens niet; "
+                    "vink aan of laat ze leeg."
+                ),
+            )
+        return data

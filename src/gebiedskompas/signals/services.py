@@ -1,0 +1,398 @@
+"""Every write on signals: create (idempotent), change status, escalate, purge reporters.
+
+Each function checks permission and invariants, calls the domain, and stores the outcome with its
+history in one transaction. A unique constraint is the final guard against double creates and
+double escalations; the checks in Python only save work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import shapely
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from gebiedskompas.accounts.models import RoleAssignment
+from gebiedskompas.accounts.permissions import area_chain, can
+from gebiedskompas.accounts.roles import HANDLE_SIGNAL
+from gebiedskompas.areas.domain.geometry import geometry_from_wkb, wgs84_to_rd
+from gebiedskompas.areas.models import Area, Level
+from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.signals.domain import deadlines, escalation, routing, workflow
+from gebiedskompas.signals.domain.location import Candidate, containing_area
+from gebiedskompas.signals.domain.photos import clean_photo
+from gebiedskompas.signals.domain.workflow import Status
+from gebiedskompas.signals.models import (
+    Category,
+    Channel,
+    Escalation,
+    Reporter,
+    RoutingRule,
+    Signal,
+    StatusChange,
+)
+
+MAX_DESCRIPTION = 4000  # Open311 GeoReport v2: description "may not exceed 4,000 characters"
+
+
+class OutsideMunicipality(KompasError):
+    """A point that lies in none of the municipality's buurten."""
+
+
+class NotAllowed(KompasError):
+    """The acting user may not do this."""
+
+
+class TransitionRefused(KompasError):
+    """A status change the workflow does not allow."""
+
+
+@dataclass(frozen=True)
+class ReporterInput:
+    name: str = ""
+    email: str = ""
+    phone: str = ""
+    consent_updates: bool = False
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name or self.email or self.phone)
+
+
+@dataclass(frozen=True)
+class SignalInput:
+    category_code: str
+    idempotency_key: str
+    description: str = ""
+    municipality_code: str = ""
+    lat: float | None = None
+    lon: float | None = None
+    address: str = ""
+    channel: str = Channel.WEB
+    reporter: ReporterInput | None = None
+    photo_name: str = ""
+    photo_data: bytes = b""
+    reported_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Created:
+    signal: Signal
+    created: bool  # False: the key was seen before and this is the earlier signal
+
+
+# --- location -----------------------------------------------------------------------------------
+
+
+def _buurten(municipality: Area) -> Any:
+    return Area.objects.filter(municipality=municipality, level=Level.BUURT).exclude(
+        Q(geometry_rd__isnull=True) & Q(geojson_wgs84="")
+    )
+
+
+def locate(municipality: Area, lat: float, lon: float) -> Area | None:
+    """The buurt of `municipality` holding (lat, lon) in WGS84. None when the municipality has no
+    buurt boundaries to check against; raises OutsideMunicipality when it has and none holds it."""
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise OutsideMunicipality(f"({lat}, {lon}) is geen geldige positie", column="lat")
+    buurten = _buurten(municipality)
+    if not buurten.exists():
+        return None
+    nearby = buurten.filter(
+        Q(min_x__isnull=True) | Q(min_x__lte=lon, max_x__gte=lon, min_y__lte=lat, max_y__gte=lat)
+    )
+    rd_point = wgs84_to_rd(shapely.Point(lon, lat))
+    rd: list[Candidate] = []
+    wgs: list[Candidate] = []
+    for area_id, wkb, geojson in nearby.values_list("pk", "geometry_rd", "geojson_wgs84"):
+        if wkb:
+            rd.append(Candidate(area_id, geometry_from_wkb(wkb)))
+        elif geojson:
+            wgs.append(Candidate(area_id, shapely.from_geojson(geojson)))
+    found = containing_area(rd_point.x, rd_point.y, rd) or containing_area(lon, lat, wgs)
+    if found is None:
+        raise OutsideMunicipality(
+            f"de locatie ({lat:.6f}, {lon:.6f}) ligt buiten {municipality.name}; "
+            "meldingen kunnen alleen binnen de gemeente worden gedaan",
+            column="lat",
+            value=(lat, lon),
+        )
+    return Area.objects.select_related("parent__parent__parent").get(pk=found)
+
+
+def _category(data: SignalInput) -> Category:
+    found = Category.objects.select_related("municipality", "default_department").filter(
+        code=data.category_code, is_active=True
+    )
+    if data.municipality_code:
+        found = found.filter(municipality__code=data.municipality_code)
+    matches = list(found[:2])
+    if not matches:
+        raise NotFound(
+            f"onbekende categorie {data.category_code!r}"
+            + (f" in {data.municipality_code}" if data.municipality_code else ""),
+            column="category",
+            value=data.category_code,
+        )
+    if len(matches) > 1:
+        raise KompasError(
+            f"categorie {data.category_code!r} bestaat in meer gemeenten; geef de gemeente op",
+            column="municipality",
+        )
+    return matches[0]
+
+
+# --- create -------------------------------------------------------------------------------------
+
+
+def _route(signal: Signal) -> None:
+    rules = [
+        routing.Rule(r.order, r.department_id, r.category_id, r.area_id, r.starts, r.ends,
+                     r.assign_to_id)
+        for r in RoutingRule.objects.filter(municipality=signal.municipality, is_active=True)
+    ]  # fmt: skip
+    match = None
+    # A rule on the sub category wins over one on its main category.
+    for category_id in (signal.category_id, signal.category.parent_id):
+        if category_id is None:
+            continue
+        match = routing.first_match(
+            rules,
+            category_id=category_id,
+            area_ids=area_chain(signal.area),
+            moment=timezone.localtime(signal.reported_at).time(),
+        )
+        if match is not None:
+            break
+    if match is not None:
+        signal.department_id = match.department_id
+        signal.assigned_to_id = match.user_id
+    else:
+        signal.department_id = signal.category.default_department_id
+
+
+def compute_deadline(category: Category, start: datetime) -> datetime:
+    local = timezone.localtime(start)
+    return deadlines.deadline(
+        local, category.handling_days, deadlines.DayKind(category.handling_day_kind)
+    )
+
+
+def create_signal(data: SignalInput, *, by: Any = None) -> Created:
+    """Store a new signal, or return the one stored earlier with the same idempotency key.
+
+    Raises NotFound (unknown category), OutsideMunicipality, UploadRefused (photo) or
+    KompasError (description too long, no location)."""
+    key = data.idempotency_key.strip()
+    if not key:
+        raise KompasError("een melding heeft een idempotency key nodig", column="idempotency_key")
+    earlier = Signal.objects.filter(idempotency_key=key).first()
+    if earlier is not None:
+        return Created(earlier, False)
+    description = data.description.strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise KompasError(
+            f"de omschrijving is {len(description)} tekens; ten hoogste {MAX_DESCRIPTION}",
+            column="description",
+        )
+    category = _category(data)
+    municipality = category.municipality
+    area: Area | None = None
+    if data.lat is not None and data.lon is not None:
+        area = locate(municipality, data.lat, data.lon)
+    elif not data.address.strip():
+        raise KompasError("geef een locatie: een punt op de kaart of een adres", column="lat")
+    photo: tuple[str, bytes] | None = None
+    if data.photo_data:
+        photo = clean_photo(data.photo_name, data.photo_data)
+    reported_at = data.reported_at or timezone.now()
+    signal = Signal(
+        municipality=municipality,
+        area=area or municipality,
+        location_verified=area is not None,
+        category=category,
+        description=description,
+        lat=data.lat,
+        lon=data.lon,
+        address=data.address.strip()[:300],
+        channel=data.channel,
+        idempotency_key=key,
+        reported_at=reported_at,
+        deadline=compute_deadline(category, reported_at),
+    )
+    _route(signal)
+    if photo is not None:
+        suffix, content = photo
+        signal.photo.save(f"{signal.reference}{suffix}", ContentFile(content), save=False)
+    try:
+        with transaction.atomic():
+            signal.save()
+            StatusChange.objects.create(
+                signal=signal,
+                to_status=Status.REPORTED,
+                note=f"ontvangen via {Channel(data.channel).label}",
+                by=by if by is not None and getattr(by, "is_authenticated", False) else None,
+                at=reported_at,
+            )
+            if data.reporter is not None and not data.reporter.is_empty:
+                Reporter.objects.create(
+                    signal=signal,
+                    name=data.reporter.name[:200],
+                    email=data.reporter.email[:254],
+                    phone=data.reporter.phone[:40],
+                    consent_updates=data.reporter.consent_updates,
+                )
+    except IntegrityError:
+        # Another request with the same key won the race: its signal is the one.
+        if photo is not None:
+            signal.photo.delete(save=False)
+        winner = Signal.objects.filter(idempotency_key=key).first()
+        if winner is None:
+            raise
+        return Created(winner, False)
+    return Created(signal, True)
+
+
+# --- status -------------------------------------------------------------------------------------
+
+
+def _set_status(signal: Signal, to: Status, *, by: Any, note: str, at: datetime) -> StatusChange:
+    current = Status(signal.status)
+    try:
+        workflow.check_transition(current, to)
+    except workflow.TransitionRefused as exc:
+        raise TransitionRefused(str(exc), column="status", value=to.value) from exc
+    signal.status = to.value
+    retention = timedelta(days=settings.REPORTER_RETENTION_DAYS)
+    if to in workflow.FINAL:
+        signal.closed_at = at
+        Reporter.objects.filter(signal=signal).update(purge_after=at + retention)
+    elif to is Status.REOPENED:
+        signal.closed_at = None
+        signal.deadline = compute_deadline(signal.category, at)
+        Reporter.objects.filter(signal=signal).update(purge_after=None)
+    signal.save(update_fields=["status", "closed_at", "deadline", "updated_at"])
+    return StatusChange.objects.create(
+        signal=signal, from_status=current.value, to_status=to.value, note=note, by=by, at=at
+    )
+
+
+def change_status(
+    signal: Signal | int, to: Status | str, *, by: Any, note: str = "", now: datetime | None = None
+) -> StatusChange:
+    """Move a signal to status `to`, as `by` (who needs handle_signal on its area), appending a
+    history row. Raises NotAllowed or TransitionRefused naming both statuses."""
+    pk = signal.pk if isinstance(signal, Signal) else signal
+    try:
+        target = Status(to)
+    except ValueError as exc:
+        raise TransitionRefused(f"onbekende status {to!r}", column="status", value=to) from exc
+    with transaction.atomic():
+        locked = Signal.objects.select_for_update().select_related("category").get(pk=pk)
+        area = Area.objects.select_related("parent__parent__parent").get(pk=locked.area_id)
+        if not can(by, HANDLE_SIGNAL, area):
+            raise NotAllowed(f"u mag meldingen in {area.name} niet behandelen")
+        change = _set_status(locked, target, by=by, note=note.strip(), at=now or timezone.now())
+    if isinstance(signal, Signal):
+        signal.refresh_from_db()
+    return change
+
+
+# --- escalation ---------------------------------------------------------------------------------
+
+
+@dataclass
+class EscalationSummary:
+    escalated: list[tuple[str, str]] = field(default_factory=list)  # (reference, step)
+    checked: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "checked": self.checked,
+            "escalated": [{"signal": ref, "step": step} for ref, step in self.escalated],
+        }
+
+    def __str__(self) -> str:
+        return f"{self.checked} overdue signals checked, {len(self.escalated)} escalations made"
+
+
+def _holders(role: str, area: Area) -> list[str]:
+    chain = area_chain(area)
+    return sorted(
+        set(
+            RoleAssignment.objects.filter(role__code=role)
+            .filter(Q(area_id__in=chain) | Q(area__isnull=True))
+            .values_list("user__username", flat=True)
+        )
+    )
+
+
+def _recipients(signal: Signal, step: str) -> str:
+    if step == escalation.TEAM_LEAD:
+        return f"teamleider {signal.department.name}" if signal.department else "teamleider"
+    role = "gebiedsmanager" if step == escalation.AREA_MANAGER else "wethouder"
+    return ", ".join(_holders(role, signal.area)) or f"({role}: niemand toegewezen)"
+
+
+def escalate_overdue(now: datetime | None = None) -> EscalationSummary:
+    """Record every ladder rung now due on open signals past their deadline. Idempotent: a rung
+    is stored once per signal (unique constraint), so a second run at the same time escalates
+    nothing, and two runs at once escalate once."""
+    moment = timezone.localtime(now or timezone.now())
+    summary = EscalationSummary()
+    overdue = (
+        Signal.objects.filter(status__in=[s.value for s in workflow.OPEN], deadline__lte=moment)
+        .select_related("department", "area__parent__parent__parent")
+        .prefetch_related("escalations")
+        .order_by("deadline", "pk")
+    )
+    for signal in overdue:
+        summary.checked += 1
+        assert signal.deadline is not None  # filtered above
+        done = {e.step for e in signal.escalations.all()}
+        for due in escalation.due_steps(timezone.localtime(signal.deadline), moment, done):
+            try:
+                with transaction.atomic():
+                    Escalation.objects.create(
+                        signal=signal,
+                        step=due.step.code,
+                        due_at=due.due_at,
+                        escalated_at=moment,
+                        recipients=_recipients(signal, due.step.code),
+                    )
+            except IntegrityError:
+                continue  # a parallel run recorded this rung first
+            summary.escalated.append((str(signal.reference), due.step.code))
+    return summary
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PurgeSummary:
+    references: tuple[str, ...]
+    dry_run: bool
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"dry_run": self.dry_run, "count": len(self.references),
+                "signals": list(self.references)}  # fmt: skip
+
+    def __str__(self) -> str:
+        verb = "would remove" if self.dry_run else "removed"
+        return f"{verb} the contact details of {len(self.references)} reporters"
+
+
+def purge_reporters(now: datetime | None = None, *, dry_run: bool = False) -> PurgeSummary:
+    """Delete reporters' personal data past its purge date (retention after closing)."""
+    due = Reporter.objects.filter(purge_after__lte=now or timezone.now())
+    references = tuple(str(r) for r in due.values_list("signal__reference", flat=True))
+    if not dry_run:
+        due.delete()
+    return PurgeSummary(references, dry_run)
