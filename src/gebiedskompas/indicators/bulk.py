@@ -63,8 +63,9 @@ def insert_observations(rows: Iterable[tuple[object, ...]]) -> int:
 def secondary_index_dropped(expected_rows: int) -> contextlib.AbstractContextManager[None]:
     """For a bulk load (many rows into a table that holds few), drop the (indicator, period)
     index (and on PostgreSQL the foreign keys) while inserting and build them again afterwards:
-    one sorted build is several times faster than growing an index row by row. Call inside the import's transaction, so a failure leaves
-    the index as it was (DDL is transactional on SQLite and PostgreSQL)."""
+    one sorted build is several times faster than growing an index row by row. Call inside the
+    import's transaction, so a failure leaves them as they were (DDL is transactional on SQLite
+    and PostgreSQL)."""
 
     @contextlib.contextmanager
     def dropped() -> Iterator[None]:
