@@ -610,6 +610,44 @@ def _ensure_cluster(layout: list[DemoArea], gemeente: Area) -> int:
     return int(created)
 
 
+# Signal categories of the demo: main category → (sub code, name, handling working days).
+DEMO_CATEGORIES: Final = {
+    ("afval", "Afval"): [
+        ("zwerfafval", "Zwerfafval", 5),
+        ("volle-container", "Volle container", 2),
+    ],
+    ("openbare-verlichting", "Openbare verlichting"): [
+        ("lantaarnpaal-kapot", "Lantaarnpaal kapot", 10),
+    ],
+    ("groen", "Groen"): [("boom-of-struik", "Boom of struik", 15), ("gras", "Gras maaien", 15)],
+    ("wegen", "Wegen, straten en fietspaden"): [
+        ("losse-stoeptegel", "Losse stoeptegel", 10),
+        ("gat-in-de-weg", "Gat in de weg", 5),
+    ],
+}
+
+
+def _ensure_signal_categories(gemeente: Area) -> None:
+    """A small category tree so the demo's meldingen form and Open311 have services."""
+    from gebiedskompas.signals.models import Category
+
+    for (main_code, main_name), subs in DEMO_CATEGORIES.items():
+        main, _ = Category.objects.get_or_create(
+            municipality=gemeente, code=main_code, defaults={"name": main_name}
+        )
+        for code, name, days in subs:
+            Category.objects.get_or_create(
+                municipality=gemeente,
+                code=code,
+                defaults={
+                    "name": name,
+                    "parent": main,
+                    "handling_days": days,
+                    "reporter_text": f"We handelen uw melding binnen {days} werkdagen af.",
+                },
+            )
+
+
 def _ensure_users(summary: DemoSummary) -> None:
     users = get_user_model()
     for demo in DEMO_USERS:
@@ -695,6 +733,7 @@ def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSum
         if written.new or written.updated or areas.created or areas.moved or not aggregated:
             summary.aggregates_written = recompute_municipality(gemeente)
         step("aggregated", 4)
+        _ensure_signal_categories(gemeente)
         _ensure_users(summary)
     step("done", 5)
     summary.seconds = time.perf_counter() - started

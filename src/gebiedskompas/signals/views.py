@@ -56,4 +56,16 @@ def signal_new(request: HttpRequest) -> HttpResponse:
             form.add_error(FIELD_FOR_COLUMN.get(exc.problem.column or ""), exc.message)
         else:
             return render(request, "signals/thanks.html", {"signal": result.signal})
-    return render(request, "signals/signal_form.html", {"form": form})
+    return render(
+        request, "signals/signal_form.html", {"form": form, "outline_url": _outline_url()}
+    )
+
+
+def _outline_url() -> str:
+    """The map's outline: the buurten of the municipality signals go to, when there is one."""
+    from django.urls import reverse
+
+    from gebiedskompas.areas.selectors import municipalities
+
+    found = list(municipalities()[:2])
+    return reverse("web:area-geojson", args=[found[0].code]) if len(found) == 1 else ""

@@ -14,6 +14,22 @@
     var map = window.L.map(element, { attributionControl: false, scrollWheelZoom: false });
     map.setView([52.1, 5.3], 7);
     var pin = null;
+    var outline = element.getAttribute("data-outline-url");
+    if (outline && window.fetch) {
+      // The municipality's buurten as the only background, so residents can find their street.
+      window.fetch(outline, { credentials: "same-origin" })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (data) {
+          if (!data) { return; }
+          var layer = window.L.geoJSON(data, {
+            style: { color: "#154273", weight: 1, fillColor: "#dce7f3", fillOpacity: 0.5 },
+          }).addTo(map);
+          if (!pin && layer.getBounds().isValid()) {
+            map.fitBounds(layer.getBounds());
+          }
+        })
+        .catch(function () { /* the fields still work without the outline */ });
+    }
 
     function place(lat, lon) {
       if (pin) {
