@@ -132,3 +132,16 @@ def test_winners_equal_pabutools(shared_data: Path, name: str) -> None:
     )
     assert set(ours.winners) == names(completed)
     assert ours.cost <= profile.budget
+
+
+def test_mes_phase_reproduces_the_published_assen_2024_selection(shared_data: Path) -> None:
+    # Assen counted with equalshares/add1 (META rule) and published "selected" per project.
+    # Our add1 phase gives exactly that set; the greedy completion then also funds RuBox
+    # (12,000), which fits in the 23,300 Assen left unspent.
+    election = read_pb(shared_data / "participatie" / "Netherlands_Assen_2024.pb.gz")
+    published = {p.project_id for p in election.projects if p.fields["selected"] == "1"}
+
+    result = allocate("mes-complete", Profile.from_election(election))
+
+    assert {p.project_id for p in result.projects if p.reason is Reason.SELECTED} == published
+    assert set(result.winners) - published == {"7"}
