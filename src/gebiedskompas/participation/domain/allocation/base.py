@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from itertools import chain
 
 import numpy as np
 import numpy.typing as npt
@@ -64,10 +65,12 @@ class Profile:
     def from_election(cls, election: PbElection) -> Profile:
         ids = tuple(p.project_id for p in election.projects)
         column = {pid: i for i, pid in enumerate(ids)}
-        rows = [v for v, vote in enumerate(election.votes) for _ in vote.projects]
-        cols = [column[pid] for vote in election.votes for pid in vote.projects]
-        approvals = np.zeros((len(election.votes), len(ids)), dtype=np.bool_)
-        approvals[rows, cols] = True
+        votes = election.votes
+        lengths = np.fromiter((len(v.projects) for v in votes), np.int64, count=len(votes))
+        named = chain.from_iterable(v.projects for v in votes)
+        cols = np.fromiter(map(column.__getitem__, named), np.int64, count=int(lengths.sum()))
+        approvals = np.zeros((len(votes), len(ids)), dtype=np.bool_)
+        approvals[np.repeat(np.arange(len(votes)), lengths), cols] = True
         return cls(ids, tuple(p.cost for p in election.projects), election.budget, approvals)
 
     @classmethod

@@ -60,8 +60,16 @@ class VoterGroups:
             support = np.zeros(n_projects, dtype=np.int64)
             return cls(np.zeros(0), tuple(empty for _ in range(n_projects)), support)
         packed = np.packbits(approvals, axis=1)
-        unique, counts = np.unique(packed, axis=0, return_counts=True)
-        patterns = np.unpackbits(unique, axis=1, count=n_projects).astype(np.bool_)
+        width = packed.shape[1]
+        # Compare each packed row as one value: far faster than np.unique(axis=0).
+        if width <= 8:
+            padded = np.zeros((packed.shape[0], 8), dtype=np.uint8)
+            padded[:, :width] = packed
+            keys = padded.view(np.uint64).ravel()
+        else:
+            keys = np.ascontiguousarray(packed).view(np.dtype((np.void, width))).ravel()
+        _, first, counts = np.unique(keys, return_index=True, return_counts=True)
+        patterns = approvals[first]
         supporters = tuple(np.flatnonzero(patterns[:, p]) for p in range(n_projects))
         support = np.array([counts[s].sum() for s in supporters], dtype=np.int64)
         return cls(counts.astype(np.float64), supporters, support)
