@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
+import numpy.typing as npt
 
 from gebiedskompas.participation.domain.allocation.base import (
     Allocation,
@@ -62,6 +63,7 @@ class VoterGroups:
         packed = np.packbits(approvals, axis=1)
         width = packed.shape[1]
         # Compare each packed row as one value: far faster than np.unique(axis=0).
+        keys: npt.NDArray[np.generic]
         if width <= 8:
             padded = np.zeros((packed.shape[0], 8), dtype=np.uint8)
             padded[:, :width] = packed
