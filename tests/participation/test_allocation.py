@@ -184,3 +184,17 @@ def test_allocation_stays_within_budget(method: str, profile: Profile) -> None:
     assert result.cost <= profile.budget
     assert len(set(result.winners)) == len(result.winners)
     assert {p.project_id for p in result.projects if p.selected} == set(result.winners)
+
+
+@pytest.mark.parametrize("n_projects", [5, 70], ids=["one-word-key", "wide-ballots"])
+def test_identical_ballots_form_one_voter_group(n_projects: int) -> None:
+    from gebiedskompas.participation.domain.allocation.mes import VoterGroups
+
+    ids = {str(i): 10 for i in range(n_projects)}
+    last = str(n_projects - 1)
+    profile = Profile.from_ballots(ids, 100, [["0", last], [last, "0"], ["1"], ["0", last]])
+
+    groups = VoterGroups.of(profile.approvals)
+
+    assert sorted(groups.counts.tolist()) == [1.0, 3.0]
+    assert groups.support[0] == 3 and groups.support[int(last)] == 3
