@@ -24,6 +24,7 @@ COMMANDS = [
     "export",
     "check",
     "analyse",
+    "pb",
     "docs",
 ]
 

@@ -331,6 +331,26 @@ def _analyse_area_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
 
 
+def cmd_pb_tally(args: argparse.Namespace) -> int:
+    from gebiedskompas.participation.domain.allocation import Profile, allocate
+    from gebiedskompas.participation.domain.pabulib import read_pb
+
+    election = read_pb(Path(args.file))
+    result = allocate(args.method, Profile.from_election(election))
+    names = {p.project_id: p.fields.get("name", "") for p in election.projects}
+    lines = [
+        f"{result.method}: {len(result.winners)} winners, cost {result.cost} of budget "
+        f"{result.budget}"
+    ]
+    for project_id in result.winners:
+        outcome = result.outcome(project_id)
+        lines.append(
+            f"  {project_id:<10} {outcome.cost:>12} {outcome.votes:>7} votes  {names[project_id]}"
+        )
+    _print(args, result.summary(), "\n".join(lines))
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from gebiedskompas.docs import write_reference
 
@@ -596,6 +616,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the PDF file, or a folder for --level")
     p.add_argument("--language", default="", choices=["", "nl", "en"], help="default: nl")
 
+    pb = sub.add_parser("pb", help="participatory budgeting: Pabulib files")
+    pb_sub = pb.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(pb_sub, "tally", cmd_pb_tally, "count a Pabulib .pb file and print the winners")
+    p.add_argument("file", help="a .pb or .pb.gz file")
+    p.add_argument(
+        "--method",
+        required=True,
+        choices=["greedy", "mes", "mes-complete"],
+        help="greedy by votes, Method of Equal Shares, or MES completed with add1 then greedy",
+    )
+
     p = add(
         sub, "docs", cmd_docs, "regenerate the reference pages in docs/reference", json_flag=False
     )
@@ -607,7 +638,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        if args.handler not in (cmd_analyse_table, cmd_docs):
+        if args.handler not in (cmd_analyse_table, cmd_docs, cmd_pb_tally):
             _setup(args)
         return int(args.handler(args))
     except KompasError as exc:

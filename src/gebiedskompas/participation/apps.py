@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "gebiedskompas.participation"
+    label = "participation"
+    verbose_name = "Participatie"
+    default_auto_field = "django.db.models.BigAutoField"
