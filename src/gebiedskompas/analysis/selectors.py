@@ -404,22 +404,45 @@ def similar_areas(area: Area, n: int = 5, *, period: str | None = None) -> list[
         if latest is None:
             return []
         period = latest
+    neighbours = _peer_table(municipality, area.level, period, n).get(area.code, [])
+    by_code = {a.code: a for a in Area.objects.filter(code__in=[code for code, _ in neighbours])}
+    return [
+        SimilarArea(by_code[code], distance) for code, distance in neighbours if code in by_code
+    ]
+
+
+def _peer_table(
+    municipality: Area, level: str, period: str, n: int
+) -> dict[str, list[tuple[str, float]]]:
+    """Every area's nearest peers for one municipality, level and period, computed once per data
+    version: peers only change when figures are imported, and computing them for one page costs
+    more than the rest of the wijkfoto."""
+    from django.core.cache import cache
+
+    from gebiedskompas.indicators.models import ImportBatch
+
+    # The newest import batch (id and moment) marks the data version; the moment guards
+    # against an id reused after a rolled-back transaction.
+    latest = ImportBatch.objects.order_by("-id").values_list("id", "created_at").first()
+    version = f"{latest[0]}@{latest[1].timestamp()}" if latest else "0"
+    key = f"kompas:peers:{municipality.pk}:{municipality.code}:{level}:{period}:{n}:{version}"
+    cached: dict[str, list[tuple[str, float]]] | None = cache.get(key)
+    if cached is not None:
+        return cached
+    result: dict[str, list[tuple[str, float]]] = {}
     try:
         data = analysis_table(
-            municipality, area.level, period, (DomainChoice("profiel", STRUCTURAL_PROFILE),)
+            municipality, level, period, (DomainChoice("profiel", STRUCTURAL_PROFILE),)
         )
+        table = data.table.dropna(how="all")
+        if len(table) >= 2 and n >= 1:
+            found = peers.nearest_peers(table, k=min(n, len(table) - 1))
+            for row in found.neighbours.sort_values(["area", "order"]).itertuples():
+                result.setdefault(str(row.area), []).append((str(row.peer), float(row.distance)))
     except KompasError:
-        return []
-    table = data.table.dropna(how="all")
-    if area.code not in table.index or len(table) < 2 or n < 1:
-        return []
-    try:
-        found = peers.nearest_peers(table, k=min(n, len(table) - 1))
-    except KompasError:
-        return []
-    mine = found.neighbours[found.neighbours["area"] == area.code].sort_values("order")
-    by_code = {a.code: a for a in Area.objects.filter(code__in=list(mine["peer"]))}
-    return [SimilarArea(by_code[str(r.peer)], float(r.distance)) for r in mine.itertuples()]
+        result = {}
+    cache.set(key, result, timeout=24 * 3600)
+    return result
 
 
 # --- form choices ------------------------------------------------------------------------------
