@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from gebiedskompas.areas.models import Area
 from gebiedskompas.cycle.models import (
     Action,
+    Activity,
     AreaAgenda,
     AreaPlan,
     CouplingOpportunity,
@@ -103,3 +105,37 @@ def plans_for_area(area: Area) -> QuerySet[AreaPlan]:
     return (
         AreaPlan.objects.filter(area=area).prefetch_related("actions__priority").order_by("-year")
     )
+
+
+def municipalities_with_activities() -> list[str]:
+    """Codes of the municipalities that have registered activities, in code order."""
+    return sorted(set(Activity.objects.values_list("municipality__code", flat=True).distinct()))
+
+
+def _activity_row(activity: Activity) -> dict[str, Any]:
+    return {
+        "id": activity.external_id or str(activity.pk),
+        "title": activity.title,
+        "owner": activity.owner,
+        "area": activity.area.code if activity.area else None,
+        "start": activity.start.isoformat(),
+        "end": activity.end.isoformat() if activity.end else None,
+    }
+
+
+def coupling_rows(municipality_code: str, *, limit: int | None = None) -> list[dict[str, Any]]:
+    """The municipality's koppelkansen as plain rows, best first (for the CLI and API)."""
+    found = couplings_for_municipality(Area.objects.get(code=municipality_code), limit=limit)
+    return [
+        {
+            "municipality": municipality_code,
+            "score": c.score,
+            "distance_m": c.distance_m,
+            "gap_days": c.gap_days,
+            "status": c.status,
+            "reason": c.reason,
+            "a": _activity_row(c.activity_a),
+            "b": _activity_row(c.activity_b),
+        }
+        for c in found
+    ]
