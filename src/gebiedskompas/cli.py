@@ -442,6 +442,42 @@ def cmd_import_signals(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_activities(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.cycle.importers import import_activities
+
+    result = import_activities(Path(args.file), municipality_code=args.municipality or "")
+    _print(
+        args,
+        result.as_dict(),
+        f"{result.municipality}: {result.created} activities created, {result.updated} updated",
+    )
+    return 0
+
+
+def cmd_koppelkansen(args: argparse.Namespace) -> int:
+    from gebiedskompas.cycle import selectors, services
+
+    codes = [args.municipality] if args.municipality else selectors.municipalities_with_activities()
+    data: list[dict[str, Any]] = []
+    lines: list[str] = []
+    for code in codes:
+        found = services.detect_couplings(
+            code, distance_m=args.distance_m, window_days=args.window_days
+        )
+        lines.append(
+            f"{code}: {found.found} koppelkansen ({found.created} new, {found.removed} gone)"
+        )
+        for row in selectors.coupling_rows(code, limit=args.limit):
+            data.append(row)
+            lines.append(
+                f"  {row['score']:.2f}  {row['status']:<9} {row['a']['owner']}: {row['a']['title']}"
+                f"  ×  {row['b']['owner']}: {row['b']['title']}"
+            )
+    _print(args, data, "\n".join(lines) if lines else "no activities registered")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="kompas",
@@ -508,6 +544,38 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--municipality-name", help="name for a stand-in municipality")
     p.add_argument("--categories", help="Signalen categories JSON (slug → name, parent, text)")
+
+    p = add(
+        imp_sub,
+        "activities",
+        cmd_import_activities,
+        "import activities of departments and partners (CSV, XLSX, GeoJSON)",
+    )
+    p.add_argument(
+        "file", help="columns id, title, owner, area_code, start, end, and wkt or lat/lon"
+    )
+    p.add_argument("--municipality", help="CBS code; needed when no row names an area")
+
+    p = add(
+        sub,
+        "koppelkansen",
+        cmd_koppelkansen,
+        "find activities of different owners that overlap in place and time",
+    )
+    p.add_argument("--municipality", help="CBS code, e.g. GM0153 (default: every municipality)")
+    p.add_argument(
+        "--distance-m",
+        type=float,
+        default=50.0,
+        help="pair activities at most this far apart (metres, default 50)",
+    )
+    p.add_argument(
+        "--window-days",
+        type=int,
+        default=90,
+        help="pair periods at most this many days apart (default 90)",
+    )
+    p.add_argument("--limit", type=int, default=50, help="list at most this many (default 50)")
 
     fetch = sub.add_parser("fetch", help="download figures from an open-data service")
     fetch_sub = fetch.add_subparsers(dest="what", metavar="WHAT", required=True)

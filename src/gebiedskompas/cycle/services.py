@@ -1,4 +1,10 @@
-"""Every write of the cycle app: one function per state change."""
+"""Every write of the cycle app: one function per state change.
+
+Agendas, plans, actions and barriers need ``edit_plan`` on the area (or an area above it);
+deciding a koppelkans needs ``edit_plan`` or ``edit_activity`` on the municipality or the area of
+one of its activities. Status changes go through the tables in `domain.workflow` and append a
+history row in the same transaction.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, Final
 
 from django.conf import settings
@@ -13,9 +20,32 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError
-from gebiedskompas.cycle.models import AuthorRole, Story, StoryStatus
+from gebiedskompas.accounts.permissions import can
+from gebiedskompas.accounts.roles import EDIT_ACTIVITY, EDIT_PLAN
+from gebiedskompas.analysis.models import AnalysisRun
+from gebiedskompas.areas.domain.geometry import geometry_from_wkb
+from gebiedskompas.areas.models import Area, Level
+from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.cycle.domain import couplings, workflow
+from gebiedskompas.cycle.domain.workflow import ActionStatus, AgendaStatus
+from gebiedskompas.cycle.models import (
+    Action,
+    ActionStatusChange,
+    Activity,
+    AgendaStatusChange,
+    AreaAgenda,
+    AreaPlan,
+    AuthorRole,
+    Barrier,
+    BarrierCategory,
+    CouplingOpportunity,
+    CouplingStatus,
+    Direction,
+    Priority,
+    Story,
+    StoryStatus,
+    Target,
+)
 from gebiedskompas.indicators.models import Domain, Indicator
 
 # A resident may send this many stories per hour from one address; enough for a neighbour
@@ -137,3 +167,485 @@ def moderate_story(story_id: int, *, approve: bool, by: Any) -> Story:
         story.moderated_at = timezone.now()
         story.save(update_fields=["status", "moderated_by", "moderated_at"])
     return story
+
+
+# --- agenda -------------------------------------------------------------------------------------
+
+
+class TransitionRefused(KompasError):
+    """A status change the workflow does not allow."""
+
+
+class AgendaLocked(KompasError):
+    """An agenda that can no longer be edited (superseded)."""
+
+
+def _area(code: str) -> Area:
+    area = Area.objects.select_related("parent__parent__parent").filter(code=code).first()
+    if area is None:
+        raise NotFound(f"onbekend gebied {code!r}", column="area", value=code)
+    return area
+
+
+def _require(by: Any, action: str, area: Area) -> None:
+    if not can(by, action, area):
+        raise NotAllowed(f"u mag dit niet doen voor {area.name} ({area.code})")
+
+
+def _agenda_for_update(agenda_id: int) -> AreaAgenda:
+    found = AreaAgenda.objects.select_for_update().filter(pk=agenda_id).first()
+    if found is None:
+        raise NotFound(f"onbekende gebiedsagenda {agenda_id}", value=agenda_id)
+    return found
+
+
+def create_agenda(
+    area_code: str, *, title: str, start_year: int, end_year: int, by: Any
+) -> AreaAgenda:
+    """A new agenda (version 1, concept) for the area and period."""
+    area = _area(area_code)
+    _require(by, EDIT_PLAN, area)
+    if end_year < start_year:
+        raise KompasError(
+            f"de periode {start_year}–{end_year} eindigt voor ze begint", column="end_year"
+        )
+    if not title.strip():
+        raise KompasError("geef de agenda een titel", column="title")
+    with transaction.atomic():
+        if AreaAgenda.objects.filter(area=area, start_year=start_year).exists():
+            raise KompasError(
+                f"{area.name} heeft al een agenda vanaf {start_year}; maak een nieuwe versie",
+                column="start_year",
+            )
+        agenda = AreaAgenda.objects.create(
+            area=area, title=title.strip()[:200], start_year=start_year, end_year=end_year
+        )
+        AgendaStatusChange.objects.create(
+            agenda=agenda, to_status=AgendaStatus.CONCEPT, by=_user(by), at=timezone.now()
+        )
+    return agenda
+
+
+def _user(by: Any) -> Any:
+    return by if by is not None and getattr(by, "is_authenticated", False) else None
+
+
+def _copy_agenda(old: AreaAgenda, by: Any) -> AreaAgenda:
+    new = AreaAgenda.objects.create(
+        area_id=old.area_id,
+        title=old.title,
+        start_year=old.start_year,
+        end_year=old.end_year,
+        version=old.version + 1,
+        supersedes=old,
+    )
+    AgendaStatusChange.objects.create(
+        agenda=new,
+        to_status=AgendaStatus.CONCEPT,
+        note=f"nieuwe versie van versie {old.version}",
+        by=_user(by),
+        at=timezone.now(),
+    )
+    for priority in old.priorities.prefetch_related("indicators", "targets"):
+        indicators = list(priority.indicators.all())
+        targets = list(priority.targets.all())
+        copied = Priority.objects.create(
+            agenda=new,
+            title=priority.title,
+            motivation=priority.motivation,
+            analysis_run_id=priority.analysis_run_id,
+            owner=priority.owner,
+            organisation=priority.organisation,
+            status=priority.status,
+            order=priority.order,
+        )
+        copied.indicators.set(indicators)
+        Target.objects.bulk_create(
+            Target(priority=copied, indicator_id=t.indicator_id, value=t.value, year=t.year,
+                   direction=t.direction)
+            for t in targets
+        )  # fmt: skip
+    return new
+
+
+def editable_agenda(agenda_id: int, *, by: Any) -> AreaAgenda:
+    """The agenda to write changes into: the agenda itself while it is not adopted; for an
+    adopted agenda its open newer version, created (copying priorities and targets) when there
+    is none. A superseded agenda refuses: edit the newest version."""
+    with transaction.atomic():
+        agenda = _agenda_for_update(agenda_id)
+        _require(by, EDIT_PLAN, agenda.area)
+        status = AgendaStatus(agenda.status)
+        if status in workflow.AGENDA_EDITABLE:
+            return agenda
+        successor = AreaAgenda.objects.filter(supersedes=agenda).first()
+        if status is AgendaStatus.ADOPTED:
+            if successor is not None:
+                return successor
+            return _copy_agenda(agenda, by)
+        raise AgendaLocked(
+            f"versie {agenda.version} is vervangen; bewerk de nieuwste versie", value=agenda_id
+        )
+
+
+def add_priority(
+    agenda_id: int,
+    *,
+    title: str,
+    by: Any,
+    motivation: str = "",
+    analysis_run_id: int | None = None,
+    indicator_keys: Sequence[str] = (),
+    owner: str = "",
+    organisation: str = "",
+) -> Priority:
+    """A priority on the agenda; on an adopted agenda it goes into a new version (see
+    `editable_agenda`), which the returned priority's ``agenda`` names."""
+    if not title.strip():
+        raise KompasError("geef het speerpunt een titel", column="title")
+    indicators = list(Indicator.objects.filter(key__in=list(indicator_keys)))
+    missing = sorted(set(indicator_keys) - {i.key for i in indicators})
+    if missing:
+        raise NotFound(f"onbekende indicator {missing[0]!r}", column="indicators", value=missing)
+    run = None
+    if analysis_run_id is not None:
+        run = AnalysisRun.objects.filter(pk=analysis_run_id).first()
+        if run is None:
+            raise NotFound(f"onbekende gebiedsanalyse {analysis_run_id}", column="analysis_run")
+    with transaction.atomic():
+        agenda = editable_agenda(agenda_id, by=by)
+        priority = Priority.objects.create(
+            agenda=agenda,
+            title=title.strip()[:200],
+            motivation=motivation.strip(),
+            analysis_run=run,
+            owner=owner.strip()[:160],
+            organisation=organisation.strip()[:160],
+            order=agenda.priorities.count() + 1,
+        )
+        priority.indicators.set(indicators)
+    return priority
+
+
+def add_target(
+    priority_id: int, *, indicator_key: str, value: Decimal, year: int, direction: str, by: Any
+) -> Target:
+    """A target on the priority; on an adopted agenda, on the priority's copy in a new version."""
+    priority = Priority.objects.select_related("agenda").filter(pk=priority_id).first()
+    if priority is None:
+        raise NotFound(f"onbekend speerpunt {priority_id}", value=priority_id)
+    if direction not in Direction.values:
+        raise KompasError(
+            f"richting {direction!r} bestaat niet; kies uit {', '.join(Direction.values)}",
+            column="direction",
+            value=direction,
+        )
+    indicator = Indicator.objects.filter(key=indicator_key).first()
+    if indicator is None:
+        raise NotFound(f"onbekende indicator {indicator_key!r}", column="indicator")
+    with transaction.atomic():
+        agenda = editable_agenda(priority.agenda_id, by=by)
+        if agenda.pk != priority.agenda_id:
+            priority = agenda.priorities.get(order=priority.order, title=priority.title)
+        target, _created = Target.objects.update_or_create(
+            priority=priority,
+            indicator=indicator,
+            year=year,
+            defaults={"value": Decimal(value), "direction": direction},
+        )
+    return target
+
+
+def change_agenda_status(
+    agenda_id: int,
+    to: str,
+    *,
+    by: Any,
+    note: str = "",
+    decision_reference: str = "",
+    adopted_on: date | None = None,
+) -> AreaAgenda:
+    """Move the agenda along its lifecycle. Adopting a new version supersedes the adopted
+    version it replaces, with a history row on each."""
+    try:
+        target = AgendaStatus(to)
+    except ValueError:
+        raise KompasError(f"onbekende status {to!r}", column="status", value=to) from None
+    with transaction.atomic():
+        agenda = _agenda_for_update(agenda_id)
+        _require(by, EDIT_PLAN, agenda.area)
+        current = AgendaStatus(agenda.status)
+        try:
+            workflow.check_agenda_transition(current, target)
+        except workflow.TransitionRefused as exc:
+            raise TransitionRefused(str(exc), column="status", value=to) from None
+        now = timezone.now()
+        if target is AgendaStatus.ADOPTED:
+            agenda.adopted_on = adopted_on or timezone.localdate()
+            agenda.decision_reference = decision_reference.strip()[:200]
+            old = agenda.supersedes
+            if old is not None and old.status == AgendaStatus.ADOPTED:
+                old.status = AgendaStatus.SUPERSEDED
+                old.save(update_fields=["status"])
+                AgendaStatusChange.objects.create(
+                    agenda=old,
+                    from_status=AgendaStatus.ADOPTED,
+                    to_status=AgendaStatus.SUPERSEDED,
+                    note=f"vervangen door versie {agenda.version}",
+                    by=_user(by),
+                    at=now,
+                )
+        agenda.status = target
+        agenda.save(update_fields=["status", "adopted_on", "decision_reference"])
+        AgendaStatusChange.objects.create(
+            agenda=agenda,
+            from_status=current,
+            to_status=target,
+            note=note.strip(),
+            by=_user(by),
+            at=now,
+        )
+    return agenda
+
+
+# --- plan and actions ---------------------------------------------------------------------------
+
+
+def create_plan(
+    area_code: str, year: int, *, by: Any, agenda_id: int | None = None, title: str = ""
+) -> AreaPlan:
+    """The area's plan for the year (one per area and year)."""
+    area = _area(area_code)
+    _require(by, EDIT_PLAN, area)
+    with transaction.atomic():
+        if AreaPlan.objects.filter(area=area, year=year).exists():
+            raise KompasError(f"{area.name} heeft al een plan voor {year}", column="year")
+        return AreaPlan.objects.create(
+            area=area, year=year, agenda_id=agenda_id, title=title.strip()[:200]
+        )
+
+
+def _money(value: Decimal | int | str, column: str) -> Decimal:
+    try:
+        amount = Decimal(str(value)).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        raise KompasError(f"{value!r} is geen bedrag", column=column, value=value) from None
+    if amount < 0:
+        raise KompasError("een bedrag kan niet negatief zijn", column=column, value=value)
+    return amount
+
+
+def add_action(
+    plan_id: int,
+    *,
+    title: str,
+    owner: str,
+    start: date,
+    by: Any,
+    end: date | None = None,
+    priority_id: int | None = None,
+    budget_planned: Decimal | int | str = 0,
+    budget_committed: Decimal | int | str = 0,
+    budget_spent: Decimal | int | str = 0,
+    budget_source: str = "",
+    description: str = "",
+) -> Action:
+    """A planned action in the plan, with its budget in euros and a first history row."""
+    plan = AreaPlan.objects.select_related("area").filter(pk=plan_id).first()
+    if plan is None:
+        raise NotFound(f"onbekend gebiedsplan {plan_id}", value=plan_id)
+    _require(by, EDIT_PLAN, plan.area)
+    if not title.strip() or not owner.strip():
+        raise KompasError("een actie heeft een titel en een eigenaar", column="title")
+    if end is not None and end < start:
+        raise KompasError(f"de actie eindigt ({end}) voor ze begint ({start})", column="end")
+    if (
+        priority_id is not None
+        and not Priority.objects.filter(pk=priority_id, agenda__area_id=plan.area_id).exists()
+    ):
+        raise NotFound(
+            f"speerpunt {priority_id} hoort niet bij {plan.area.name}", column="priority"
+        )
+    with transaction.atomic():
+        action = Action.objects.create(
+            plan=plan,
+            priority_id=priority_id,
+            title=title.strip()[:200],
+            owner=owner.strip()[:160],
+            start=start,
+            end=end,
+            budget_planned=_money(budget_planned, "budget_planned"),
+            budget_committed=_money(budget_committed, "budget_committed"),
+            budget_spent=_money(budget_spent, "budget_spent"),
+            budget_source=budget_source.strip()[:120],
+            description=description.strip(),
+        )
+        ActionStatusChange.objects.create(
+            action=action, to_status=ActionStatus.PLANNED, by=_user(by), at=timezone.now()
+        )
+    return action
+
+
+def change_action_status(action_id: int, to: str, *, by: Any, note: str = "") -> Action:
+    """Move the action along its lifecycle, with a history row."""
+    try:
+        target = ActionStatus(to)
+    except ValueError:
+        raise KompasError(f"onbekende status {to!r}", column="status", value=to) from None
+    with transaction.atomic():
+        action = Action.objects.select_for_update().filter(pk=action_id).first()
+        if action is None:
+            raise NotFound(f"onbekende actie {action_id}", value=action_id)
+        area = Area.objects.select_related("parent__parent__parent").get(pk=action.plan.area_id)
+        _require(by, EDIT_PLAN, area)
+        current = ActionStatus(action.status)
+        try:
+            workflow.check_action_transition(current, target)
+        except workflow.TransitionRefused as exc:
+            raise TransitionRefused(str(exc), column="status", value=to) from None
+        action.status = target
+        action.save(update_fields=["status"])
+        ActionStatusChange.objects.create(
+            action=action,
+            from_status=current,
+            to_status=target,
+            note=note.strip(),
+            by=_user(by),
+            at=timezone.now(),
+        )
+    return action
+
+
+# --- barriers -----------------------------------------------------------------------------------
+
+
+def record_barrier(
+    area_code: str,
+    *,
+    category: str,
+    description: str,
+    raised_by: str,
+    by: Any,
+    raised_on: date | None = None,
+    action_id: int | None = None,
+    escalated_to: str = "",
+) -> Barrier:
+    """A knelpunt for the area, optionally for one of its actions."""
+    area = _area(area_code)
+    _require(by, EDIT_PLAN, area)
+    if category not in BarrierCategory.values:
+        raise KompasError(
+            f"categorie {category!r} bestaat niet; kies uit {', '.join(BarrierCategory.values)}",
+            column="category",
+            value=category,
+        )
+    if not description.strip() or not raised_by.strip():
+        raise KompasError("beschrijf het knelpunt en wie het meldt", column="description")
+    if action_id is not None and not Action.objects.filter(pk=action_id, plan__area=area).exists():
+        raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
+    today = timezone.localdate()
+    return Barrier.objects.create(
+        area=area,
+        action_id=action_id,
+        category=category,
+        description=description.strip(),
+        raised_by=raised_by.strip()[:160],
+        raised_on=raised_on or today,
+        escalated_to=escalated_to.strip()[:160],
+        escalated_on=today if escalated_to.strip() else None,
+    )
+
+
+# --- koppelkansen -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Detection:
+    found: int  # pairs overlapping now
+    created: int  # of which new
+    removed: int  # open pairs that no longer overlap
+
+
+def _municipality(code: str) -> Area:
+    area = Area.objects.filter(code=code, level=Level.GEMEENTE).first()
+    if area is None:
+        raise NotFound(f"onbekende gemeente {code!r}", column="municipality", value=code)
+    return area
+
+
+def detect_couplings(
+    municipality_code: str,
+    *,
+    distance_m: float = couplings.DEFAULT_DISTANCE_M,
+    window_days: int = couplings.DEFAULT_WINDOW_DAYS,
+) -> Detection:
+    """Find the municipality's koppelkansen and store them once per pair: a rerun updates the
+    scores of known pairs, keeps decided ones as they were decided, and removes open pairs that
+    no longer overlap. An activity without its own geometry takes its area's boundary."""
+    municipality = _municipality(municipality_code)
+    spans = []
+    for activity in Activity.objects.filter(municipality=municipality).select_related("area"):
+        wkb = activity.geometry_rd or (activity.area.geometry_rd if activity.area else None)
+        spans.append(
+            couplings.Span(
+                key=activity.pk,
+                owner=activity.owner,
+                start=activity.start,
+                end=activity.end,
+                geometry=geometry_from_wkb(wkb) if wkb else None,
+            )
+        )
+    pairs = couplings.detect(spans, distance_m=distance_m, window_days=window_days)
+    created = 0
+    with transaction.atomic():
+        seen: set[tuple[int, int]] = set()
+        for pair in pairs:
+            a, b = sorted((int(str(pair.a)), int(str(pair.b))))
+            seen.add((a, b))
+            _row, is_new = CouplingOpportunity.objects.update_or_create(
+                activity_a_id=a,
+                activity_b_id=b,
+                defaults={
+                    "municipality": municipality,
+                    "score": pair.score,
+                    "distance_m": pair.distance_m,
+                    "gap_days": pair.gap_days,
+                },
+            )
+            created += is_new
+        stale = [
+            pk
+            for pk, a, b in CouplingOpportunity.objects.filter(
+                municipality=municipality, status=CouplingStatus.OPEN
+            ).values_list("pk", "activity_a_id", "activity_b_id")
+            if (a, b) not in seen
+        ]
+        CouplingOpportunity.objects.filter(pk__in=stale).delete()
+    return Detection(found=len(pairs), created=created, removed=len(stale))
+
+
+def decide_coupling(coupling_id: int, *, accept: bool, by: Any, reason: str = "") -> Any:
+    """Accept (to combine the activities) or dismiss a koppelkans; dismissing needs a reason.
+    A decided koppelkans may be decided again."""
+    with transaction.atomic():
+        coupling = (
+            CouplingOpportunity.objects.select_for_update()
+            .select_related("municipality", "activity_a__area", "activity_b__area")
+            .filter(pk=coupling_id)
+            .first()
+        )
+        if coupling is None:
+            raise NotFound(f"onbekende koppelkans {coupling_id}", value=coupling_id)
+        places = [coupling.municipality] + [
+            a.area for a in (coupling.activity_a, coupling.activity_b) if a.area is not None
+        ]
+        if not any(can(by, act, p) for p in places for act in (EDIT_PLAN, EDIT_ACTIVITY)):
+            raise NotAllowed("u mag over deze koppelkans niet beslissen")
+        if not accept and not reason.strip():
+            raise KompasError("geef een reden om de koppelkans af te wijzen", column="reason")
+        coupling.status = CouplingStatus.ACCEPTED if accept else CouplingStatus.DISMISSED
+        coupling.reason = reason.strip()
+        coupling.decided_by = _user(by)
+        coupling.decided_at = timezone.now()
+        coupling.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+    return coupling
