@@ -31,3 +31,12 @@ if "KOMPAS_DATA_DIR" not in os.environ:
     import tempfile
 
     os.environ["KOMPAS_DATA_DIR"] = tempfile.mkdtemp(prefix="kompas-test-")
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """Each test starts with an empty cache: cached peer groups or rate-limit counters from one
+    test's data must not leak into another's."""
+    from django.core.cache import cache
+
+    cache.clear()

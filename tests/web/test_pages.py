@@ -225,7 +225,8 @@ def test_area_page_query_count_is_bounded_and_independent_of_children(
 def test_staff_area_page_query_count_is_bounded(
     staff_client: Client, town: Town, django_assert_max_num_queries
 ) -> None:
-    with django_assert_max_num_queries(18):
+    # 19 on a first visit: the peer groups are computed once per data version, then cached.
+    with django_assert_max_num_queries(19):
         staff_client.get(area_url(town.small_buurt.code))
 
 

@@ -629,7 +629,7 @@ def decide_coupling(coupling_id: int, *, accept: bool, by: Any, reason: str = ""
     A decided koppelkans may be decided again."""
     with transaction.atomic():
         coupling = (
-            CouplingOpportunity.objects.select_for_update()
+            CouplingOpportunity.objects.select_for_update(of=("self",))
             .select_related("municipality", "activity_a__area", "activity_b__area")
             .filter(pk=coupling_id)
             .first()
