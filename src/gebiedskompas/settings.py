@@ -244,6 +244,15 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+KOMPAS_PAGE_CACHE_SECONDS = int(config.get("KOMPAS_PAGE_CACHE_SECONDS"))  # type: ignore[call-overload]
+# One process's memory (waitress serves with threads in one process); entries are keyed by the
+# data version, so several processes each with their own cache never serve stale figures.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
 KOMPAS_PUBLIC_MIN_POPULATION = int(config.get("KOMPAS_PUBLIC_MIN_POPULATION"))  # type: ignore[call-overload]
 
 LOGGING = {

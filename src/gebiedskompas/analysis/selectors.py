@@ -419,12 +419,9 @@ def _peer_table(
     more than the rest of the wijkfoto."""
     from django.core.cache import cache
 
-    from gebiedskompas.indicators.models import ImportBatch
+    from gebiedskompas.areas import versioning
 
-    # The newest import batch (id and moment) marks the data version; the moment guards
-    # against an id reused after a rolled-back transaction.
-    latest = ImportBatch.objects.order_by("-id").values_list("id", "created_at").first()
-    version = f"{latest[0]}@{latest[1].timestamp()}" if latest else "0"
+    version = versioning.current()
     key = f"kompas:peers:{municipality.pk}:{municipality.code}:{level}:{period}:{n}:{version}"
     cached: dict[str, list[tuple[str, float]]] | None = cache.get(key)
     if cached is not None:

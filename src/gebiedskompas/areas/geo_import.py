@@ -23,6 +23,7 @@ import shapely
 from django.db import transaction
 from django.utils import timezone
 
+from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.domain.geometry import (
     AreaFeature,
@@ -181,6 +182,7 @@ def _ensure_own_areas(
                 year=year, area__code__in=[f.code for f in features]
             ).values_list("area__code", flat=True)
         )
+        versioning.changed()
         AreaYear.objects.bulk_create(
             [AreaYear(area=areas[f.code], year=year) for f in features if f.code not in present]
         )
@@ -350,6 +352,7 @@ def tighten_parents(municipality_ids: Iterable[int]) -> set[str]:
                 best, share = _best_container(shape, shapes_by_level[level_between])
                 if best is not None and share >= MIN_SHARE and best != pk:
                     Area.objects.filter(pk=pk).update(parent_id=best, updated_at=timezone.now())
+                    versioning.changed()
                     moved.add(code)
                     break
     return moved

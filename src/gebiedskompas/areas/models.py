@@ -114,3 +114,19 @@ class Cluster(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DataVersion(models.Model):
+    """One row counting committed changes to what the public pages show (areas, figures,
+    stories). Pages rendered from those are cached under the version, so a change is visible
+    on the next request without purging anything (see ``areas.versioning``)."""
+
+    version = models.BigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("gegevensversie")
+        verbose_name_plural = _("gegevensversies")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

@@ -9,6 +9,7 @@ from pathlib import Path
 from django.db import transaction
 from django.db.models import F
 
+from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import AreaLevel, is_cbs_code, parent_code
 from gebiedskompas.areas.models import Area, AreaYear, CodeMapping
 from gebiedskompas.core.errors import KompasError
@@ -55,6 +56,7 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
         if not fresh:
             continue
         Area.objects.bulk_create(fresh, batch_size=2000)
+        versioning.changed()
         if any(a.pk is None for a in fresh):  # backends that do not return keys
             fresh = list(Area.objects.filter(code__in=[a.code for a in fresh]))
         if level is AreaLevel.GEMEENTE:

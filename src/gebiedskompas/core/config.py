@@ -74,6 +74,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("KOMPAS_LANGUAGE", str, "nl", "Default interface language (nl or en)."),
     Setting(
+        "KOMPAS_PAGE_CACHE_SECONDS",
+        int,
+        3600,
+        "How long a rendered wijkfoto or ranking stays cached (seconds; 0: off). Entries are "
+        "keyed by the data version, so an import shows at once whatever this is.",
+    ),
+    Setting(
         "KOMPAS_LOGIN_FAILURE_LIMIT",
         int,
         5,

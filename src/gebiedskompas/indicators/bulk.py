@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from django.db import connection
 
+from gebiedskompas.areas import versioning
 from gebiedskompas.indicators.models import Observation
 
 BULK_LOAD_ROWS = 200_000
@@ -37,6 +38,7 @@ def insert_observations(rows: Iterable[tuple[object, ...]]) -> int:
     table = Observation._meta.db_table
     cols = ", ".join(COLUMNS)
     count = 0
+    versioning.changed()
 
     def counted() -> Iterable[tuple[object, ...]]:
         nonlocal count
@@ -112,6 +114,7 @@ def update_computed(rows: Sequence[tuple[object, ...]], *, with_value: bool) -> 
     where the computed value is also the value shown (no published value)."""
     if not rows:
         return 0
+    versioning.changed()
     table = Observation._meta.db_table
     if connection.vendor == "postgresql":
         # One UPDATE joined to the rows COPYed into a temporary table: far faster than one
@@ -140,6 +143,7 @@ def update_observations(rows: Sequence[tuple[object, ...]]) -> int:
     """Update (value, status, margin_lower, margin_upper, batch_id, source_key, id) rows."""
     if not rows:
         return 0
+    versioning.changed()
     table = Observation._meta.db_table
     with connection.cursor() as cursor:
         cursor.executemany(

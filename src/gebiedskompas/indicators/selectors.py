@@ -130,11 +130,15 @@ def family_of(area: Area) -> list[Area]:
 def area_with_ancestors(code: str) -> Area | None:
     """The area with the given code and its parent chain (gemeente › stadsdeel › wijk › buurt:
     at most three levels up) in one query, or None."""
-    return (
-        Area.objects.select_related("parent__parent__parent__parent", "municipality")
-        .filter(code=code)
-        .first()
+    heavy = ("geometry_rd", "geojson_wgs84")
+    chain = ("parent", "parent__parent", "parent__parent__parent", "parent__parent__parent__parent")
+    found = list(
+        Area.objects.select_related(chain[-1], "municipality")
+        # The ancestors' geometry is never drawn from here; it is the bulk of their rows.
+        .defer(*(f"{rel}__{f}" for rel in (*chain, "municipality") for f in heavy))
+        .filter(code=code)[:1]
     )
+    return found[0] if found else None
 
 
 def observations_frame(

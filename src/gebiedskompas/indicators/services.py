@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 from django.db import transaction
 
+from gebiedskompas.areas import versioning
 from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
 from gebiedskompas.core.errors import InputError, KompasError
 from gebiedskompas.indicators import bulk
@@ -94,6 +95,7 @@ def ensure_indicators(specs: Mapping[str, Mapping[str, Any]]) -> tuple[int, dict
         fields.setdefault("domain", "overig")
         created.append(Indicator(**fields))
     Indicator.objects.bulk_create(created)
+    versioning.changed()
     if created:
         existing = {i.key: i for i in Indicator.objects.filter(key__in=list(specs))}
     return len(created), existing

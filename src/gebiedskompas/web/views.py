@@ -9,10 +9,13 @@ from datetime import date
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import BooleanField, ExpressionWrapper, Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -28,7 +31,7 @@ from gebiedskompas.indicators.models import Domain, Indicator
 from gebiedskompas.reports import charts, maps, pdf, ranking
 from gebiedskompas.reports.compare import MAX_AREAS, compare_areas
 from gebiedskompas.reports.profile import area_profile, cell_text, format_value
-from gebiedskompas.web import exports, tree
+from gebiedskompas.web import caching, exports, tree
 from gebiedskompas.web.forms import StoryForm
 
 SEARCH_LIMIT = 50
@@ -67,42 +70,68 @@ def _area_or_404(code: str) -> Area:
 
 @require_safe
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
-    """The wijkfoto; ?format=csv or xlsx downloads its table."""
-    area = _area_or_404(code)
-    profile = area_profile(area, public=not _is_staff(request, area))
+    """The wijkfoto; ?format=csv or xlsx downloads its table. The figures part of the page is
+    cached under the data version (web.caching)."""
     fmt = request.GET.get("format", "")
     if fmt in exports.FORMATS:
+        area = _area_or_404(code)
+        profile = area_profile(area, public=not _is_staff(request, area))
         return exports.download(exports.profile_table(profile), fmt, f"wijkfoto-{area.code}")
+    # A light read for the cached page; the full area with its ancestors only to build it.
+    found = list(
+        Area.objects.only("id", "code", "name", "level", "parent_id", "municipality_id")
+        .annotate(drawn=ExpressionWrapper(~Q(geojson_wgs84=""), output_field=BooleanField()))
+        .filter(code=code)[:1]
+    )
+    if not found:
+        raise Http404(_("Onbekend gebied: %(code)s") % {"code": code})
+    light = found[0]
+    staff = _is_staff(request, light)
+
+    def content() -> str:
+        area = _area_or_404(code)
+        profile = area_profile(area, public=not staff)
+        return render_to_string(
+            "web/area_content.html",
+            {
+                "area": area,
+                "profile": profile,
+                "ancestors": profile.ancestors,
+                "parent": profile.parent,
+                "municipality": profile.municipality,
+                "groups": profile.groups,
+                "has_figures": profile.has_figures,
+                "is_staff_view": staff,
+                "has_protected": profile.has_protected,
+                "children": profile.children,
+                "neighbours": profile.neighbours,
+                "has_map": area.has_geometry,
+                "stories": list(stories.stories_for_area(area, limit=STORIES_ON_PROFILE)),
+                "compare_codes": ",".join([area.code, *(p.code for p in profile.peers[:2])]),
+            },
+        )
+
+    # Safe: the content is the output of our own (auto-escaping) template.
+    html = mark_safe(caching.cached("wijkfoto", (light.pk, staff), content))
     return render(
-        request,
-        "web/area.html",
-        {
-            "area": area,
-            "profile": profile,
-            "ancestors": profile.ancestors,
-            "parent": profile.parent,
-            "municipality": profile.municipality,
-            "groups": profile.groups,
-            "has_figures": profile.has_figures,
-            "is_staff_view": _is_staff(request, area),
-            "has_protected": profile.has_protected,
-            "children": profile.children,
-            "neighbours": profile.neighbours,
-            "has_map": area.has_geometry,
-            "stories": list(stories.stories_for_area(area, limit=STORIES_ON_PROFILE)),
-            "compare_codes": ",".join([area.code, *(p.code for p in profile.peers[:2])]),
-        },
+        request, "web/area.html", {"area": light, "has_map": light.drawn, "content": html}
     )
 
 
 @require_safe
 def area_pdf(request: HttpRequest, code: str) -> HttpResponse:
     area = _area_or_404(code)
-    profile = area_profile(area, public=not _is_staff(request, area))
-    document = pdf.wijkfoto_pdf(
-        profile, maps.area_map_svg(area), list(stories.stories_for_area(area, limit=10))
+    staff = _is_staff(request, area)
+
+    def document() -> bytes:
+        profile = area_profile(area, public=not staff)
+        return pdf.wijkfoto_pdf(
+            profile, maps.area_map_svg(area), list(stories.stories_for_area(area, limit=10))
+        )
+
+    response = HttpResponse(
+        caching.cached("wijkfoto-pdf", (area.pk, staff), document), content_type="application/pdf"
     )
-    response = HttpResponse(document, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="wijkfoto-{area.code}.pdf"'
     return response
 

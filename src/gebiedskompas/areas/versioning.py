@@ -1,0 +1,56 @@
+"""The data version: a counter raised by every transaction that changes areas, indicators,
+observations or stories, so pages built from them can be cached under it.
+
+Model saves and deletes of the watched models raise it through Django's signals (connected in
+``AreasConfig.ready``); the bulk paths that bypass signals (raw inserts, ``bulk_create``,
+queryset ``update``) call :func:`changed` themselves. The counter is raised inside the
+transaction: readers see the new version exactly when they see the new
+data, and a rolled-back import leaves the version (and so every cached page) as it was. The
+price: on PostgreSQL a second writer of watched data waits for the first's commit at the
+counter's row.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+
+from gebiedskompas.areas.models import DataVersion
+
+# Models whose changes alter a public page, as (app label, model name) so this lower app does not
+# import the higher ones; None: every model of the app.
+WATCHED: dict[str, frozenset[str] | None] = {
+    "areas": frozenset({"area", "areayear", "cluster", "codemapping", "cluster_members"}),
+    "indicators": None,
+    "cycle": frozenset({"story", "story_areas", "story_indicators"}),
+}
+
+
+def current() -> int:
+    """The data version now (0 before anything was stored). One primary-key read."""
+    found = DataVersion.objects.filter(pk=1).values_list("version", flat=True).first()
+    return int(found or 0)
+
+
+def _raise() -> None:
+    updated = DataVersion.objects.filter(pk=1).update(version=F("version") + 1)
+    if not updated:
+        DataVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def changed() -> None:
+    """Raise the version within the current transaction (a rolled-back one forgets it)."""
+    _raise()
+
+
+def on_model_change(sender: Any, **kwargs: Any) -> None:
+    meta = getattr(sender, "_meta", None)
+    if meta is None or meta.app_label not in WATCHED:
+        return
+    models = WATCHED[meta.app_label]
+    if models is not None and meta.model_name not in models:
+        return
+    if kwargs.get("raw"):  # loading fixtures
+        return
+    changed()
