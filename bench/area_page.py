@@ -241,6 +241,13 @@ def run_scale(
             timed(base + path, 5)  # warm up
         for name, path in pages.items():
             results[name] = timed(base + path, args.requests)
+        # First visits: each buurt's wijkfoto once, so none comes from the page cache.
+        cold = [
+            f"/gebieden/BU0001{b // WIJK_SIZE:02d}{b % WIJK_SIZE:02d}/"
+            for b in range(args.buurten)
+        ]
+        cold = [c for c in cold if c != pages["wijkfoto"]][: min(args.requests, 40)]
+        results["wijkfoto-cold"] = [timed(base + path, 1)[0] for path in cold]
         return results
     finally:
         server.terminate()
@@ -298,15 +305,19 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
     small, large = scales["m1"], scales[f"m{args.municipalities}"]
     print(
-        f"\n{'page':<10} {'scale':<6} {'p50 ms':>8} {'p99 ms':>8} {'p50/triv':>9} {'p99/triv':>9}"
+        "\nwijkfoto and ranking: repeat visits, served from the page cache (keyed by the data "
+        "version);\nwijkfoto-cold: first visits of other buurten, each built from the database."
     )
-    for page in ("trivial", "wijkfoto", "ranking"):
+    print(
+        f"\n{'page':<13} {'scale':<6} {'p50 ms':>8} {'p99 ms':>8} {'p50/triv':>9} {'p99/triv':>9}"
+    )
+    for page in ("trivial", "wijkfoto", "ranking", "wijkfoto-cold"):
         for label, result in (("m1", small), (f"m{args.municipalities}", large)):
             t50, t99 = p(result[page], 0.5), p(result[page], 0.99)
             r50 = t50 / p(result["trivial"], 0.5)
             r99 = t99 / p(result["trivial"], 0.99)
-            print(f"{page:<10} {label:<6} {t50 * 1e3:8.1f} {t99 * 1e3:8.1f} {r50:9.2f} {r99:9.2f}")
-    for page in ("wijkfoto", "ranking"):
+            print(f"{page:<13} {label:<6} {t50 * 1e3:8.1f} {t99 * 1e3:8.1f} {r50:9.2f} {r99:9.2f}")
+    for page in ("wijkfoto", "ranking", "wijkfoto-cold"):
         ratio = statistics.median(large[page]) / statistics.median(small[page])
         print(
             f"{page}: p50 at {args.municipalities} municipalities / at one = {ratio:.2f}"

@@ -341,54 +341,70 @@ SORTS = ("rang", "naam", "waarde")
 
 @require_safe
 def ranking_view(request: HttpRequest) -> HttpResponse:
+    """The ranking with its map; the page's content is cached under the data version."""
     args = _ranking_args(request)
-    error = ""
-    result = None
-    try:
-        result = ranking.ranking(public=not _is_staff(request, _gemeente(args)), **args)
-    except KompasError as exc:
-        error = exc.message
+    staff = _is_staff(request, _gemeente(args))
     fmt = request.GET.get("format", "")
-    if result is not None and fmt in exports.FORMATS:
-        return exports.download(
-            exports.ranking_table(result), fmt, f"ranglijst-{result.indicator.key}"
+    if fmt in exports.FORMATS:
+        try:
+            result = ranking.ranking(public=not staff, **args)
+        except KompasError:
+            result = None
+        if result is not None:
+            return exports.download(
+                exports.ranking_table(result), fmt, f"ranglijst-{result.indicator.key}"
+            )
+
+    def content() -> tuple[str, bool]:
+        error = ""
+        result = None
+        try:
+            result = ranking.ranking(public=not staff, **args)
+        except KompasError as exc:
+            error = exc.message
+        sort = request.GET.get("sorteer", "rang")
+        descending = request.GET.get("richting") == "af"
+        entries = list(result.entries) if result else []
+        if sort == "naam":
+            entries.sort(key=lambda e: e.area.name, reverse=descending)
+        elif sort == "waarde":
+            with_value = [
+                e for e in entries if e.cell.value is not None and e.cell.shown == "value"
+            ]
+            without = [e for e in entries if e not in with_value]
+            with_value.sort(key=lambda e: e.cell.value or 0.0, reverse=descending)
+            entries = with_value + without
+        elif descending:
+            entries.reverse()
+        query = request.GET.copy()
+        for name in ("sorteer", "richting", "format"):
+            query.pop(name, None)
+        html = render_to_string(
+            "web/ranking_content.html",
+            {
+                "result": result,
+                "entries": entries,
+                "error": error,
+                "args": args,
+                "sort": sort,
+                "descending": descending,
+                "base_query": query.urlencode(),
+                "indicators": Indicator.objects.only("key", "name", "domain").order_by(
+                    "domain", "position", "key"
+                ),
+                "municipalities": areas.municipalities().only("code", "name"),
+                "levels": Level.choices,
+                "schemes": list(ranking.SCHEMES.items()),
+                "class_counts": range(3, ranking.MAX_CLASSES + 1),
+                "geojson_query": request.GET.urlencode(),
+            },
         )
-    sort = request.GET.get("sorteer", "rang")
-    descending = request.GET.get("richting") == "af"
-    entries = list(result.entries) if result else []
-    if sort == "naam":
-        entries.sort(key=lambda e: e.area.name, reverse=descending)
-    elif sort == "waarde":
-        with_value = [e for e in entries if e.cell.value is not None and e.cell.shown == "value"]
-        without = [e for e in entries if e not in with_value]
-        with_value.sort(key=lambda e: e.cell.value or 0.0, reverse=descending)
-        entries = with_value + without
-    elif descending:
-        entries.reverse()
-    query = request.GET.copy()
-    for name in ("sorteer", "richting", "format"):
-        query.pop(name, None)
-    return render(
-        request,
-        "web/ranking.html",
-        {
-            "result": result,
-            "entries": entries,
-            "error": error,
-            "args": args,
-            "sort": sort,
-            "descending": descending,
-            "base_query": query.urlencode(),
-            "indicators": Indicator.objects.only("key", "name", "domain").order_by(
-                "domain", "position", "key"
-            ),
-            "municipalities": areas.municipalities().only("code", "name"),
-            "levels": Level.choices,
-            "schemes": list(ranking.SCHEMES.items()),
-            "class_counts": range(3, ranking.MAX_CLASSES + 1),
-            "geojson_query": request.GET.urlencode(),
-        },
-    )
+        return html, bool(result and result.entries)
+
+    parts = (sorted(request.GET.lists()), staff)
+    html, has_map = caching.cached("ranking", parts, content)
+    # Safe: the content is the output of our own (auto-escaping) template.
+    return render(request, "web/ranking.html", {"content": mark_safe(html), "has_map": has_map})
 
 
 def _ranking_or_404(request: HttpRequest) -> ranking.Ranking:
