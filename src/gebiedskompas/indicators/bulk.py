@@ -32,34 +32,36 @@ COLUMNS = (
 )
 
 
-def insert_observations(rows: Iterable[tuple[object, ...]]) -> int:
+def insert_observations(rows: Iterable[tuple[object, ...]], *, count: int | None = None) -> int:
     """Insert rows shaped like ``COLUMNS`` (any iterable: a generator keeps memory flat);
-    call inside a transaction. Returns the number of rows written."""
+    call inside a transaction. Returns the number of rows written: ``count`` when the caller
+    knows it (then the rows pass straight to the driver), else they are counted on the way."""
     table = Observation._meta.db_table
     cols = ", ".join(COLUMNS)
-    count = 0
     versioning.changed()
+    counted = 0
 
-    def counted() -> Iterable[tuple[object, ...]]:
-        nonlocal count
+    def counting() -> Iterable[tuple[object, ...]]:
+        nonlocal counted
         for row in rows:
-            count += 1
+            counted += 1
             yield row
 
+    feed = rows if count is not None else counting()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             raw = cursor.cursor  # the psycopg cursor behind Django's wrapper
             with raw.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-                for row in counted():
+                for row in feed:
                     copy.write_row(row)
         else:
             marks = ", ".join(["?"] * len(COLUMNS))
             # sqlite3's own executemany consumes the iterator lazily; Django's wrapper would
             # tee() it to peek at the first row and so keep every row in memory.
             sqlite3.Cursor.executemany(
-                cursor.cursor, f"INSERT INTO {table} ({cols}) VALUES ({marks})", counted()
+                cursor.cursor, f"INSERT INTO {table} ({cols}) VALUES ({marks})", feed
             )
-    return count
+    return count if count is not None else counted
 
 
 def secondary_index_dropped(expected_rows: int) -> contextlib.AbstractContextManager[None]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -316,7 +317,7 @@ def write_observations(
 
     # In index order: the unique (area, indicator, period) index then grows at its end.
     new = merged[is_new].sort_values(["area_id", "indicator_id", "period"], kind="stable")
-    bulk.insert_observations(_new_rows(new, current.pk))
+    bulk.insert_observations(_new_rows(new, current.pk), count=len(new))
     upd = merged[changed]
     bulk.update_observations(
         [
@@ -343,36 +344,32 @@ def write_observations(
 def _new_rows(
     new: pd.DataFrame, batch_id: int, chunk: int = 50_000
 ) -> Iterator[tuple[object, ...]]:
-    """Rows for ``bulk.insert_observations``, made a slice at a time to keep memory flat."""
+    """Rows for ``bulk.insert_observations``, made a slice at a time to keep memory flat; the
+    tuples come from ``zip`` over column lists (no Python code per row)."""
+
+    def nullable(values: np.ndarray) -> list[object]:
+        out = values.astype(object)
+        out[np.isnan(values)] = None
+        return out.tolist()  # type: ignore[no-any-return]
+
     for start in range(0, len(new), chunk):
         part = new.iloc[start : start + chunk]
-        values = part["value"].to_numpy()
-        lows = part["margin_lower"].to_numpy()
-        highs = part["margin_upper"].to_numpy()
-        for area_id, indicator_id, period, value, low, high, source_key in zip(
+        values = part["value"].to_numpy(dtype="float64")
+        size = len(part)
+        yield from zip(
             part["area_id"].tolist(),
             part["indicator_id"].tolist(),
             part["period"].astype(str).tolist(),
-            values.tolist(),
-            lows.tolist(),
-            highs.tolist(),
+            nullable(values),
+            np.where(np.isnan(values), Status.MISSING.value, Status.OK.value).tolist(),
+            nullable(part["margin_lower"].to_numpy(dtype="float64")),
+            nullable(part["margin_upper"].to_numpy(dtype="float64")),
+            itertools.repeat(None, size),
+            itertools.repeat(True, size),
+            itertools.repeat(batch_id, size),
             part["source_key"].astype(str).tolist(),
-            strict=True,
-        ):
-            missing = value != value  # NaN
-            yield (
-                area_id,
-                indicator_id,
-                period,
-                None if missing else value,
-                Status.MISSING.value if missing else Status.OK.value,
-                None if low != low else low,
-                None if high != high else high,
-                None,
-                True,
-                batch_id,
-                source_key,
-            )
+            strict=False,  # the repeats are as long as the lists
+        )
 
 
 def add_indicator(**fields: Any) -> Indicator:
