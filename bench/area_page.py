@@ -243,8 +243,7 @@ def run_scale(
             results[name] = timed(base + path, args.requests)
         # First visits: each buurt's wijkfoto once, so none comes from the page cache.
         cold = [
-            f"/gebieden/BU0001{b // WIJK_SIZE:02d}{b % WIJK_SIZE:02d}/"
-            for b in range(args.buurten)
+            f"/gebieden/BU0001{b // WIJK_SIZE:02d}{b % WIJK_SIZE:02d}/" for b in range(args.buurten)
         ]
         cold = [c for c in cold if c != pages["wijkfoto"]][: min(args.requests, 40)]
         results["wijkfoto-cold"] = [timed(base + path, 1)[0] for path in cold]

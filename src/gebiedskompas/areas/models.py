@@ -9,6 +9,7 @@ from gebiedskompas.areas.domain.codes import AreaLevel
 
 
 class Level(models.TextChoices):
+    LAND = AreaLevel.LAND.value, _("land")
     GEMEENTE = AreaLevel.GEMEENTE.value, _("gemeente")
     STADSDEEL = AreaLevel.STADSDEEL.value, _("stadsdeel")
     WIJK = AreaLevel.WIJK.value, _("wijk")

@@ -40,7 +40,7 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
     existing = {a.code: a for a in Area.objects.filter(code__in=list(wanted))}
     created = 0
     # One bulk insert per level, top down, so each level finds its parents already stored.
-    for level in (AreaLevel.GEMEENTE, AreaLevel.STADSDEEL, AreaLevel.WIJK, AreaLevel.BUURT):
+    for level in AreaLevel:  # top down
         fresh = [
             Area(
                 code=r.code,

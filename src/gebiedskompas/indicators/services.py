@@ -22,6 +22,7 @@ import pandas as pd
 from django.db import transaction
 
 from gebiedskompas.areas import versioning
+from gebiedskompas.areas.domain.codes import NETHERLANDS
 from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
 from gebiedskompas.core.errors import InputError, KompasError
 from gebiedskompas.indicators import bulk
@@ -188,9 +189,13 @@ def check_import_rights(user: Any, codes: Iterable[str]) -> None:
     from gebiedskompas.areas.models import Area
     from gebiedskompas.core.errors import PermissionDenied
 
+    codes = list(codes)
     wanted = {"GM" + c[2:6] for c in codes if len(c) >= 6 and c[:2] in ("GM", "WK", "BU")}
     known = {a.code: a for a in Area.objects.filter(code__in=sorted(wanted))}
     refused = sorted(code for code in wanted if not can(user, IMPORT_DATA, known.get(code)))
+    # The national figures are everyone's reference: only installation-wide rights set them.
+    if NETHERLANDS in codes and not can(user, IMPORT_DATA, None):
+        refused.insert(0, NETHERLANDS)
     if refused:
         raise PermissionDenied(
             "you may not import figures for "

@@ -125,6 +125,7 @@ class ProfileRow:
     municipality: Cell | None
     peers: Cell | None
     assessment: Assessment
+    country: Cell | None
     periods: tuple[str, ...]
     values: tuple[float | None, ...]
     breaks: tuple[str, ...]
@@ -173,6 +174,7 @@ class AreaProfile:
     ancestors: list[Area]
     parent: Area | None
     municipality: Area | None
+    country: Area | None  # the Netherlands, where a national table brought its figures
     groups: list[ProfileGroup]
     differences: list[Highlight]
     improved: list[Highlight]
@@ -266,6 +268,16 @@ def area_profile(area: Area, *, public: bool, peer_count: int = 5) -> AreaProfil
             family_latest[key] = period
     latest = {**family_latest, **own_latest}
 
+    country = (
+        Area.objects.filter(level=AreaLevel.LAND).exclude(pk=area.pk).only("code", "name").first()
+    )
+    national = (
+        disclosed_cells(
+            Q(area_id=country.pk), indicators, periods=set(latest.values()), public=public
+        )
+        if country is not None
+        else None
+    )
     candidates = _candidates(area, municipality, indicators, latest, public=public)
     peers = [found.area for found in similar_areas(area, peer_count)]
     peer_table = _peer_table(peers, candidates, indicators, latest, public=public)
@@ -308,6 +320,9 @@ def area_profile(area: Area, *, public: bool, peer_count: int = 5) -> AreaProfil
                 parent=family.get(area.parent.code, key, period) if area.parent else None,
                 municipality=municipality_cell,
                 peers=peer_cell,
+                country=national.get(country.code, key, period)
+                if national is not None and country is not None
+                else None,
                 assessment=Assessment(
                     # A count compared with a larger area's count says nothing.
                     Verdict.UNKNOWN
@@ -333,6 +348,7 @@ def area_profile(area: Area, *, public: bool, peer_count: int = 5) -> AreaProfil
         ancestors=list(reversed(chain[1:])),
         parent=area.parent,
         municipality=municipality,
+        country=country if national is not None and national.cells else None,
         groups=groups,
         differences=_differences(rows, municipality),
         improved=improved,

@@ -393,7 +393,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
                     "domain", "position", "key"
                 ),
                 "municipalities": areas.municipalities().only("code", "name"),
-                "levels": Level.choices,
+                "levels": [c for c in Level.choices if c[0] != Level.LAND],
                 "schemes": list(ranking.SCHEMES.items()),
                 "class_counts": range(3, ranking.MAX_CLASSES + 1),
                 "geojson_query": request.GET.urlencode(),

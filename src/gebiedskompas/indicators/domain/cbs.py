@@ -182,7 +182,9 @@ class CbsReader:
                 self._problem("the area code is empty", row, lay.code_col)
             elif not is_cbs_code(code):
                 self._problem(
-                    f'"{code}" is not a CBS area code (GM, WK or BU and digits)', row, lay.code_col
+                    f'"{code}" is not a CBS area code (NL00, or GM, WK or BU and digits)',
+                    row,
+                    lay.code_col,
                 )
         if lay.level_col:
             labels = frame[lay.level_col].tolist()
@@ -190,7 +192,8 @@ class CbsReader:
                 level = SOORT_REGIO.get(str(label).lower())
                 if level is None:
                     self._problem(
-                        f'"{label}" is not a known SoortRegio (expected Gemeente, Wijk or Buurt)',
+                        f'"{label}" is not a known SoortRegio '
+                        "(expected Land, Gemeente, Wijk or Buurt)",
                         row,
                         lay.level_col,
                     )
