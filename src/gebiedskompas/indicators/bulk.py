@@ -16,6 +16,7 @@ from gebiedskompas.areas import versioning
 from gebiedskompas.indicators.models import Observation
 
 BULK_LOAD_ROWS = 200_000
+BULK_LOAD_CACHE_KIB = 16_384
 
 COLUMNS = (
     "area_id",
@@ -81,34 +82,58 @@ def secondary_index_dropped(expected_rows: int) -> contextlib.AbstractContextMan
         if expected_rows < BULK_LOAD_ROWS or present > expected_rows:
             yield
             return
-        quoted = connection.ops.quote_name(index.name)
-        foreign_keys: list[tuple[str, str]] = []
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                # PostgreSQL checks a foreign key with a trigger per row; for a bulk load it is
-                # far cheaper to drop them and add them back, which checks all rows in one join
-                # (pg_restore does the same). The table stays locked until the import commits.
-                cursor.execute(
-                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                    "WHERE conrelid = %s::regclass AND contype = 'f'",
-                    [table],
-                )
-                foreign_keys = list(cursor.fetchall())
-                for name, _definition in foreign_keys:
-                    cursor.execute(
-                        f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
-                    )
-            cursor.execute(f"DROP INDEX {quoted}")
-        yield
-        with connection.cursor() as cursor:
-            cursor.execute(f"CREATE INDEX {quoted} ON {table} (indicator_id, period)")
-            for name, definition in foreign_keys:
-                cursor.execute(
-                    f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} "
-                    f"{definition}"
-                )
+        with _small_page_cache():
+            yield from _without_index(table, index.name)
 
     return dropped()
+
+
+@contextlib.contextmanager
+def _small_page_cache() -> Iterator[None]:
+    """On SQLite, a small page cache for the load: rows are appended in index order, so a
+    large cache buys little speed and would hold most of the loaded table in memory."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-BULK_LOAD_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
+
+
+def _without_index(table: str, index_name: str) -> Iterator[None]:
+    """Drop the (indicator, period) index and, on PostgreSQL, the foreign keys; yield; add
+    them back."""
+    quoted = connection.ops.quote_name(index_name)
+    foreign_keys: list[tuple[str, str]] = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # PostgreSQL checks a foreign key with a trigger per row; for a bulk load it is
+            # far cheaper to drop them and add them back, which checks all rows in one join
+            # (pg_restore does the same). The table stays locked until the import commits.
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                "WHERE conrelid = %s::regclass AND contype = 'f'",
+                [table],
+            )
+            foreign_keys = list(cursor.fetchall())
+            for name, _definition in foreign_keys:
+                cursor.execute(
+                    f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
+                )
+        cursor.execute(f"DROP INDEX {quoted}")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE INDEX {quoted} ON {table} (indicator_id, period)")
+        for name, definition in foreign_keys:
+            cursor.execute(
+                f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
+            )
 
 
 def update_computed(rows: Sequence[tuple[object, ...]], *, with_value: bool) -> int:
