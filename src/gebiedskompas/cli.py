@@ -208,6 +208,8 @@ def cmd_indicators_add(args: argparse.Namespace) -> int:
         source=args.source or "",
         min_population=args.min_population,
         is_count=args.aggregation == "sum",
+        cap_low=args.cap_low,
+        cap_high=args.cap_high,
     )
     _print(args, {"key": indicator.key}, f"added indicator {indicator.key}")
     return 0
@@ -609,6 +611,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--definition")
     p.add_argument("--source")
     p.add_argument("--min-population", type=int, default=50)
+    p.add_argument("--cap-low", type=float, help="publicly, a percentage below this shows as '< N'")
+    p.add_argument(
+        "--cap-high", type=float, help="publicly, a percentage above this shows as '> N'"
+    )
 
     sig = sub.add_parser("signals", help="signals (meldingen): list, escalate, purge")
     sig_sub = sig.add_subparsers(dest="what", metavar="WHAT", required=True)

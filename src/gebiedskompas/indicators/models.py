@@ -63,6 +63,10 @@ class Indicator(models.Model):
     weight = models.CharField(max_length=80, blank=True, default="")
     scale = models.FloatField(default=1.0)
     min_population = models.PositiveIntegerField(_("minimale bevolking"), default=0)
+    # Public output of a sensitive percentage shows a value beyond a cap as the cap ("< 5",
+    # "> 90"), as municipalities do for, e.g., shares of benefit recipients.
+    cap_low = models.FloatField(_("ondergrens openbaar percentage"), null=True, blank=True)
+    cap_high = models.FloatField(_("bovengrens openbaar percentage"), null=True, blank=True)
     is_count = models.BooleanField(default=False)
     decimals = models.PositiveSmallIntegerField(default=0)
     # The CBS key without its numeric suffix (AantalInwoners) and the title of its group in the

@@ -21,7 +21,13 @@ from django.db.models import Max, Q
 
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area
-from gebiedskompas.indicators.domain.disclosure import DisclosurePolicy, Kind, apply_disclosure
+from gebiedskompas.indicators.domain.disclosure import (
+    REASON_ABOVE_CAP,
+    REASON_BELOW_CAP,
+    DisclosurePolicy,
+    Kind,
+    apply_disclosure,
+)
 from gebiedskompas.indicators.models import Domain, Indicator, Observation, Status
 
 POPULATION_KEY = "inwoners"
@@ -62,6 +68,7 @@ class Cell:
 
 
 MISSING_CELL = Cell(Shown.MISSING)
+CAPPED = frozenset({REASON_BELOW_CAP, REASON_ABOVE_CAP})
 
 
 @dataclass(frozen=True)
@@ -85,8 +92,9 @@ def disclosure_policy(
 ) -> DisclosurePolicy:
     """The public disclosure policy of one indicator, from its catalogue entry.
 
-    Counts (`is_count`) are rounded to 5; a unit of "%" makes a percentage, a unit "per …" a rate,
-    anything else a mean. The minimum population is the indicator's own, or the installation's
+    Counts (`is_count`) are rounded to 5; a unit of "%" makes a percentage (capped at the
+    indicator's `cap_low`/`cap_high` where set), a unit "per …" a rate, anything else a mean.
+    The minimum population is the indicator's own, or the installation's
     `KOMPAS_PUBLIC_MIN_POPULATION` where the catalogue gives none: per ADR 0001 a count in an
     area below the threshold is suppressed too, since rounding does not hide a small count.
     """
@@ -106,8 +114,11 @@ def disclosure_policy(
         # The number of inhabitants is the base of every other rule: CBS publishes it for small
         # buurten too, rounded to 5, and so do we.
         return DisclosurePolicy(kind=kind, min_population=indicator.min_population)
+    caps: dict[str, float | None] = {}
+    if kind == "percentage":
+        caps = {"cap_percentage_low": indicator.cap_low, "cap_percentage_high": indicator.cap_high}
     return DisclosurePolicy(
-        kind=kind, min_population=indicator.min_population or default_min_population
+        kind=kind, min_population=indicator.min_population or default_min_population, **caps
     )
 
 
@@ -309,8 +320,11 @@ def _cells(
         # CBS publishes gemeente totals unrounded; where shown at all, so do we.
         elif public and level != AreaLevel.GEMEENTE:
             out[key] = Cell(Shown.VALUE, float(public_value), reason=reason)
+        elif public:
+            out[key] = Cell(Shown.VALUE, float(value), reason="" if reason in CAPPED else reason)
         else:
-            out[key] = Cell(Shown.VALUE, float(value), reason=reason)
+            # Staff see the true value; one the public sees only as a cap is marked.
+            out[key] = Cell(Shown.VALUE, float(value), is_protected=reason in CAPPED, reason=reason)
     return out
 
 

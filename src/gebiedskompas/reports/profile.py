@@ -35,6 +35,7 @@ from gebiedskompas.analysis.defaults import STRUCTURAL_PROFILE
 from gebiedskompas.analysis.selectors import similar_areas
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area, AreaYear
+from gebiedskompas.indicators.domain.disclosure import REASON_ABOVE_CAP, REASON_BELOW_CAP
 from gebiedskompas.indicators.models import Domain, Indicator, Kind
 from gebiedskompas.indicators.selectors import (
     MISSING_CELL,
@@ -99,7 +100,9 @@ def cell_text(cell: Cell | None, indicator: Indicator) -> str:
         return _("geheim")
     if cell is None or cell.shown != Shown.VALUE:
         return "–"
-    return format_value(cell.value, indicator)
+    signs = {REASON_BELOW_CAP: "< ", REASON_ABOVE_CAP: "> "}
+    sign = "" if cell.is_protected else signs.get(cell.reason, "")
+    return sign + format_value(cell.value, indicator)
 
 
 @dataclass(frozen=True)

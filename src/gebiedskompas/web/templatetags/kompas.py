@@ -6,6 +6,7 @@ from django import template
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
+from gebiedskompas.indicators.domain.disclosure import REASON_ABOVE_CAP, REASON_BELOW_CAP
 from gebiedskompas.indicators.models import Indicator
 from gebiedskompas.indicators.selectors import Cell, Shown
 
@@ -13,6 +14,9 @@ register = template.Library()
 
 # Units that add nothing after a number in a table whose row names the indicator.
 SILENT_UNITS = frozenset({"", "aantal", "code"})
+
+
+CAP_SIGNS = {REASON_BELOW_CAP: "<\u00a0", REASON_ABOVE_CAP: ">\u00a0"}
 
 
 @register.filter
@@ -27,6 +31,9 @@ def figure(cell: Cell | None, indicator: Indicator) -> str:
         decimals = 1  # a mean or rate without decimals in the catalogue: keep one
     text = number_format(cell.value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
     unit = indicator.unit.strip()
+    # A capped percentage: the public sees the cap ("< 5 %", "> 90 %"), not the value.
+    if not cell.is_protected:  # staff see the true value, marked as not public
+        text = CAP_SIGNS.get(cell.reason, "") + text
     if unit.lower() in SILENT_UNITS:
         return text
     return f"{text}\u00a0{unit}" if unit == "%" else f"{text} {unit}"
