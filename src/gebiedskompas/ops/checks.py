@@ -189,7 +189,10 @@ def run_checks(now: datetime | None = None) -> list[Check]:
     databases = [check_database(alias) for alias in settings.DATABASES]
     checks += databases
     if databases[0].status == OK:
-        checks += [check_migrations(), check_worker(now), check_failed_tasks(now)]
+        migrations = check_migrations()
+        checks.append(migrations)
+        if migrations.status == OK:  # the worker's tables may not exist yet
+            checks += [check_worker(now), check_failed_tasks(now)]
     return checks
 
 

@@ -45,6 +45,8 @@ def serve_gunicorn(application: Any, *, host: str, port: int, workers: int, thre
                 "forwarded_allow_ips": "127.0.0.1,::1",
                 "proc_name": "gebiedskompas",
             }
+            if "control_socket_disable" in self.cfg.settings:  # gunicorn 24+
+                options["control_socket_disable"] = True
             for key, value in options.items():
                 self.cfg.set(key, value)
 
