@@ -158,8 +158,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return cmd_serve(args)
 
 
+def _enqueued(args: argparse.Namespace, result: Any) -> int:
+    _print(args, {"task": str(result.id)}, f"queued as task {result.id} (kompas worker runs it)")
+    return 0
+
+
 def cmd_import_cbs(args: argparse.Namespace) -> int:
     _migrate()
+    if args.background:
+        from gebiedskompas.ops.tasks import import_cbs_file
+
+        return _enqueued(args, import_cbs_file.enqueue(
+            str(Path(args.file).resolve()), args.year,
+            str(Path(args.metadata).resolve()) if args.metadata else ""))  # fmt: skip
     from gebiedskompas.indicators.services import import_cbs
 
     summary = import_cbs(
@@ -182,6 +193,11 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
             raise KompasError(f'--map expects SOURCE=KEY, got "{item}"')
         source, key = item.split("=", 1)
         mapping[source.strip()] = key.strip()
+    if args.background:
+        from gebiedskompas.ops.tasks import import_csv_file
+
+        return _enqueued(args, import_csv_file.enqueue(
+            str(Path(args.file).resolve()), args.area_column, args.period, mapping))  # fmt: skip
     summary = import_csv(
         Path(args.file), area_column=args.area_column, period=args.period, mapping=mapping
     )
@@ -617,11 +633,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--year", type=int, help="year of the figures when the table has no Perioden")
     p.add_argument("--metadata", help="the table's DataProperties.json")
+    p.add_argument("--background", action="store_true", help="queue it for kompas worker")
     p = add(imp_sub, "csv", cmd_import_csv, "import own or partner figures from CSV or XLSX")
     p.add_argument("file")
     p.add_argument("--area-column", required=True, help="column holding area codes")
     p.add_argument("--period", required=True, help="period of the figures, e.g. 2024 or 2024-Q1")
     p.add_argument("--map", action="append", metavar="SRC=KEY", help="column SRC → indicator KEY")
+    p.add_argument("--background", action="store_true", help="queue it for kompas worker")
     p = add(imp_sub, "areas", cmd_import_areas, "import area boundaries (GeoJSON, GPKG, shapefile)")
     p.add_argument("file")
     p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])

@@ -3,12 +3,9 @@ file takes far longer than copying one)."""
 
 from __future__ import annotations
 
-import contextlib
 import shutil
-import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -16,21 +13,10 @@ from tests.ops.helpers import env_for, kompas
 
 
 @pytest.fixture(scope="session")
-def sqlite_template(
-    tmp_path_factory: pytest.TempPathFactory, django_db_setup: Any, django_db_blocker: Any
-) -> Path:
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("template")
-    path = folder / "kompas.sqlite3"
-    from django.db import connection
-
-    with django_db_blocker.unblock():
-        if connection.vendor == "sqlite":
-            connection.ensure_connection()
-            with contextlib.closing(sqlite3.connect(path)) as dest:
-                connection.connection.backup(dest)
-            return path
     kompas(env_for(folder), "migrate")
-    return path
+    return folder / "kompas.sqlite3"
 
 
 @pytest.fixture
