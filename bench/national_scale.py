@@ -41,8 +41,13 @@ YEARS = [str(y) for y in range(2015, 2025)]
 
 def _square(x: float, y: float, w: float) -> dict[str, object]:
     ring = [[x, y], [x + w, y], [x + w, y + w], [x, y + w], [x, y]]
-    return {"geojson_wgs84": json.dumps({"type": "Polygon", "coordinates": [ring]}),
-            "min_x": x, "min_y": y, "max_x": x + w, "max_y": y + w}  # fmt: skip
+    return {
+        "geojson_wgs84": json.dumps({"type": "Polygon", "coordinates": [ring]}),
+        "min_x": x,
+        "min_y": y,
+        "max_x": x + w,
+        "max_y": y + w,
+    }
 
 
 def build(gemeenten: int, indicators: int, seed: int) -> dict[str, object]:
@@ -58,34 +63,56 @@ def build(gemeenten: int, indicators: int, seed: int) -> dict[str, object]:
     start = time.perf_counter()
     fields = {f.name for f in Indicator._meta.get_fields() if hasattr(f, "column")}
     entries = [e for e in load_catalogue() if e.data.get("domain") != "gebied"][:indicators]
-    Indicator.objects.bulk_create([
-        Indicator(**{k: v for k, v in e.data.items() if k in fields and k != "id"})
-        for e in entries
-    ])  # fmt: skip
+    Indicator.objects.bulk_create(
+        [
+            Indicator(**{k: v for k, v in e.data.items() if k in fields and k != "id"})
+            for e in entries
+        ]
+    )
     indicator_ids = list(Indicator.objects.values_list("id", flat=True))
     with transaction.atomic():
-        gms = Area.objects.bulk_create([
-            Area(code=f"GM{m:04d}", name=f"Gemeente {m}", level="gemeente",
-                 **_square(3.5 + (m % 20) * 0.2, 50.8 + (m // 20) * 0.15, 0.15))
-            for m in range(1, gemeenten + 1)
-        ])  # fmt: skip
+        gms = Area.objects.bulk_create(
+            [
+                Area(
+                    code=f"GM{m:04d}",
+                    name=f"Gemeente {m}",
+                    level="gemeente",
+                    **_square(3.5 + (m % 20) * 0.2, 50.8 + (m // 20) * 0.15, 0.15),
+                )
+                for m in range(1, gemeenten + 1)
+            ]
+        )
         for gm in gms:
             gm.municipality = gm
         Area.objects.bulk_update(gms, ["municipality"])
-        wks = Area.objects.bulk_create([
-            Area(code=f"WK{gm.code[2:]}{w:02d}", name=f"Wijk {gm.code}-{w}", level="wijk",
-                 parent=gm, municipality=gm, **_square(gm.min_x + w * 0.015, gm.min_y, 0.015))
-            for gm in gms for w in range(WIJKEN_PER_GEMEENTE)
-        ])  # fmt: skip
+        wks = Area.objects.bulk_create(
+            [
+                Area(
+                    code=f"WK{gm.code[2:]}{w:02d}",
+                    name=f"Wijk {gm.code}-{w}",
+                    level="wijk",
+                    parent=gm,
+                    municipality=gm,
+                    **_square(gm.min_x + w * 0.015, gm.min_y, 0.015),
+                )
+                for gm in gms
+                for w in range(WIJKEN_PER_GEMEENTE)
+            ]
+        )
         buurten = []
         for n, wk in enumerate(wks):
             count = 4 + (1 if n % 10 < 3 else 0)  # 4.3 per wijk on average
             buurten += [
-                Area(code=f"BU{wk.code[2:]}{b:02d}", name=f"Buurt {wk.code}-{b}", level="buurt",
-                     parent=wk, municipality=wk.municipality,
-                     **_square(wk.min_x, wk.min_y + b * 0.015, 0.015))
+                Area(
+                    code=f"BU{wk.code[2:]}{b:02d}",
+                    name=f"Buurt {wk.code}-{b}",
+                    level="buurt",
+                    parent=wk,
+                    municipality=wk.municipality,
+                    **_square(wk.min_x, wk.min_y + b * 0.015, 0.015),
+                )
                 for b in range(count)
-            ]  # fmt: skip
+            ]
         Area.objects.bulk_create(buurten, batch_size=5000)
     area_ids = list(Area.objects.values_list("id", flat=True))
     timings["areas"] = time.perf_counter() - start
@@ -97,8 +124,19 @@ def build(gemeenten: int, indicators: int, seed: int) -> dict[str, object]:
             for indicator_id in indicator_ids:
                 for t, year in enumerate(YEARS):
                     value = round(base * (1 + 0.01 * t) + rng.random(), 1)
-                    yield (area_id, indicator_id, year, value, "ok", None, None, None, True,
-                           None, "")  # fmt: skip
+                    yield (
+                        area_id,
+                        indicator_id,
+                        year,
+                        value,
+                        "ok",
+                        None,
+                        None,
+                        None,
+                        True,
+                        None,
+                        "",
+                    )
 
     start = time.perf_counter()
     with transaction.atomic(), bulk.secondary_index_dropped(expected):
@@ -110,8 +148,14 @@ def build(gemeenten: int, indicators: int, seed: int) -> dict[str, object]:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     timings["analyze"] = time.perf_counter() - start
-    return {"areas": len(area_ids), "buurten": len(buurten), "wijken": len(wks),
-            "indicators": len(indicator_ids), "observations": written, "seconds": timings}  # fmt: skip
+    return {
+        "areas": len(area_ids),
+        "buurten": len(buurten),
+        "wijken": len(wks),
+        "indicators": len(indicator_ids),
+        "observations": written,
+        "seconds": timings,
+    }
 
 
 def explain() -> dict[str, str]:
@@ -124,12 +168,17 @@ def explain() -> dict[str, str]:
     queries = {
         "wijkfoto: observations of one buurt": Observation.objects.filter(area=buurt),
         "ranking: one indicator × period, buurten of a municipality": Observation.objects.filter(
-            indicator_id=indicator_id, period="2024", area__municipality=gemeente,
-            area__level="buurt"),  # fmt: skip
+            indicator_id=indicator_id,
+            period="2024",
+            area__municipality=gemeente,
+            area__level="buurt",
+        ),
         "tree: buurten of a wijk": Area.objects.filter(parent_id=buurt.parent_id),
     }
     return {name: qs.explain(analyze=True, buffers=True) for name, qs in queries.items()} | {
-        "_buurt": buurt.code, "_gemeente": gemeente.code if gemeente else ""}  # fmt: skip
+        "_buurt": buurt.code,
+        "_gemeente": gemeente.code if gemeente else "",
+    }
 
 
 def child(step: str, gemeenten: int, indicators: int) -> None:
@@ -171,13 +220,30 @@ def main() -> None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "KOMPAS_DATABASE_URL": f"{base}/{database}",
-           "KOMPAS_DATA_DIR": str(Path("/tmp") / f"kompas-bench-{database}")}  # fmt: skip
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT / "src"),
+        "KOMPAS_DATABASE_URL": f"{base}/{database}",
+        "KOMPAS_DATA_DIR": str(Path("/tmp") / f"kompas-bench-{database}"),
+    }
 
     def run(step: str) -> dict:  # type: ignore[type-arg]
-        out = subprocess.run([sys.executable, __file__, "--child", step, "--scale", str(args.scale),
-                              "--indicators", str(args.indicators)],
-                             env=env, capture_output=True, text=True, check=False)  # fmt: skip
+        out = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                step,
+                "--scale",
+                str(args.scale),
+                "--indicators",
+                str(args.indicators),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         if out.returncode:
             sys.exit(out.stderr)
         return json.loads(out.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
@@ -186,20 +252,28 @@ def main() -> None:
     info = run("build")
     total = time.perf_counter() - start
     s = info["seconds"]
-    print(f"scale {args.scale}: {gemeenten} gemeenten, {info['wijken']} wijken, "
-          f"{info['buurten']} buurten, {info['indicators']} indicators × {len(YEARS)} years")
-    print(f"built {info['observations']:,} observations in {total:.0f} s: migrate "
-          f"{s['migrate']:.0f} s, areas {s['areas']:.0f} s, COPY {s['copy']:.0f} s, index and "
-          f"foreign keys {s['observations'] - s['copy']:.0f} s, ANALYZE {s['analyze']:.0f} s "
-          f"({info['observations'] / s['observations']:,.0f} rows/s)", flush=True)  # fmt: skip
+    print(
+        f"scale {args.scale}: {gemeenten} gemeenten, {info['wijken']} wijken, "
+        f"{info['buurten']} buurten, {info['indicators']} indicators × {len(YEARS)} years"
+    )
+    print(
+        f"built {info['observations']:,} observations in {total:.0f} s: migrate "
+        f"{s['migrate']:.0f} s, areas {s['areas']:.0f} s, COPY {s['copy']:.0f} s, index and "
+        f"foreign keys {s['observations'] - s['copy']:.0f} s, ANALYZE {s['analyze']:.0f} s "
+        f"({info['observations'] / s['observations']:,.0f} rows/s)",
+        flush=True,
+    )
     plans = run("explain")
     for query, plan in plans.items():
         if not query.startswith("_"):
             print(f"\n-- {query}\n{plan}")
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "gebiedskompas.cli", "serve", "--port",
-                               str(port), "--threads", "4"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gebiedskompas.cli", "serve", "--port", str(port), "--threads", "4"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     site = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -208,8 +282,11 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.2)
-        pages = {"trivial": "/zoeken", "wijkfoto": f"/gebieden/{plans['_buurt']}/",
-                 "ranking": f"/ranglijst/?niveau=buurt&gemeente={plans['_gemeente']}"}  # fmt: skip
+        pages = {
+            "trivial": "/zoeken",
+            "wijkfoto": f"/gebieden/{plans['_buurt']}/",
+            "ranking": f"/ranglijst/?niveau=buurt&gemeente={plans['_gemeente']}",
+        }
         for path in pages.values():
             timed(site + path, 3)
         results = {page: timed(site + path, args.requests) for page, path in pages.items()}

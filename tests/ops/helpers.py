@@ -26,11 +26,16 @@ def kompas(
 ) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [sys.executable, "-m", "gebiedskompas.cli", *args],
-        env=env, capture_output=True, text=True, timeout=timeout, check=False,
-    )  # fmt: skip
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
     if check and result.returncode != 0:
-        raise AssertionError(f"kompas {' '.join(args)} exited {result.returncode}:\n"
-                             f"{result.stdout}\n{result.stderr}")  # fmt: skip
+        raise AssertionError(
+            f"kompas {' '.join(args)} exited {result.returncode}:\n{result.stdout}\n{result.stderr}"
+        )
     return result
 
 
@@ -65,16 +70,52 @@ def scratch_databases(*names: str) -> Iterator[list[str]]:
 
 def cbs_rows(wijken: int, buurten_per_wijk: int, code: str = "9997") -> list[list[str]]:
     """A CBS KWB-style table of one municipality (GM<code>) with wijken and buurten."""
-    rows = [["1", "Proefstad", "Proefstad", "Gemeente", f"GM{code}", "1",
-             str(wijken * buurten_per_wijk * 100), "0", "0", "300"]]  # fmt: skip
+    rows = [
+        [
+            "1",
+            "Proefstad",
+            "Proefstad",
+            "Gemeente",
+            f"GM{code}",
+            "1",
+            str(wijken * buurten_per_wijk * 100),
+            "0",
+            "0",
+            "300",
+        ]
+    ]
     n = 2
     for w in range(1, wijken + 1):
         wk = f"WK{code}{w:02d}"
-        rows.append([str(n), f"Wijk {w}", "Proefstad", "Wijk", wk, "1",
-                     str(buurten_per_wijk * 100), "0", "0", "280"])  # fmt: skip
+        rows.append(
+            [
+                str(n),
+                f"Wijk {w}",
+                "Proefstad",
+                "Wijk",
+                wk,
+                "1",
+                str(buurten_per_wijk * 100),
+                "0",
+                "0",
+                "280",
+            ]
+        )
         n += 1
         for b in range(1, buurten_per_wijk + 1):
-            rows.append([str(n), f"Buurt {w}.{b}", "Proefstad", "Buurt", f"BU{code}{w:02d}{b:02d}",
-                         "1", "100", str(40 + b % 20), str(60 - b % 20), str(200 + b)])  # fmt: skip
+            rows.append(
+                [
+                    str(n),
+                    f"Buurt {w}.{b}",
+                    "Proefstad",
+                    "Buurt",
+                    f"BU{code}{w:02d}{b:02d}",
+                    "1",
+                    "100",
+                    str(40 + b % 20),
+                    str(60 - b % 20),
+                    str(200 + b),
+                ]
+            )
             n += 1
     return rows

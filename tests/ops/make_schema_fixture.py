@@ -21,8 +21,13 @@ REPO = Path(__file__).resolve().parents[2]
 
 def main(release: str) -> Path:
     data_dir = Path(tempfile.mkdtemp(prefix="kompas-fixture-"))
-    os.environ.update({"KOMPAS_DATA_DIR": str(data_dir), "KOMPAS_DATABASE_URL": "",
-                       "DJANGO_SETTINGS_MODULE": "gebiedskompas.settings"})  # fmt: skip
+    os.environ.update(
+        {
+            "KOMPAS_DATA_DIR": str(data_dir),
+            "KOMPAS_DATABASE_URL": "",
+            "DJANGO_SETTINGS_MODULE": "gebiedskompas.settings",
+        }
+    )
     sys.path.insert(0, str(REPO))
     import django
 
@@ -39,11 +44,17 @@ def main(release: str) -> Path:
     import_cbs(write_cbs(data_dir / "kwb.csv", cbs_rows(2, 3)), year=2024)
     place = build_place()
     lat, lon = place.inside(0)
-    create_signal(SignalInput(
-        category_code="zwerfafval", idempotency_key="fixture-1", municipality_code="GM9999",
-        description="Zwerfafval", lat=lat, lon=lon,
-        reporter=ReporterInput(name="A. Melder", email="melder@example.org"),
-    ))  # fmt: skip
+    create_signal(
+        SignalInput(
+            category_code="zwerfafval",
+            idempotency_key="fixture-1",
+            municipality_code="GM9999",
+            description="Zwerfafval",
+            lat=lat,
+            lon=lon,
+            reporter=ReporterInput(name="A. Melder", email="melder@example.org"),
+        )
+    )
     from django.db import connection
 
     connection.close()

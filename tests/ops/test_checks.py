@@ -67,8 +67,9 @@ def test_debug_and_plain_http_warn_in_production() -> None:
 def test_mail_without_host_warns_and_a_user_without_password_fails() -> None:
     with override_settings(DEBUG=False, EMAIL_HOST=""):
         assert checks.check_mail().status == "warning"
-    with override_settings(EMAIL_HOST="smtp.voorbeeld.nl", EMAIL_HOST_USER="gk",
-                           EMAIL_HOST_PASSWORD=""):  # fmt: skip
+    with override_settings(
+        EMAIL_HOST="smtp.voorbeeld.nl", EMAIL_HOST_USER="gk", EMAIL_HOST_PASSWORD=""
+    ):
         found = checks.check_mail()
     assert found.status == "failed" and "KOMPAS_EMAIL_PASSWORD" in found.message
 
@@ -90,8 +91,9 @@ def test_unwritable_data_folder_fails(tmp_path: Path, monkeypatch: pytest.Monkey
 def test_worker_heartbeat_absent_stale_and_fresh() -> None:
     now = timezone.now()
     assert "no worker is running" in checks.check_worker(now).message
-    Heartbeat.objects.create(worker_id="w1", host="h", pid=1, started_at=now,
-                             beat_at=now - timedelta(minutes=10))  # fmt: skip
+    Heartbeat.objects.create(
+        worker_id="w1", host="h", pid=1, started_at=now, beat_at=now - timedelta(minutes=10)
+    )
     stale = checks.check_worker(now)
     assert stale.status == "failed" and "600 s old" in stale.message
     Heartbeat.objects.filter(pk="w1").update(beat_at=now - timedelta(seconds=3))
@@ -104,10 +106,13 @@ def test_worker_heartbeat_absent_stale_and_fresh() -> None:
 def test_failed_tasks_of_the_last_day_warn() -> None:
     assert checks.check_failed_tasks().status == "ok"
     DBTaskResult.objects.create(
-        task_path="gebiedskompas.ops.tasks.escalate_signals", args_kwargs={"args": [],
-        "kwargs": {}}, backend_name="default", run_after=timezone.now(), status="FAILED",
+        task_path="gebiedskompas.ops.tasks.escalate_signals",
+        args_kwargs={"args": [], "kwargs": {}},
+        backend_name="default",
+        run_after=timezone.now(),
+        status="FAILED",
         finished_at=timezone.now(),
-    )  # fmt: skip
+    )
     found = checks.check_failed_tasks()
     assert found.status == "warning" and "escalate_signals" in found.message
 

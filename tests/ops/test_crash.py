@@ -35,9 +35,12 @@ SEED = int(os.environ.get("KOMPAS_CRASH_SEED", time.time_ns() % 10_000))
 
 def _spawn(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        [sys.executable, "-m", "gebiedskompas.cli", *args], env=env, cwd=REPO,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+        [sys.executable, "-m", "gebiedskompas.cli", *args],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def _count(db: Path, sql: str) -> int:
@@ -68,14 +71,20 @@ def test_killed_imports_leave_nothing_or_everything(
         time.sleep(rng.uniform(0.5, 5.0))
         finished = child.poll() is not None
         _kill(child)
-        seen.append((_count(db, "select count(*) from indicators_observation"),
-                     _count(db, "select count(*) from areas_area")))  # fmt: skip
+        seen.append(
+            (
+                _count(db, "select count(*) from indicators_observation"),
+                _count(db, "select count(*) from areas_area"),
+            )
+        )
         if finished:
             break
     print("observations and areas after each kill:", seen)
     kompas(env, "import", "cbs", str(table), "--year", "2024")
-    complete = (_count(db, "select count(*) from indicators_observation"),
-                _count(db, "select count(*) from areas_area"))  # fmt: skip
+    complete = (
+        _count(db, "select count(*) from indicators_observation"),
+        _count(db, "select count(*) from areas_area"),
+    )
     assert complete[1] == 1 + 10 + 200
     assert all(counts in {(0, 0), complete} for counts in seen), (seen, complete)
 
@@ -103,9 +112,10 @@ print(issue_token(user, 'crash test'), lat, lon)
 def _post(port: int, fields: dict[str, str], key: str) -> int | None:
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}/open311/v2/requests.json",
-        data=urllib.parse.urlencode(fields).encode(), method="POST",
+        data=urllib.parse.urlencode(fields).encode(),
+        method="POST",
         headers={"Idempotency-Key": key},
-    )  # fmt: skip
+    )
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
             return int(response.status)
@@ -132,14 +142,28 @@ def test_killed_server_loses_and_doubles_no_signal_after_retries(
 ) -> None:
     rng = random.Random(SEED)
     print(f"KOMPAS_CRASH_SEED={SEED}")
-    env = sqlite_install(tmp_path / "data", KOMPAS_FORM_RATE="10000/minute",
-                         KOMPAS_API_ANON_RATE="10000/minute")  # fmt: skip
+    env = sqlite_install(
+        tmp_path / "data", KOMPAS_FORM_RATE="10000/minute", KOMPAS_API_ANON_RATE="10000/minute"
+    )
     db = tmp_path / "data" / "kompas.sqlite3"
-    out = subprocess.run([sys.executable, "-c", SETUP], env=env, cwd=REPO, capture_output=True,
-                         text=True, check=True, timeout=120)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", SETUP],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
     token, lat, lon = out.stdout.split()[-3:]
-    fields = {"api_key": token, "service_code": "zwerfafval", "jurisdiction_id": "GM9999",
-              "lat": lat, "long": lon, "description": "Zwerfafval bij de speeltuin"}  # fmt: skip
+    fields = {
+        "api_key": token,
+        "service_code": "zwerfafval",
+        "jurisdiction_id": "GM9999",
+        "lat": lat,
+        "long": lon,
+        "description": "Zwerfafval bij de speeltuin",
+    }
     port = _free_port()
     keys = [f"crash-{SEED}-{n}" for n in range(40)]
     answered: dict[str, int | None] = {}

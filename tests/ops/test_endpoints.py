@@ -14,8 +14,12 @@ pytestmark = [pytest.mark.web, pytest.mark.django_db]
 
 def test_health_reports_database_migrations_and_worker_age() -> None:
     body = Client().get("/gezondheid/").json()
-    assert body == {"database": True, "migrations": True, "worker_heartbeat_age_seconds": None,
-                    "status": "degraded"}  # fmt: skip
+    assert body == {
+        "database": True,
+        "migrations": True,
+        "worker_heartbeat_age_seconds": None,
+        "status": "degraded",
+    }
     now = timezone.now()
     Heartbeat.objects.create(worker_id="w", host="h", pid=1, started_at=now, beat_at=now)
     body = Client().get("/gezondheid/").json()

@@ -44,11 +44,19 @@ def test_reads_go_to_the_replica_and_writes_to_the_primary(
     env = sqlite_install(tmp_path / "data")
     shutil.copy(tmp_path / "data" / "kompas.sqlite3", replica)
     with sqlite3.connect(replica) as db:
-        db.execute("insert into areas_area (code, name, level, geojson_wgs84, created_at, updated_at) "
-                   "values ('GM0002', 'Alleen op de replica', 'gemeente', '', '2026-01-01', '2026-01-01')")  # fmt: skip
+        db.execute(
+            "insert into areas_area (code, name, level, geojson_wgs84, created_at, updated_at) "
+            "values ('GM0002', 'Alleen op de replica', 'gemeente', '', '2026-01-01', '2026-01-01')"
+        )
     env["KOMPAS_DATABASE_REPLICA_URLS"] = f"sqlite:///{replica}"
-    out = subprocess.run([sys.executable, "-c", SCRIPT], env=env, cwd=REPO, capture_output=True,
-                         text=True, timeout=120)  # fmt: skip
+    out = subprocess.run(
+        [sys.executable, "-c", SCRIPT],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     lines = dict(line.split(" ", 1) for line in out.stdout.strip().splitlines())
     assert lines["read"] == "['GM0002']"  # the replica's row: the read went to the replica

@@ -83,16 +83,18 @@ def test_a_task_whose_worker_died_is_queued_again_then_marked_failed() -> None:
     import socket
 
     now = timezone.now()
-    Heartbeat.objects.create(worker_id="dead", host=socket.gethostname(), pid=_dead_pid(),
-                             started_at=now, beat_at=now)  # fmt: skip
-    Heartbeat.objects.create(worker_id="alive", host="elders", pid=1, started_at=now,
-                             beat_at=now)  # fmt: skip
+    Heartbeat.objects.create(
+        worker_id="dead", host=socket.gethostname(), pid=_dead_pid(), started_at=now, beat_at=now
+    )
+    Heartbeat.objects.create(worker_id="alive", host="elders", pid=1, started_at=now, beat_at=now)
     lost = tasks.escalate_signals.enqueue()
     busy = tasks.escalate_signals.enqueue()
-    DBTaskResult.objects.filter(pk=lost.id).update(status="RUNNING", worker_ids=["dead"],
-                                                   started_at=now)  # fmt: skip
-    DBTaskResult.objects.filter(pk=busy.id).update(status="RUNNING", worker_ids=["alive"],
-                                                   started_at=now)  # fmt: skip
+    DBTaskResult.objects.filter(pk=lost.id).update(
+        status="RUNNING", worker_ids=["dead"], started_at=now
+    )
+    DBTaskResult.objects.filter(pk=busy.id).update(
+        status="RUNNING", worker_ids=["alive"], started_at=now
+    )
     assert recover_lost_tasks(now) == {"requeued": [str(lost.id)], "failed": []}
     assert DBTaskResult.objects.get(pk=lost.id).status == "READY"
     assert DBTaskResult.objects.get(pk=busy.id).status == "RUNNING"  # its worker beats

@@ -57,12 +57,19 @@ class BackupSummary:
     uploads: int
 
     def as_dict(self) -> dict[str, Any]:
-        return {"file": str(self.path), "engine": self.engine, "method": self.method,
-                "bytes": self.size, "uploads": self.uploads}  # fmt: skip
+        return {
+            "file": str(self.path),
+            "engine": self.engine,
+            "method": self.method,
+            "bytes": self.size,
+            "uploads": self.uploads,
+        }
 
     def __str__(self) -> str:
-        return (f"wrote {self.path} ({self.size} bytes): {self.engine} database by {self.method}, "
-                f"{self.uploads} uploaded files")  # fmt: skip
+        return (
+            f"wrote {self.path} ({self.size} bytes): {self.engine} database by {self.method}, "
+            f"{self.uploads} uploaded files"
+        )
 
 
 def _software_version() -> str:
@@ -113,8 +120,9 @@ def pg_tool(name: str) -> str | None:
     connection.ensure_connection()
     server_major = connection.pg_version // 10000  # type: ignore[attr-defined]
     if match is None or int(match.group(1)) < server_major:
-        log.warning("%s is older than the server (PostgreSQL %d); using dumpdata", name,
-                    server_major)  # fmt: skip
+        log.warning(
+            "%s is older than the server (PostgreSQL %d); using dumpdata", name, server_major
+        )
         return None
     return path
 
@@ -135,10 +143,19 @@ def _dump_database(folder: Path, method: str) -> tuple[str, str]:
             target = folder / "database.pgdump"
             args, env = _pg_args()
             subprocess.run(
-                [tool, "--format=custom", "--no-owner", "--no-privileges", "--file", str(target),
-                 *args],
-                env=env, check=True, capture_output=True,
-            )  # fmt: skip
+                [
+                    tool,
+                    "--format=custom",
+                    "--no-owner",
+                    "--no-privileges",
+                    "--file",
+                    str(target),
+                    *args,
+                ],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
             return target.name, "pg_dump"
         if method == "native":
             raise KompasError("pg_dump (at least the server's version) is not installed")
@@ -146,8 +163,14 @@ def _dump_database(folder: Path, method: str) -> tuple[str, str]:
         raise KompasError(f"unknown backup method {method!r} (native or dumpdata)")
     target = folder / "database.json"
     with target.open("w", encoding="utf-8") as out:
-        call_command("dumpdata", exclude=DUMPDATA_EXCLUDE, natural_foreign=True,
-                     natural_primary=False, indent=None, stdout=out)  # fmt: skip
+        call_command(
+            "dumpdata",
+            exclude=DUMPDATA_EXCLUDE,
+            natural_foreign=True,
+            natural_primary=False,
+            indent=None,
+            stdout=out,
+        )
     return target.name, "dumpdata"
 
 
@@ -228,8 +251,10 @@ def _extracted(archive: Path, manifest: dict[str, Any]) -> Iterator[Path]:
 
 def _restore_sqlite(source: Path) -> None:
     if connection.vendor != "sqlite":
-        raise KompasError("this backup holds a SQLite database; restore it into a SQLite "
-                          "installation, or make the backup with --method dumpdata")  # fmt: skip
+        raise KompasError(
+            "this backup holds a SQLite database; restore it into a SQLite "
+            "installation, or make the backup with --method dumpdata"
+        )
     connection.ensure_connection()
     with contextlib.closing(sqlite3.connect(source)) as src:
         src.backup(connection.connection)
@@ -237,18 +262,32 @@ def _restore_sqlite(source: Path) -> None:
 
 def _restore_pg(source: Path) -> None:
     if connection.vendor != "postgresql":
-        raise KompasError("this backup holds a pg_dump; restore it into PostgreSQL, or make "
-                          "the backup with --method dumpdata")  # fmt: skip
+        raise KompasError(
+            "this backup holds a pg_dump; restore it into PostgreSQL, or make "
+            "the backup with --method dumpdata"
+        )
     tool = pg_tool("pg_restore")
     if tool is None:
         raise KompasError("pg_restore (at least the server's version) is not installed")
     args, env = _pg_args()
     connections.close_all()
     result = subprocess.run(
-        [tool, "--clean", "--if-exists", "--no-owner", "--no-privileges", "--single-transaction",
-         "--exit-on-error", *args, str(source)],
-        env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+        [
+            tool,
+            "--clean",
+            "--if-exists",
+            "--no-owner",
+            "--no-privileges",
+            "--single-transaction",
+            "--exit-on-error",
+            *args,
+            str(source),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if result.returncode != 0:
         raise KompasError(f"pg_restore failed: {result.stderr.strip()[-500:]}")
 
@@ -257,8 +296,10 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
     """Restore `archive` into this (empty) installation, then run any newer migrations."""
     manifest = read_manifest(archive)
     if not force and not _is_empty():
-        raise KompasError("this installation already holds data; restore into an empty one "
-                          "(a new KOMPAS_DATA_DIR or database), or use --force to overwrite")  # fmt: skip
+        raise KompasError(
+            "this installation already holds data; restore into an empty one "
+            "(a new KOMPAS_DATA_DIR or database), or use --force to overwrite"
+        )
     uploads = Path(settings.MEDIA_ROOT)
     if not force and uploads.is_dir() and any(uploads.iterdir()):
         raise KompasError(f"the uploads folder {uploads} is not empty; use --force to overwrite")
@@ -276,6 +317,9 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
     connections.close_all()
     call_command("migrate", interactive=False, verbosity=0)
     log.info("restored %s (%s from %s)", archive, manifest["method"], manifest["created_at"])
-    return {"file": str(archive), "method": manifest["method"],
-            "created_at": manifest["created_at"], "uploads": sum(
-                1 for name in manifest["sha256"] if name.startswith("uploads/"))}  # fmt: skip
+    return {
+        "file": str(archive),
+        "method": manifest["method"],
+        "created_at": manifest["created_at"],
+        "uploads": sum(1 for name in manifest["sha256"] if name.startswith("uploads/")),
+    }

@@ -39,49 +39,78 @@ def _production() -> bool:
 def check_secret_key() -> Check:
     key = settings.SECRET_KEY
     if len(key) < 50 or len(set(key)) < 5 or key.startswith("django-insecure"):
-        return Check("secret_key", FAILED, "the secret key is short or guessable: set "
-                     "KOMPAS_SECRET_KEY to 50+ random characters")  # fmt: skip
+        return Check(
+            "secret_key",
+            FAILED,
+            "the secret key is short or guessable: set KOMPAS_SECRET_KEY to 50+ random characters",
+        )
     if _production() and not config.get("KOMPAS_SECRET_KEY"):
-        return Check("secret_key", WARNING, "the secret key was generated into the data folder "
-                     "(secret_key): fine for one server, but set KOMPAS_SECRET_KEY when several "
-                     "servers share a database, and keep it out of backups you hand out")  # fmt: skip
+        return Check(
+            "secret_key",
+            WARNING,
+            "the secret key was generated into the data folder "
+            "(secret_key): fine for one server, but set KOMPAS_SECRET_KEY when several "
+            "servers share a database, and keep it out of backups you hand out",
+        )
     return Check("secret_key", OK, "set")
 
 
 def check_debug() -> Check:
     if settings.DEBUG:
-        return Check("debug", WARNING, "KOMPAS_DEBUG is on: never in production (it shows "
-                     "settings and code on errors)")  # fmt: skip
+        return Check(
+            "debug",
+            WARNING,
+            "KOMPAS_DEBUG is on: never in production (it shows settings and code on errors)",
+        )
     return Check("debug", OK, "off")
 
 
 def check_allowed_hosts() -> Check:
     hosts = [h for h in settings.ALLOWED_HOSTS if h != "testserver"]
     if not hosts:
-        return Check("allowed_hosts", FAILED, "KOMPAS_ALLOWED_HOSTS is empty: the server "
-                     "answers no request; list the host names users type")  # fmt: skip
+        return Check(
+            "allowed_hosts",
+            FAILED,
+            "KOMPAS_ALLOWED_HOSTS is empty: the server "
+            "answers no request; list the host names users type",
+        )
     if "*" in hosts:
-        return Check("allowed_hosts", FAILED, "KOMPAS_ALLOWED_HOSTS holds '*': any Host header "
-                     "is accepted (password-reset links and caches can be poisoned); list the "
-                     "host names")  # fmt: skip
+        return Check(
+            "allowed_hosts",
+            FAILED,
+            "KOMPAS_ALLOWED_HOSTS holds '*': any Host header "
+            "is accepted (password-reset links and caches can be poisoned); list the "
+            "host names",
+        )
     if _production() and set(hosts) <= {"127.0.0.1", "localhost", "::1"}:
-        return Check("allowed_hosts", WARNING, "KOMPAS_ALLOWED_HOSTS only holds local names: "
-                     "set the public host name the reverse proxy passes on")  # fmt: skip
+        return Check(
+            "allowed_hosts",
+            WARNING,
+            "KOMPAS_ALLOWED_HOSTS only holds local names: "
+            "set the public host name the reverse proxy passes on",
+        )
     return Check("allowed_hosts", OK, ", ".join(hosts))
 
 
 def check_https() -> Check:
     if _production() and not settings.SECURE:
-        return Check("https", WARNING, "KOMPAS_SECURE is off: cookies are sent without Secure "
-                     "and there is no HSTS; switch it on behind an HTTPS proxy")  # fmt: skip
+        return Check(
+            "https",
+            WARNING,
+            "KOMPAS_SECURE is off: cookies are sent without Secure "
+            "and there is no HSTS; switch it on behind an HTTPS proxy",
+        )
     return Check("https", OK, "on" if settings.SECURE else "off (debug)")
 
 
 def check_mail() -> Check:
     if not settings.EMAIL_HOST:
         status = WARNING if _production() else OK
-        return Check("mail", status, "KOMPAS_EMAIL_HOST is not set: mail is written to the log, "
-                     "nobody receives it")  # fmt: skip
+        return Check(
+            "mail",
+            status,
+            "KOMPAS_EMAIL_HOST is not set: mail is written to the log, nobody receives it",
+        )
     if settings.EMAIL_HOST_USER and not settings.EMAIL_HOST_PASSWORD:
         return Check("mail", FAILED, "KOMPAS_EMAIL_USER is set without KOMPAS_EMAIL_PASSWORD")
     return Check("mail", OK, f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}")
@@ -111,8 +140,11 @@ def check_migrations() -> Check:
         return Check("migrations", FAILED, f"cannot read the migration state: {exc}")
     if pending:
         shown = ", ".join(pending[:5]) + (" …" if len(pending) > 5 else "")
-        return Check("migrations", FAILED, f"{len(pending)} migrations not applied ({shown}): "
-                     "run `kompas migrate`")  # fmt: skip
+        return Check(
+            "migrations",
+            FAILED,
+            f"{len(pending)} migrations not applied ({shown}): run `kompas migrate`",
+        )
     return Check("migrations", OK, "all applied")
 
 
@@ -137,11 +169,19 @@ def check_worker(now: datetime | None = None) -> Check:
     except DatabaseError as exc:
         return Check("worker", FAILED, f"cannot read the heartbeats: {exc}")
     if age is None:
-        return Check("worker", FAILED, "no worker is running: start `kompas worker` (scheduled "
-                     "escalations and purges and background imports wait for it)")  # fmt: skip
+        return Check(
+            "worker",
+            FAILED,
+            "no worker is running: start `kompas worker` (scheduled "
+            "escalations and purges and background imports wait for it)",
+        )
     if age > settings.KOMPAS_WORKER_STALE_SECONDS:
-        return Check("worker", FAILED, f"the worker's last heartbeat is {age:.0f} s old (limit "
-                     f"{settings.KOMPAS_WORKER_STALE_SECONDS} s): it hangs or died; restart it")  # fmt: skip
+        return Check(
+            "worker",
+            FAILED,
+            f"the worker's last heartbeat is {age:.0f} s old (limit "
+            f"{settings.KOMPAS_WORKER_STALE_SECONDS} s): it hangs or died; restart it",
+        )
     return Check("worker", OK, f"heartbeat {age:.0f} s ago")
 
 
@@ -155,8 +195,12 @@ def check_failed_tasks(now: datetime | None = None) -> Check:
     count = failed.count()
     if count:
         names = sorted({r.task_path.rsplit(".", 1)[-1] for r in failed[:20]})
-        return Check("tasks", WARNING, f"{count} background tasks failed in the last 24 hours "
-                     f"({', '.join(names)}): see Task Results in the admin")  # fmt: skip
+        return Check(
+            "tasks",
+            WARNING,
+            f"{count} background tasks failed in the last 24 hours "
+            f"({', '.join(names)}): see Task Results in the admin",
+        )
     return Check("tasks", OK, "no failures in the last 24 hours")
 
 
@@ -172,8 +216,12 @@ def check_disk() -> Check:
         return Check("disk", FAILED, f"cannot write in the data folder {data_dir}: {exc}")
     free_mb = shutil.disk_usage(data_dir).free // (1024 * 1024)
     if free_mb < settings.KOMPAS_MIN_FREE_DISK_MB:
-        return Check("disk", FAILED, f"{free_mb} MB free on the disk of {data_dir} (minimum "
-                     f"{settings.KOMPAS_MIN_FREE_DISK_MB} MB, KOMPAS_MIN_FREE_DISK_MB)")  # fmt: skip
+        return Check(
+            "disk",
+            FAILED,
+            f"{free_mb} MB free on the disk of {data_dir} (minimum "
+            f"{settings.KOMPAS_MIN_FREE_DISK_MB} MB, KOMPAS_MIN_FREE_DISK_MB)",
+        )
     return Check("disk", OK, f"{free_mb} MB free in {data_dir}")
 
 

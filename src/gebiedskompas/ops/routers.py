@@ -22,8 +22,20 @@ from django.conf import settings
 from django.db import connections
 
 PRIMARY = "default"
-PRIMARY_ONLY_APPS = frozenset({"auth", "sessions", "axes", "otp_totp", "django_otp", "accounts",
-                               "admin", "django_tasks_db", "ops", "contenttypes"})  # fmt: skip
+PRIMARY_ONLY_APPS = frozenset(
+    {
+        "auth",
+        "sessions",
+        "axes",
+        "otp_totp",
+        "django_otp",
+        "accounts",
+        "admin",
+        "django_tasks_db",
+        "ops",
+        "contenttypes",
+    }
+)
 
 _state = threading.local()
 

@@ -74,7 +74,10 @@ def serve(*, host: str, port: int, workers: int, threads: int, server: str = "")
         serve_gunicorn(application, host=host, port=port, workers=workers, threads=threads)
     else:
         if workers > 1:
-            print("kompas: several processes need gunicorn (Linux/macOS); serving with one "
-                  "waitress process", file=sys.stderr)  # fmt: skip
+            print(
+                "kompas: several processes need gunicorn (Linux/macOS); serving with one "
+                "waitress process",
+                file=sys.stderr,
+            )
         serve_waitress(application, host=host, port=port, threads=threads)
     return chosen

@@ -82,8 +82,9 @@ def recover_lost_tasks(now: datetime | None = None) -> dict[str, list[str]]:
                 result.started_at = None
                 result.save(update_fields=["status", "started_at"])
                 outcome["requeued"].append(str(result.pk))
-                log.warning("task %s (%s) lost its worker; queued again", result.pk,
-                            result.task_path)  # fmt: skip
+                log.warning(
+                    "task %s (%s) lost its worker; queued again", result.pk, result.task_path
+                )
             else:
                 result.set_failed(
                     WorkerLost(
@@ -92,8 +93,12 @@ def recover_lost_tasks(now: datetime | None = None) -> dict[str, list[str]]:
                     )
                 )
                 outcome["failed"].append(str(result.pk))
-                log.error("task %s (%s) lost its worker %d times; marked failed", result.pk,
-                          result.task_path, attempts)  # fmt: skip
+                log.error(
+                    "task %s (%s) lost its worker %d times; marked failed",
+                    result.pk,
+                    result.task_path,
+                    attempts,
+                )
     return outcome
 
 
@@ -161,9 +166,13 @@ class KompasWorker(Worker):
 
 
 def run_worker(
-    *, batch: bool = False, interval: float = 1.0, max_tasks: int | None = None,
-    schedule: bool = True, queues: str = "default",
-) -> None:  # fmt: skip
+    *,
+    batch: bool = False,
+    interval: float = 1.0,
+    max_tasks: int | None = None,
+    schedule: bool = True,
+    queues: str = "default",
+) -> None:
     worker = KompasWorker(
         batch=batch,
         interval=interval,
