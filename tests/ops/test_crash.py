@@ -233,3 +233,20 @@ def test_killed_worker_task_runs_again_or_fails_visibly(
         assert batches == 1 and observations > 0
     else:
         assert observations == 0
+
+
+def test_sigterm_lets_the_running_task_finish_and_stops_the_worker(
+    tmp_path: Path, sqlite_install: Callable[..., dict[str, str]]
+) -> None:
+    env = sqlite_install(tmp_path / "data", KOMPAS_SCHEDULE="")
+    db = tmp_path / "data" / "kompas.sqlite3"
+    table = write_cbs(tmp_path / "kwb.csv", cbs_rows(10, 20))
+    kompas(env, "import", "cbs", str(table), "--year", "2024", "--background")
+    worker = _spawn(env, "worker", "--interval", "0.1")
+    deadline = time.monotonic() + 60
+    while _task(db)[0] == "READY" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    worker.send_signal(signal.SIGTERM)
+    assert worker.wait(timeout=120) == 0
+    assert _task(db) == ("SUCCESSFUL", 1)  # finished by the worker that was asked to stop
+    assert _count(db, "select count(*) from ops_heartbeat where stopped_at is not null") == 1

@@ -74,3 +74,26 @@ def test_without_replicas_everything_uses_the_primary() -> None:
     assert router.db_for_read(Area) == "default"
     assert router.db_for_write(Area) == "default"
     assert router.allow_migrate("replica1", "areas") is False
+
+
+POOL_SCRIPT = """
+import django, os
+os.environ['DJANGO_SETTINGS_MODULE'] = 'gebiedskompas.settings'
+django.setup()
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute('select 1')
+print(type(connection.pool).__name__, connection.settings_dict['CONN_MAX_AGE'])
+"""
+
+
+def test_the_postgresql_connection_pool_is_used_when_asked(tmp_path: Path) -> None:
+    from tests.ops.helpers import PG, env_for, postgres_available
+
+    if not postgres_available():
+        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
+    env = env_for(tmp_path, f"{PG}/postgres", KOMPAS_DATABASE_POOL="true")
+    out = subprocess.run([sys.executable, "-c", POOL_SCRIPT], env=env, cwd=REPO,
+                         capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ConnectionPool", "0"]
