@@ -129,6 +129,9 @@ TABLE: dict[str, Rule] = {
     "signals:open311-service": public(404, kwargs={"code": "onbekend", "fmt": "json"}),
     "signals:open311-requests": public(kwargs={"fmt": "json"}),
     "signals:open311-request": public(404, kwargs={"request_id": "onbekend", "fmt": "json"}),
+    # ops: health is public (load balancers); metrics for operators or the metrics bearer token
+    "ops:health": public(),
+    "ops:metrics": Rule(allowed=frozenset({"operator"}), scoped=False, anonymous=401),
 }
 
 

@@ -70,12 +70,70 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     _migrate()
-    from waitress import serve
+    from django.db import connections
 
-    from gebiedskompas.wsgi import application
+    from gebiedskompas.core import config
+    from gebiedskompas.ops.server import choose_server, serve
 
-    print(f"Gebiedskompas draait op http://{args.host}:{args.port}/ (stoppen: Ctrl+C)")
-    serve(application, host=args.host, port=args.port, threads=args.threads)
+    workers = args.workers or int(config.get("KOMPAS_WORKERS"))  # type: ignore[call-overload]
+    threads = args.threads or int(config.get("KOMPAS_THREADS"))  # type: ignore[call-overload]
+    connections.close_all()  # never hand an open database connection to forked processes
+    chosen = args.server or choose_server(workers)
+    print(
+        f"Gebiedskompas draait op http://{args.host}:{args.port}/ ({chosen}, {workers} "
+        f"proces(sen) × {threads} threads; stoppen: Ctrl+C of SIGTERM)",
+        flush=True,
+    )
+    serve(host=args.host, port=args.port, workers=workers, threads=threads, server=chosen)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.ops.worker import run_worker
+
+    run_worker(
+        batch=args.batch,
+        interval=args.interval,
+        max_tasks=args.max_tasks,
+        schedule=not args.no_schedule,
+        queues=args.queues,
+    )
+    return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from gebiedskompas.ops.checks import FAILED, run_checks
+
+    checks = run_checks()
+    marks = {"ok": "ok  ", "warning": "WARN", "failed": "FAIL"}
+    text = "\n".join(f"{marks[c.status]} {c.name:<18} {c.message}" for c in checks)
+    _print(args, [c.as_dict() for c in checks], text)
+    return 1 if any(c.status == FAILED for c in checks) else 0
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.ops.retention import purge_personal_data
+
+    report = purge_personal_data(dry_run=args.dry_run)
+    _print(args, report.as_dict(), str(report))
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    from gebiedskompas.ops.backup import create_backup
+
+    summary = create_backup(Path(args.output), method=args.method)
+    _print(args, summary.as_dict(), str(summary))
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from gebiedskompas.ops.backup import restore_backup
+
+    result = restore_backup(Path(args.file), force=args.force)
+    _print(args, result, f"restored {args.file} ({result['method']}, made {result['created_at']})")
     return 0
 
 
@@ -96,12 +154,23 @@ def cmd_demo(args: argparse.Namespace) -> int:
     _print(args, summary.as_dict() if hasattr(summary, "as_dict") else str(summary), str(summary))
     if args.no_serve:
         return 0
-    args.threads = 8
+    args.workers, args.threads, args.server = 1, 8, "waitress"
     return cmd_serve(args)
+
+
+def _enqueued(args: argparse.Namespace, result: Any) -> int:
+    _print(args, {"task": str(result.id)}, f"queued as task {result.id} (kompas worker runs it)")
+    return 0
 
 
 def cmd_import_cbs(args: argparse.Namespace) -> int:
     _migrate()
+    if args.background:
+        from gebiedskompas.ops.tasks import import_cbs_file
+
+        return _enqueued(args, import_cbs_file.enqueue(
+            str(Path(args.file).resolve()), args.year,
+            str(Path(args.metadata).resolve()) if args.metadata else ""))  # fmt: skip
     from gebiedskompas.indicators.services import import_cbs
 
     summary = import_cbs(
@@ -124,6 +193,11 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
             raise KompasError(f'--map expects SOURCE=KEY, got "{item}"')
         source, key = item.split("=", 1)
         mapping[source.strip()] = key.strip()
+    if args.background:
+        from gebiedskompas.ops.tasks import import_csv_file
+
+        return _enqueued(args, import_csv_file.enqueue(
+            str(Path(args.file).resolve()), args.area_column, args.period, mapping))  # fmt: skip
     summary = import_csv(
         Path(args.file), area_column=args.area_column, period=args.period, mapping=mapping
     )
@@ -509,7 +583,49 @@ def build_parser() -> argparse.ArgumentParser:
     p = add(sub, "serve", cmd_serve, "serve the web application", json_flag=False)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8000)
-    p.add_argument("--threads", type=int, default=8)
+    p.add_argument("--workers", type=int, default=0, help="processes (default KOMPAS_WORKERS)")
+    p.add_argument("--threads", type=int, default=0, help="threads each (default KOMPAS_THREADS)")
+    p.add_argument(
+        "--server",
+        choices=["waitress", "gunicorn"],
+        help="default: gunicorn for several processes on Linux/macOS, else waitress",
+    )
+
+    p = add(
+        sub,
+        "worker",
+        cmd_worker,
+        "run background tasks and scheduled jobs until stopped (SIGTERM: finish the task, stop)",
+        json_flag=False,
+    )
+    p.add_argument("--batch", action="store_true", help="run the waiting tasks, then stop")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls (1)")
+    p.add_argument("--max-tasks", type=int, help="stop after this many tasks")
+    p.add_argument("--no-schedule", action="store_true", help="do not enqueue scheduled jobs")
+    p.add_argument("--queues", default="default", help="comma-separated queue names")
+
+    add(
+        sub,
+        "doctor",
+        cmd_doctor,
+        "check configuration, database, migrations, worker and disk; exit 1 when one fails",
+    )
+
+    p = add(sub, "purge", cmd_purge, "remove residents' personal data past its retention period")
+    p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+
+    p = add(sub, "backup", cmd_backup, "write the database and uploads to one archive")
+    p.add_argument("-o", "--output", required=True, help="the archive to write (.tar.gz)")
+    p.add_argument(
+        "--method",
+        default="",
+        choices=["", "native", "dumpdata"],
+        help="native: SQLite backup API or pg_dump (default when available); dumpdata: JSON",
+    )
+
+    p = add(sub, "restore", cmd_restore, "restore an archive of kompas backup into this install")
+    p.add_argument("file")
+    p.add_argument("--force", action="store_true", help="overwrite an installation with data")
 
     add(sub, "migrate", cmd_migrate, "create or update the database tables", json_flag=False)
 
@@ -519,11 +635,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file")
     p.add_argument("--year", type=int, help="year of the figures when the table has no Perioden")
     p.add_argument("--metadata", help="the table's DataProperties.json")
+    p.add_argument("--background", action="store_true", help="queue it for kompas worker")
     p = add(imp_sub, "csv", cmd_import_csv, "import own or partner figures from CSV or XLSX")
     p.add_argument("file")
     p.add_argument("--area-column", required=True, help="column holding area codes")
     p.add_argument("--period", required=True, help="period of the figures, e.g. 2024 or 2024-Q1")
     p.add_argument("--map", action="append", metavar="SRC=KEY", help="column SRC → indicator KEY")
+    p.add_argument("--background", action="store_true", help="queue it for kompas worker")
     p = add(imp_sub, "areas", cmd_import_areas, "import area boundaries (GeoJSON, GPKG, shapefile)")
     p.add_argument("file")
     p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])

@@ -58,6 +58,11 @@ INSTALLED_APPS = [
     "gebiedskompas.signals",
     "gebiedskompas.reports",
     "gebiedskompas.web",
+    # Background tasks (Django's task framework, backported) stored in the database; the ops app
+    # runs them (`kompas worker`), checks the installation and keeps backups.
+    "django_tasks",
+    "django_tasks_db",
+    "gebiedskompas.ops",
     # Before drf_spectacular: its documentation template is replaced by one without inline code.
     "gebiedskompas.api",
     "drf_spectacular",
@@ -123,6 +128,17 @@ else:
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("TEST", {})
+    if config.get("KOMPAS_DATABASE_POOL"):
+        # A psycopg 3 pool per process (Django 5.1+); persistent connections must be off then.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {"min_size": 2, "max_size": 10}
+# Read replicas: reads go to one of them, writes (and reads inside a transaction) to default.
+# See ops/routers.py and docs/deployment.md.
+for _number, _replica in enumerate(config.get("KOMPAS_DATABASE_REPLICA_URLS"), start=1):  # type: ignore[call-overload]
+    DATABASES[f"replica{_number}"] = dj_database_url.parse(_replica, conn_max_age=60)
+    # In tests a replica is the same database as default (Django's test mirror).
+    DATABASES[f"replica{_number}"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["gebiedskompas.ops.routers.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -229,6 +245,32 @@ WHITENOISE_AUTOREFRESH = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# Background tasks: django-tasks with its database backend; `kompas worker` runs them.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+KOMPAS_SCHEDULE = str(config.get("KOMPAS_SCHEDULE"))
+KOMPAS_WORKER_HEARTBEAT_SECONDS = int(config.get("KOMPAS_WORKER_HEARTBEAT_SECONDS"))  # type: ignore[call-overload]
+KOMPAS_WORKER_STALE_SECONDS = int(config.get("KOMPAS_WORKER_STALE_SECONDS"))  # type: ignore[call-overload]
+KOMPAS_TASK_MAX_ATTEMPTS = int(config.get("KOMPAS_TASK_MAX_ATTEMPTS"))  # type: ignore[call-overload]
+KOMPAS_METRICS_TOKEN = str(config.get("KOMPAS_METRICS_TOKEN"))
+KOMPAS_MIN_FREE_DISK_MB = int(config.get("KOMPAS_MIN_FREE_DISK_MB"))  # type: ignore[call-overload]
+
+# Mail: SMTP when a host is configured, else written to the log.
+EMAIL_HOST = str(config.get("KOMPAS_EMAIL_HOST"))
+EMAIL_PORT = int(config.get("KOMPAS_EMAIL_PORT"))  # type: ignore[call-overload]
+EMAIL_HOST_USER = str(config.get("KOMPAS_EMAIL_USER"))
+EMAIL_HOST_PASSWORD = str(config.get("KOMPAS_EMAIL_PASSWORD"))
+EMAIL_USE_TLS = bool(config.get("KOMPAS_EMAIL_USE_TLS"))
+DEFAULT_FROM_EMAIL = SERVER_EMAIL = str(config.get("KOMPAS_EMAIL_FROM"))
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+
+# A sign-in lasts a working day at most and ends when the browser closes.
+SESSION_COOKIE_AGE = int(config.get("KOMPAS_SESSION_HOURS")) * 3600  # type: ignore[call-overload]
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
 SECURE = bool(config.get("KOMPAS_SECURE"))
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -260,4 +302,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
+    # Worker, schedule, purges and backups say what they did.
+    "loggers": {"gebiedskompas.ops": {"level": "INFO"}, "django_tasks_db": {"level": "INFO"}},
 }

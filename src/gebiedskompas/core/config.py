@@ -155,6 +155,90 @@ SETTINGS: tuple[Setting, ...] = (
         "'gk-analisten=analist@GM0153,gk-ops=operator' (no @AREA: installation-wide). Roles from "
         "the provider are replaced at every sign-in.",
     ),
+    Setting(
+        "KOMPAS_WORKERS",
+        int,
+        1,
+        "Server processes for `kompas serve`. Above 1 (Linux/macOS) gunicorn runs that many "
+        "processes with threads each; 1 runs waitress in one process (works everywhere).",
+    ),
+    Setting("KOMPAS_THREADS", int, 8, "Request threads per server process."),
+    Setting(
+        "KOMPAS_DATABASE_REPLICA_URLS",
+        _csv,
+        [],
+        "Comma-separated database URLs of read replicas (PostgreSQL streaming replicas): reads "
+        "go to them, writes to KOMPAS_DATABASE_URL. Empty: no replicas.",
+    ),
+    Setting(
+        "KOMPAS_DATABASE_POOL",
+        _bool,
+        False,
+        "Keep a psycopg connection pool per server process (PostgreSQL only; leave off behind "
+        "pgbouncer in transaction mode).",
+    ),
+    Setting(
+        "KOMPAS_METRICS_TOKEN",
+        str,
+        "",
+        "Bearer token Prometheus sends to read /metrics; empty: only signed-in operators may.",
+    ),
+    Setting(
+        "KOMPAS_SCHEDULE",
+        str,
+        "escalate_signals=15m,purge_personal_data=1d",
+        "Jobs `kompas worker` runs on a schedule, as JOB=INTERVAL (s, m, h or d); an interval "
+        "of 0 switches a job off. Jobs: escalate_signals, purge_personal_data.",
+    ),
+    Setting(
+        "KOMPAS_WORKER_HEARTBEAT_SECONDS",
+        int,
+        10,
+        "Seconds between the worker's heartbeats (and checks of the schedule).",
+    ),
+    Setting(
+        "KOMPAS_WORKER_STALE_SECONDS",
+        int,
+        120,
+        "A worker whose last heartbeat is older is taken as dead: `kompas doctor` and the "
+        "health endpoint say so, and its running task is run again or marked failed.",
+    ),
+    Setting(
+        "KOMPAS_TASK_MAX_ATTEMPTS",
+        int,
+        2,
+        "Times a background task is started before a task whose worker died is marked failed "
+        "instead of queued again.",
+    ),
+    Setting(
+        "KOMPAS_MIN_FREE_DISK_MB",
+        int,
+        1024,
+        "`kompas doctor` fails when the data folder's disk has less free space (MB).",
+    ),
+    Setting(
+        "KOMPAS_EMAIL_HOST",
+        str,
+        "",
+        "SMTP server for outgoing mail; empty: mail is written to the log (fine for a trial, "
+        "`kompas doctor` warns in production).",
+    ),
+    Setting("KOMPAS_EMAIL_PORT", int, 587, "SMTP port."),
+    Setting("KOMPAS_EMAIL_USER", str, "", "SMTP user name."),
+    Setting("KOMPAS_EMAIL_PASSWORD", str, "", "SMTP password."),
+    Setting("KOMPAS_EMAIL_USE_TLS", _bool, True, "Use STARTTLS to the SMTP server."),
+    Setting(
+        "KOMPAS_EMAIL_FROM",
+        str,
+        "gebiedskompas@localhost",
+        "Sender address of mail from Gebiedskompas.",
+    ),
+    Setting(
+        "KOMPAS_SESSION_HOURS",
+        int,
+        8,
+        "Hours a sign-in stays valid; the session also ends when the browser closes.",
+    ),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}

@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+
+
+class OpsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "gebiedskompas.ops"
+    label = "ops"
+    verbose_name = "Beheer en bedrijfsvoering"
+
+    def ready(self) -> None:
+        from gebiedskompas.ops import retention
+
+        retention.register_builtin_purgers()
