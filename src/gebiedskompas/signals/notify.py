@@ -33,9 +33,7 @@ def _send(subject: str, body: str, to: Iterable[str]) -> None:
     recipients = [address for address in to if address]
     if not recipients:
         return
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
-    )
+    transaction.on_commit(lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients))
 
 
 def reporter_message(signal: Signal, status: Status, note: str = "") -> tuple[str, str]:

@@ -14,7 +14,6 @@ from django.utils import timezone
 
 from gebiedskompas.accounts.permissions import area_filter
 from gebiedskompas.accounts.roles import HANDLE_SIGNAL
-
 from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import NotFound
 from gebiedskompas.signals.domain.workflow import OPEN, Status
@@ -57,8 +56,10 @@ def signals(
 
 def work_list(user: Any, **filters: Any) -> QuerySet[Signal]:
     """`signals(**filters)` restricted to the areas where `user` may handle signals."""
-    return signals(**filters).filter(area_filter(user, HANDLE_SIGNAL, "area")).select_related(
-        "assigned_to"
+    return (
+        signals(**filters)
+        .filter(area_filter(user, HANDLE_SIGNAL, "area"))
+        .select_related("assigned_to")
     )
 
 
@@ -98,8 +99,10 @@ def similar_nearby(
         Signal.objects.filter(
             category_id=signal.category_id,
             status__in=open_statuses(),
-            lat__gte=signal.lat - dlat, lat__lte=signal.lat + dlat,
-            lon__gte=signal.lon - dlon, lon__lte=signal.lon + dlon,
+            lat__gte=signal.lat - dlat,
+            lat__lte=signal.lat + dlat,
+            lon__gte=signal.lon - dlon,
+            lon__lte=signal.lon + dlon,
             reported_at__gte=signal.reported_at - window,
             reported_at__lte=signal.reported_at + window,
         )  # fmt: skip
@@ -123,8 +126,13 @@ def detail(reference: str) -> Signal | None:
         return None
     return (
         Signal.objects.select_related(
-            "category__parent", "department", "assigned_to", "municipality", "parent",
-            "merged_into", "area__parent__parent__parent",
+            "category__parent",
+            "department",
+            "assigned_to",
+            "municipality",
+            "parent",
+            "merged_into",
+            "area__parent__parent__parent",
         )  # fmt: skip
         .prefetch_related("history__by", "notes__by", "escalations", "children__department")
         .filter(reference=key)

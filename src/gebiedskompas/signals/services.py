@@ -18,9 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gebiedskompas.accounts.models import RoleAssignment
+from gebiedskompas.accounts.models import Organisation, RoleAssignment
 from gebiedskompas.accounts.permissions import area_chain, can
-from gebiedskompas.accounts.models import Organisation
 from gebiedskompas.accounts.roles import HANDLE_SIGNAL
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb, wgs84_to_rd
 from gebiedskompas.areas.models import Area, Level
@@ -330,9 +329,7 @@ def _locked(signal: Signal | int, by: Any) -> Signal:
     return locked
 
 
-def add_note(
-    signal: Signal | int, text: str, *, by: Any, now: datetime | None = None
-) -> Note:
+def add_note(signal: Signal | int, text: str, *, by: Any, now: datetime | None = None) -> Note:
     """Append a staff note to the signal (never edited afterwards)."""
     text = text.strip()
     if not text:
@@ -492,9 +489,7 @@ def ladder_for(municipality_id: int) -> tuple[escalation.Step, ...]:
     """The municipality's escalation ladder from its EscalationStep rows; the default ladder
     (team lead at the deadline, gebiedsmanager +3, alderman's office +5 working days) without."""
     rows = EscalationStep.objects.filter(municipality_id=municipality_id).order_by("order", "pk")
-    steps = tuple(
-        escalation.Step(r.code, r.label, r.after_working_days, r.role) for r in rows
-    )
+    steps = tuple(escalation.Step(r.code, r.label, r.after_working_days, r.role) for r in rows)
     return steps or escalation.DEFAULT_LADDER
 
 
