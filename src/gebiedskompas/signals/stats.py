@@ -138,6 +138,15 @@ def compute(level: str, period: str, municipality: str = "") -> list[AreaFigures
         return None
 
     people = _inhabitants(list(targets.values()), start.year)
+    missing = [pk for pk in targets if pk not in people]
+    if missing:
+        # No count for the area itself: the sum over its buurten.
+        buurten = [pk for pk, (_, lvl) in tree.items() if lvl == Level.BUURT]
+        by_buurt = _inhabitants(list(Area.objects.filter(pk__in=buurten)), start.year)
+        for buurt, value in by_buurt.items():
+            pk = target_of(buurt)
+            if pk in missing:
+                people[pk] = people.get(pk, 0.0) + value
     figures = {pk: AreaFigures(a, people.get(pk)) for pk, a in targets.items()}
     signals = Signal.objects.filter(
         municipality_id__in={a.municipality_id or a.pk for a in targets.values()},
