@@ -311,6 +311,12 @@ def change_status(
     return change
 
 
+def demo_status(signal: Signal, to: Status, at: datetime) -> None:
+    """Move a demo signal along the workflow as the system (no user); only for demo data."""
+    with transaction.atomic():
+        _set_status(signal, to, by=None, note="demo", at=at)
+
+
 # --- staff actions ------------------------------------------------------------------------------
 
 
