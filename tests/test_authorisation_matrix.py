@@ -139,8 +139,9 @@ TABLE: dict[str, Rule] = {
     # those who may read signals at all; tests/signals/test_staff.py checks scope per signal)
     "signals:work-list": Rule(allowed=SIGNAL_HANDLERS, scoped=False),
     "signals:intake": Rule(allowed=SIGNAL_HANDLERS, scoped=False),
-    "signals:detail": Rule(kwargs={"reference": "onbekend"}, allowed=INTERNAL_READERS, ok=404,
-                           scoped=False),  # fmt: skip
+    "signals:detail": Rule(
+        kwargs={"reference": "onbekend"}, allowed=INTERNAL_READERS, ok=404, scoped=False
+    ),  # fmt: skip
     "signals:status": public(405, kwargs={"reference": "onbekend"}),  # POST only
     "signals:note": public(405, kwargs={"reference": "onbekend"}),
     "signals:assign": public(405, kwargs={"reference": "onbekend"}),

@@ -155,8 +155,9 @@ def test_a_refused_change_sends_nothing(
     handler = user_with("afdeling", place.town.gemeente, username="afd")
     signal = _signal(place, reporter=services.ReporterInput("Piet", "piet@example.org", "", True))
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(
-        services.TransitionRefused
+    with (
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(services.TransitionRefused),
     ):
         services.change_status(signal, "reopened", by=handler)
     assert mail.outbox == []

@@ -44,9 +44,16 @@ def _signals(place: Place, n: int) -> list[Signal]:
     lat, lon = place.inside()
     now = timezone.now()
     return [
-        services.create_signal(services.SignalInput(
-            "zwerfafval", f"s-{i}", f"melding {i}", lat=lat, lon=lon,
-            reported_at=now - timedelta(hours=i))).signal  # fmt: skip
+        services.create_signal(
+            services.SignalInput(
+                "zwerfafval",
+                f"s-{i}",
+                f"melding {i}",
+                lat=lat,
+                lon=lon,
+                reported_at=now - timedelta(hours=i),
+            )
+        ).signal  # fmt: skip
         for i in range(n)
     ]
 

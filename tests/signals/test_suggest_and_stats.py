@@ -28,7 +28,8 @@ LITTER = ["zakken vuilnis naast de container", "afval op straat bij de container
 LIGHTS = ["lantaarnpaal brandt niet meer", "straatverlichting kapot in de straat",
           "lamp van de lantaarnpaal knippert", "verlichting uit bij het fietspad",
           "lantaarnpaal is donker sinds gisteren", "straatlamp defect bij de brug",
-          "kapotte straatverlichting, het is erg donker", "lantaarn brandt overdag en 's nachts"]  # fmt: skip
+          "kapotte straatverlichting, het is erg donker",
+          "lantaarn brandt overdag en 's nachts"]  # fmt: skip
 
 
 @pytest.fixture
@@ -85,7 +86,9 @@ def test_public_form_preselects_the_suggested_category_above_the_threshold(
     assert Signal.objects.filter(idempotency_key__startswith="form:").count() == 0
 
 
-def test_train_refuses_too_little_to_learn_from(place: Place, settings: Any, tmp_path: Path) -> None:
+def test_train_refuses_too_little_to_learn_from(
+    place: Place, settings: Any, tmp_path: Path
+) -> None:
     settings.DATA_DIR = tmp_path
     with pytest.raises(services.KompasError, match="two or more"):
         classifier.train("GM9999")
