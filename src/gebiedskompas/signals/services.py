@@ -323,8 +323,9 @@ def demo_status(signal: Signal, to: Status, at: datetime) -> None:
 def _locked(signal: Signal | int, by: Any) -> Signal:
     """The signal locked for update, after checking `by` may handle signals in its area."""
     pk = signal.pk if isinstance(signal, Signal) else signal
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join to the main category.
     locked = (
-        Signal.objects.select_for_update()
+        Signal.objects.select_for_update(of=("self",))
         .select_related("category__parent", "municipality")
         .get(pk=pk)
     )
