@@ -12,6 +12,7 @@ from typing import Any, Final
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 
 from gebiedskompas.signals.domain.workflow import LABELS, Status
 from gebiedskompas.signals.models import Reporter, Signal
@@ -69,6 +70,7 @@ def tell_reporter(signal: Signal, status: Status, note: str = "") -> bool:
 def tell_escalation(signal: Signal, label: str, due_at: Any, people: Iterable[Any]) -> None:
     """Queue the escalation message to the people holding the rung's role for the area."""
     subject = f"Melding te laat: {signal.category.name} in {signal.area.name}"
+    local = timezone.localtime
     body = "\n".join(
         [
             f"Deze melding is niet op tijd afgehandeld en komt bij u als {label}.",
@@ -76,9 +78,11 @@ def tell_escalation(signal: Signal, label: str, due_at: Any, people: Iterable[An
             f"Onderwerp: {signal.category}",
             f"Gebied: {signal.area.name}",
             f"Afdeling: {signal.department.name if signal.department else '-'}",
-            f"Gemeld: {signal.reported_at:%d-%m-%Y %H:%M}",
-            f"Termijn: {signal.deadline:%d-%m-%Y %H:%M}" if signal.deadline else "Termijn: -",
-            f"Escalatie sinds: {due_at:%d-%m-%Y %H:%M}",
+            f"Gemeld: {local(signal.reported_at):%d-%m-%Y %H:%M}",
+            f"Termijn: {local(signal.deadline):%d-%m-%Y %H:%M}"
+            if signal.deadline
+            else "Termijn: -",
+            f"Escalatie sinds: {local(due_at):%d-%m-%Y %H:%M}",
             f"Status: {LABELS[Status(signal.status)]}",
             "",
             f"Kenmerk: {signal.reference}",
