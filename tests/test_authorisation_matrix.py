@@ -37,6 +37,10 @@ ANALYSIS_RUNNERS = frozenset({"operator", "beheerder", "analist"})
 MODERATORS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder"})
 IMPORTERS = frozenset({"operator", "beheerder", "analist"})
 HISTORY_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager", "wethouder"})
+SIGNAL_HANDLERS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder",
+                             "afdeling"})  # fmt: skip
+INTERNAL_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager",
+                              "gebiedsverbinder", "afdeling", "wethouder"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,22 @@ TABLE: dict[str, Rule] = {
     # ops: health is public (load balancers); metrics for operators or the metrics bearer token
     "ops:health": public(),
     "ops:metrics": Rule(allowed=frozenset({"operator"}), scoped=False, anonymous=401),
+    "signals:open311-discovery": public(kwargs={"fmt": "json"}),
+    "signals:suggest": public(query="omschrijving=afval"),
+    # signals: staff pages (the queue, intake; a signal's page answers 404 for an unknown one to
+    # those who may read signals at all; tests/signals/test_staff.py checks scope per signal)
+    "signals:work-list": Rule(allowed=SIGNAL_HANDLERS, scoped=False),
+    "signals:intake": Rule(allowed=SIGNAL_HANDLERS, scoped=False),
+    "signals:detail": Rule(
+        kwargs={"reference": "onbekend"}, allowed=INTERNAL_READERS, ok=404, scoped=False
+    ),  # fmt: skip
+    "signals:status": public(405, kwargs={"reference": "onbekend"}),  # POST only
+    "signals:note": public(405, kwargs={"reference": "onbekend"}),
+    "signals:assign": public(405, kwargs={"reference": "onbekend"}),
+    "signals:split": public(405, kwargs={"reference": "onbekend"}),
+    "signals:merge": public(405, kwargs={"reference": "onbekend"}),
+    "signals:area-map": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
+    "signals:area-points": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
 }
 
 

@@ -503,6 +503,51 @@ def cmd_signals_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_signals_train(args: argparse.Namespace) -> int:
+    from gebiedskompas.signals import classifier
+
+    if args.municipality:
+        results: list[Any] = [classifier.train(args.municipality)]
+    else:
+        results = classifier.train_all()
+    if not results:
+        raise KompasError("no handled (closed) signals to learn from")
+    trained = [r for r in results if isinstance(r, classifier.TrainResult)]
+    _print(
+        args,
+        [
+            r.as_dict() if isinstance(r, classifier.TrainResult) else {"error": r.message}
+            for r in results
+        ],  # fmt: skip
+        "\n".join(
+            str(r) if isinstance(r, classifier.TrainResult) else f"error: {r.message}"
+            for r in results
+        ),  # fmt: skip
+    )
+    return 0 if trained else 1
+
+
+def cmd_signals_stats(args: argparse.Namespace) -> int:
+    from gebiedskompas.signals import stats
+
+    out = stats.stats(args.level, args.period, args.municipality or "",
+                      store=not args.no_store)  # fmt: skip
+    lines = [
+        f"{a['area']:<12} {a['name'][:28]:<28} {a['signals']:>6} signals "
+        f"{a['per_1000'] if a['per_1000'] is not None else '-':>7}/1000  "
+        f"median {a['median_handling_days'] if a['median_handling_days'] is not None else '-'} d  "
+        f"on time {a['share_on_time'] if a['share_on_time'] is not None else '-'}%  "
+        f"open {a['open_backlog']}"
+        for a in out["areas"]
+    ]
+    if "written" in out:
+        w = out["written"]
+        lines.append(f"observations: {w['new']} new, {w['updated']} updated, "
+                     f"{w['unchanged']} unchanged")  # fmt: skip
+    _print(args, out, "\n".join(lines) if out["areas"] else "no areas at that level")
+    return 0
+
+
 def cmd_import_signals(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.signals.importers import import_signals
@@ -734,7 +779,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cap-high", type=float, help="publicly, a percentage above this shows as '> N'"
     )
 
-    sig = sub.add_parser("signals", help="signals (meldingen): list, escalate, purge")
+    sig = sub.add_parser("signals", help="signals (meldingen): list, escalate, purge, train, stats")
     sig_sub = sig.add_subparsers(dest="what", metavar="WHAT", required=True)
     p = add(sig_sub, "list", cmd_signals_list, "list signals, newest first")
     p.add_argument("--area", help="an area code; signals in it and below")
@@ -745,6 +790,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--now", help="the moment to escalate at (ISO 8601; default: now)")
     p = add(sig_sub, "purge", cmd_signals_purge, "remove reporters' contact details past retention")
     p.add_argument("--dry-run", action="store_true", help="only show what would be removed")
+
+    p = add(
+        sig_sub,
+        "train",
+        cmd_signals_train,
+        "train the category suggestion on handled signals; prints cross-validated scores",
+    )
+    p.add_argument("--municipality", help="e.g. GM9999 (default: every municipality)")
+    p = add(
+        sig_sub,
+        "stats",
+        cmd_signals_stats,
+        "signals per area and period as indicators (per 1,000, handling time, on time, open)",
+    )
+    p.add_argument("--level", default="wijk", choices=["gemeente", "stadsdeel", "wijk", "buurt"])
+    p.add_argument("--period", required=True, help="YYYY, YYYY-Qn or YYYY-MM")
+    p.add_argument("--municipality", help="only this municipality, e.g. GM9999")
+    p.add_argument("--no-store", action="store_true", help="print only; do not write indicators")
 
     areas_p = sub.add_parser("areas", help="the area registry")
     areas_sub = areas_p.add_subparsers(dest="what", metavar="WHAT", required=True)

@@ -735,6 +735,9 @@ def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSum
         step("aggregated", 4)
         _ensure_signal_categories(gemeente)
         _ensure_users(summary)
+        from gebiedskompas.signals.demo import build_signal_demo
+
+        build_signal_demo(gemeente, seed)
     step("done", 5)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -167,6 +167,16 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 FORM_RATE = str(config.get("KOMPAS_FORM_RATE"))
 REPORTER_RETENTION_DAYS = int(config.get("KOMPAS_REPORTER_RETENTION_DAYS"))  # type: ignore[call-overload]  # declared int
+EMAIL_BACKEND = str(config.get("KOMPAS_EMAIL_BACKEND"))
+EMAIL_HOST = str(config.get("KOMPAS_EMAIL_HOST"))
+EMAIL_PORT = int(config.get("KOMPAS_EMAIL_PORT"))  # type: ignore[call-overload]  # declared int
+EMAIL_HOST_USER = str(config.get("KOMPAS_EMAIL_HOST_USER"))
+EMAIL_HOST_PASSWORD = str(config.get("KOMPAS_EMAIL_HOST_PASSWORD"))
+EMAIL_USE_TLS = bool(config.get("KOMPAS_EMAIL_USE_TLS"))
+DEFAULT_FROM_EMAIL = str(config.get("KOMPAS_EMAIL_FROM"))
+SIGNAL_NEARBY_METRES = int(config.get("KOMPAS_SIGNAL_NEARBY_METRES"))  # type: ignore[call-overload]  # declared int
+SIGNAL_NEARBY_DAYS = int(config.get("KOMPAS_SIGNAL_NEARBY_DAYS"))  # type: ignore[call-overload]  # declared int
+SIGNAL_SUGGEST_THRESHOLD = float(config.get("KOMPAS_SIGNAL_SUGGEST_THRESHOLD"))  # type: ignore[arg-type]  # declared float
 
 OIDC_RP_CLIENT_ID = str(config.get("KOMPAS_OIDC_CLIENT_ID"))
 OIDC_RP_CLIENT_SECRET = str(config.get("KOMPAS_OIDC_CLIENT_SECRET"))

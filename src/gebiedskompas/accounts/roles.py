@@ -138,6 +138,14 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             VIEW_REPORTER,
         ),  # fmt: skip
         _spec(
+            "teamleider",
+            "Teamleider",
+            "Leidt een team van een lijnafdeling: krijgt te late meldingen als eerste te horen.",
+            VIEW_INTERNAL,
+            HANDLE_SIGNAL,
+            VIEW_REPORTER,
+        ),  # fmt: skip
+        _spec(
             "partner",
             "Partnerorganisatie",
             "Corporatie, politie, welzijn of GGD: deelt activiteiten en verhalen.",

@@ -107,6 +107,44 @@ SETTINGS: tuple[Setting, ...] = (
         "cancelled; `kompas signals purge` removes them after that.",
     ),
     Setting(
+        "KOMPAS_EMAIL_BACKEND",
+        str,
+        "django.core.mail.backends.console.EmailBackend",
+        "Django mail backend for notifications (escalations, reporters); "
+        "django.core.mail.backends.smtp.EmailBackend to send through KOMPAS_EMAIL_HOST.",
+    ),
+    Setting("KOMPAS_EMAIL_HOST", str, "localhost", "SMTP server for the smtp mail backend."),
+    Setting("KOMPAS_EMAIL_PORT", int, 25, "SMTP port."),
+    Setting("KOMPAS_EMAIL_HOST_USER", str, "", "SMTP user name; empty: no authentication."),
+    Setting("KOMPAS_EMAIL_HOST_PASSWORD", str, "", "SMTP password."),
+    Setting("KOMPAS_EMAIL_USE_TLS", _bool, False, "Use STARTTLS to the SMTP server."),
+    Setting(
+        "KOMPAS_EMAIL_FROM",
+        str,
+        "gebiedskompas@localhost",
+        "Sender address of notification e-mails.",
+    ),
+    Setting(
+        "KOMPAS_SIGNAL_NEARBY_METRES",
+        int,
+        50,
+        "Distance within which an open signal of the same category counts as a possible "
+        "duplicate (similar open signals nearby).",
+    ),
+    Setting(
+        "KOMPAS_SIGNAL_NEARBY_DAYS",
+        int,
+        14,
+        "Days before or after a signal within which one nearby counts as a possible duplicate.",
+    ),
+    Setting(
+        "KOMPAS_SIGNAL_SUGGEST_THRESHOLD",
+        float,
+        0.6,
+        "Lowest classifier confidence (0-1) at which the intake form suggests a category; "
+        "train the classifier with `kompas signals train`.",
+    ),
+    Setting(
         "KOMPAS_API_ANON_RATE",
         str,
         "120/minute",

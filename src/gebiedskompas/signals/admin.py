@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from gebiedskompas.signals.models import Category, RoutingRule, Signal
+from gebiedskompas.signals.models import Category, EscalationStep, RoutingRule, Signal
 
 
 @admin.register(Category)
@@ -20,3 +20,11 @@ class SignalAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # django-stubs g
     list_filter = ("status", "channel")
     # History and reporters are changed only through services.py; read-only here.
     readonly_fields = ("status", "idempotency_key", "reported_at", "closed_at")
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # django-stubs generic
+    """A municipality's own escalation ladder; without rows the default ladder applies."""
+
+    list_display = ("municipality", "order", "code", "label", "after_working_days", "role")
+    list_filter = ("municipality",)

@@ -80,3 +80,80 @@ class SignalForm(forms.Form):
                 ),
             )
         return data
+
+
+STAFF_CHANNELS = [
+    ("phone", _("telefoon")),
+    ("counter", _("balie")),
+    ("partner", _("partner")),
+    ("email", _("e-mail")),
+]
+
+
+class StaffIntakeForm(SignalForm):
+    """Intake by staff (phone, counter, partner, e-mail): the public form plus the channel."""
+
+    channel = forms.ChoiceField(label=_("Binnengekomen via"), choices=STAFF_CHANNELS)
+
+    field_order = ["channel"]
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Notitie"), max_length=MAX_DESCRIPTION, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class AssignForm(forms.Form):
+    department = forms.TypedChoiceField(label=_("Afdeling"), coerce=int, required=False,
+                                        empty_value=None)  # fmt: skip
+    person = forms.TypedChoiceField(label=_("Medewerker"), coerce=int, required=False,
+                                    empty_value=None)  # fmt: skip
+
+    def __init__(
+        self,
+        *args: Any,
+        departments: list[tuple[int, str]],
+        people: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["department"].choices = [("", _("geen afdeling")), *departments]
+        self.fields["person"].choices = [("", _("niemand in het bijzonder")), *people]
+
+
+SPLIT_PARTS = 3
+
+
+class SplitForm(forms.Form):
+    """Up to three parts, each a department and what it should do; two at least."""
+
+    def __init__(self, *args: Any, departments: list[tuple[int, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for n in range(1, SPLIT_PARTS + 1):
+            self.fields[f"department_{n}"] = forms.TypedChoiceField(
+                label=_("Afdeling deel %(n)s") % {"n": n}, coerce=int, required=False,
+                empty_value=None, choices=[("", "—"), *departments],
+            )  # fmt: skip
+            self.fields[f"description_{n}"] = forms.CharField(
+                label=_("Opdracht deel %(n)s") % {"n": n}, max_length=MAX_DESCRIPTION,
+                required=False,
+            )  # fmt: skip
+
+    def parts(self) -> list[tuple[int, str]]:
+        data = self.cleaned_data
+        return [
+            (data[f"department_{n}"], data.get(f"description_{n}") or "")
+            for n in range(1, SPLIT_PARTS + 1)
+            if data.get(f"department_{n}") is not None
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if len(self.parts()) < 2:
+            raise forms.ValidationError(_("Kies ten minste twee afdelingen om over te splitsen."))
+        return data
+
+
+class MergeForm(forms.Form):
+    into = forms.UUIDField(label=_("Kenmerk van de melding waarmee u samenvoegt"))

@@ -115,6 +115,14 @@ class Signal(models.Model):
     )
     # Unique: a retried create (double submit, client retry, re-import) finds the first one.
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # A child signal: one part of a report split over departments.
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    # A duplicate merged into another signal (and cancelled).
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
     photo = models.FileField(upload_to="signals/%Y/%m/", blank=True, default="")
     reported_at = models.DateTimeField()
     deadline = models.DateTimeField(null=True, blank=True)
@@ -196,3 +204,63 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_id}: {self.step}"
+
+
+class NoteKind(models.TextChoices):
+    NOTE = "note", _("notitie")
+    ASSIGN = "assign", _("toegewezen")
+    SPLIT = "split", _("gesplitst")
+    MERGE = "merge", _("samengevoegd")
+    INTAKE = "intake", _("aangenomen")
+
+
+class Note(models.Model):
+    """Append-only log of what staff did besides status changes: notes, assignments, splits,
+    merges, each with who and when."""
+
+    signal = models.ForeignKey(Signal, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=8, choices=NoteKind.choices, default=NoteKind.NOTE)
+    text = models.TextField()
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("notitie")
+        verbose_name_plural = _("notities")
+        ordering = ["signal_id", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.text[:40]}"
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise ValueError("a note is history and is never edited")
+        super().save(*args, **kwargs)  # type: ignore[arg-type]  # passed through unchanged
+
+
+class EscalationStep(models.Model):
+    """One rung of a municipality's escalation ladder, as data. Without rows the default ladder
+    (domain/escalation.py) applies. `after_working_days` counts from the previous rung, the first
+    from the deadline; `role` is the role code whose holders for the signal's area are told."""
+
+    municipality = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="+")
+    order = models.PositiveSmallIntegerField(default=0)
+    code = models.SlugField(max_length=40)
+    label = models.CharField(_("omschrijving"), max_length=200)
+    after_working_days = models.PositiveSmallIntegerField(_("na werkdagen"), default=0)
+    role = models.SlugField(_("rol"), max_length=40)
+
+    class Meta:
+        verbose_name = _("escalatiestap")
+        verbose_name_plural = _("escalatiestappen")
+        ordering = ["municipality_id", "order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["municipality", "code"], name="escalation_step_code_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}: {self.label} (+{self.after_working_days})"

@@ -97,6 +97,51 @@ def _request(signal: Signal) -> dict[str, Any]:
     }
 
 
+SPEC = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-25T00:00:00Z"  # when the endpoints below last changed
+
+
+@require_safe
+def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
+    """Service discovery (GeoReport v2): where the endpoint is and which formats it serves."""
+    if fmt not in FORMATS:
+        return error("json", 404, f"format {fmt!r} is not served; use json or xml")
+    from django.conf import settings
+    from django.urls import reverse
+
+    base = request.build_absolute_uri(reverse("signals:open311-services", args=["json"]))
+    url = base.rsplit("/", 1)[0] + "/"
+    body: dict[str, Any] = {
+        "changeset": CHANGESET,
+        "contact": settings.DEFAULT_FROM_EMAIL,
+        "key_service": "Een api_key vraagt u aan bij de functioneel beheerder van de gemeente.",
+        "endpoints": [
+            {
+                "specification": SPEC,
+                "url": url,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    if fmt == "json":
+        return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+    top = ET.Element("discovery")
+    for key in ("changeset", "contact", "key_service"):
+        ET.SubElement(top, key).text = str(body[key])
+    endpoints = ET.SubElement(top, "endpoints")
+    for entry in body["endpoints"]:
+        element = ET.SubElement(endpoints, "endpoint")
+        for key in ("specification", "url", "changeset", "type"):
+            ET.SubElement(element, key).text = str(entry[key])
+        formats = ET.SubElement(element, "formats")
+        for name in entry["formats"]:
+            ET.SubElement(formats, "format").text = name
+    xml = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
+    return HttpResponse(xml, content_type="text/xml; charset=utf-8")
+
+
 @require_safe
 def services_list(request: HttpRequest, fmt: str) -> HttpResponse:
     if fmt not in FORMATS:
@@ -158,7 +203,16 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
             found = found.exclude(status__in=[s.value for s in FINAL])
         elif states == {"closed"}:
             found = found.filter(status__in=[s.value for s in FINAL])
-    return _respond(fmt, "service_requests", "request", [_request(s) for s in found[:MAX_REQUESTS]])
+    try:
+        page = int(q.get("page") or 1)
+        size = int(q.get("page_size") or MAX_REQUESTS)
+    except ValueError:
+        return error(fmt, 400, "page and page_size must be whole numbers")
+    if page < 1 or not 1 <= size <= MAX_REQUESTS:
+        return error(fmt, 400, f"page must be 1 or more and page_size 1 to {MAX_REQUESTS}")
+    offset = (page - 1) * size
+    rows = [_request(s) for s in found.order_by("-reported_at", "-pk")[offset : offset + size]]
+    return _respond(fmt, "service_requests", "request", rows)
 
 
 def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -18,12 +18,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from gebiedskompas.accounts.models import RoleAssignment
+from gebiedskompas.accounts.models import Organisation, RoleAssignment
 from gebiedskompas.accounts.permissions import area_chain, can
 from gebiedskompas.accounts.roles import HANDLE_SIGNAL
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb, wgs84_to_rd
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.signals import notify
 from gebiedskompas.signals.domain import deadlines, escalation, routing, workflow
 from gebiedskompas.signals.domain.location import Candidate, containing_area
 from gebiedskompas.signals.domain.photos import clean_photo
@@ -32,6 +33,9 @@ from gebiedskompas.signals.models import (
     Category,
     Channel,
     Escalation,
+    EscalationStep,
+    Note,
+    NoteKind,
     Reporter,
     RoutingRule,
     Signal,
@@ -248,6 +252,7 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
                     phone=data.reporter.phone[:40],
                     consent_updates=data.reporter.consent_updates,
                 )
+                notify.tell_reporter(signal, Status.REPORTED)
     except IntegrityError:
         # Another request with the same key won the race: its signal is the one.
         if photo is not None:
@@ -278,9 +283,11 @@ def _set_status(signal: Signal, to: Status, *, by: Any, note: str, at: datetime)
         signal.deadline = compute_deadline(signal.category, at)
         Reporter.objects.filter(signal=signal).update(purge_after=None)
     signal.save(update_fields=["status", "closed_at", "deadline", "updated_at"])
-    return StatusChange.objects.create(
+    change = StatusChange.objects.create(
         signal=signal, from_status=current.value, to_status=to.value, note=note, by=by, at=at
     )
+    notify.tell_reporter(signal, to, note)
+    return change
 
 
 def change_status(
@@ -304,6 +311,169 @@ def change_status(
     return change
 
 
+def demo_status(signal: Signal, to: Status, at: datetime) -> None:
+    """Move a demo signal along the workflow as the system (no user); only for demo data."""
+    with transaction.atomic():
+        _set_status(signal, to, by=None, note="demo", at=at)
+
+
+# --- staff actions ------------------------------------------------------------------------------
+
+
+def _locked(signal: Signal | int, by: Any) -> Signal:
+    """The signal locked for update, after checking `by` may handle signals in its area."""
+    pk = signal.pk if isinstance(signal, Signal) else signal
+    # of=("self",): PostgreSQL cannot lock the nullable side of the join to the main category.
+    locked = (
+        Signal.objects.select_for_update(of=("self",))
+        .select_related("category__parent", "municipality")
+        .get(pk=pk)
+    )
+    area = Area.objects.select_related("parent__parent__parent").get(pk=locked.area_id)
+    if not can(by, HANDLE_SIGNAL, area):
+        raise NotAllowed(f"u mag meldingen in {area.name} niet behandelen")
+    locked.area = area
+    return locked
+
+
+def add_note(signal: Signal | int, text: str, *, by: Any, now: datetime | None = None) -> Note:
+    """Append a staff note to the signal (never edited afterwards)."""
+    text = text.strip()
+    if not text:
+        raise KompasError("een notitie mag niet leeg zijn", column="text")
+    if len(text) > MAX_DESCRIPTION:
+        raise KompasError(f"een notitie is ten hoogste {MAX_DESCRIPTION} tekens", column="text")
+    with transaction.atomic():
+        locked = _locked(signal, by)
+        return Note.objects.create(signal=locked, text=text, by=by, at=now or timezone.now())
+
+
+def assign(
+    signal: Signal | int,
+    *,
+    department: int | None,
+    person: int | None = None,
+    by: Any,
+    now: datetime | None = None,
+) -> Note:
+    """Give the signal to a department and optionally a person; logged as a note. The person must
+    be able to handle signals in the signal's area."""
+    from django.contrib.auth import get_user_model
+
+    with transaction.atomic():
+        locked = _locked(signal, by)
+        org = None
+        if department is not None:
+            org = Organisation.objects.filter(pk=department).first()
+            if org is None:
+                raise NotFound(f"onbekende afdeling {department}", column="department")
+        user = None
+        if person is not None:
+            user = get_user_model().objects.filter(pk=person, is_active=True).first()
+            if user is None:
+                raise NotFound(f"onbekende medewerker {person}", column="person")
+            if not can(user, HANDLE_SIGNAL, locked.area):
+                raise KompasError(
+                    f"{user.get_username()} mag meldingen in {locked.area.name} niet behandelen",
+                    column="person",
+                )
+        locked.department = org
+        locked.assigned_to = user
+        locked.save(update_fields=["department", "assigned_to", "updated_at"])
+        text = f"toegewezen aan {org.name if org else 'geen afdeling'}" + (
+            f" ({user.get_username()})" if user else ""
+        )
+        return Note.objects.create(
+            signal=locked, kind=NoteKind.ASSIGN, text=text, by=by, at=now or timezone.now()
+        )
+
+
+@dataclass(frozen=True)
+class Part:
+    """One child of a split: a department and what it should do; the category is optional."""
+
+    department_id: int
+    description: str
+    category_code: str = ""
+
+
+def split(
+    signal: Signal | int, parts: list[Part], *, by: Any, now: datetime | None = None
+) -> list[Signal]:
+    """Split a report over departments: one child signal per part, each with its own deadline
+    and routing to the part's department. Idempotent per (signal, part number): splitting the
+    same way twice creates the children once."""
+    if len(parts) < 2:
+        raise KompasError("splitsen vraagt ten minste twee delen", column="parts")
+    moment = now or timezone.now()
+    with transaction.atomic():
+        parent = _locked(signal, by)
+        if Status(parent.status) in workflow.FINAL:
+            raise TransitionRefused("een afgesloten melding kan niet worden gesplitst")
+        children: list[Signal] = []
+        for number, part in enumerate(parts, start=1):
+            department = Organisation.objects.filter(pk=part.department_id).first()
+            if department is None:
+                raise NotFound(
+                    f"deel {number}: onbekende afdeling {part.department_id}", column="department"
+                )
+            category = parent.category
+            if part.category_code:
+                category = _category(
+                    SignalInput(part.category_code, "-", municipality_code=parent.municipality.code)
+                )
+            description = part.description.strip() or parent.description
+            key = f"split:{parent.reference}:{number}"
+            existing = Signal.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                children.append(existing)
+                continue
+            child = Signal.objects.create(
+                municipality=parent.municipality, area=parent.area, category=category,
+                description=description[:MAX_DESCRIPTION], lat=parent.lat, lon=parent.lon,
+                address=parent.address, location_verified=parent.location_verified,
+                channel=parent.channel, department=department, idempotency_key=key,
+                reported_at=moment, deadline=compute_deadline(category, moment), parent=parent,
+            )  # fmt: skip
+            StatusChange.objects.create(
+                signal=child, to_status=Status.REPORTED,
+                note=f"deel {number} van melding {parent.reference}", by=by, at=moment,
+            )  # fmt: skip
+            children.append(child)
+        Note.objects.create(
+            signal=parent, kind=NoteKind.SPLIT, by=by, at=moment,
+            text="gesplitst over " + ", ".join(
+                c.department.name if c.department else "-" for c in children),
+        )  # fmt: skip
+    return children
+
+
+def merge(
+    duplicate: Signal | int, into: Signal | int, *, by: Any, now: datetime | None = None
+) -> Signal:
+    """Merge a duplicate into another open signal: the duplicate is cancelled with a note naming
+    the other, and points at it. Both must be in areas `by` handles."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        dup = _locked(duplicate, by)
+        target = _locked(into, by)
+        if dup.pk == target.pk:
+            raise KompasError("een melding kan niet met zichzelf worden samengevoegd")
+        if dup.municipality_id != target.municipality_id:
+            raise KompasError("meldingen uit verschillende gemeenten kunnen niet samen")
+        if Status(target.status) in workflow.FINAL:
+            raise TransitionRefused(
+                f"melding {target.reference} is al afgesloten; voeg samen met een open melding"
+            )
+        _set_status(dup, Status.CANCELLED, by=by, at=moment,
+                    note=f"dubbele melding, samengevoegd met {target.reference}")  # fmt: skip
+        dup.merged_into = target
+        dup.save(update_fields=["merged_into", "updated_at"])
+        Note.objects.create(signal=target, kind=NoteKind.MERGE, by=by, at=moment,
+                            text=f"melding {dup.reference} samengevoegd hiermee")  # fmt: skip
+    return target
+
+
 # --- escalation ---------------------------------------------------------------------------------
 
 
@@ -322,41 +492,57 @@ class EscalationSummary:
         return f"{self.checked} overdue signals checked, {len(self.escalated)} escalations made"
 
 
-def _holders(role: str, area: Area) -> list[str]:
-    chain = area_chain(area)
-    return sorted(
-        set(
-            RoleAssignment.objects.filter(role__code=role)
-            .filter(Q(area_id__in=chain) | Q(area__isnull=True))
-            .values_list("user__username", flat=True)
-        )
+def ladder_for(municipality_id: int) -> tuple[escalation.Step, ...]:
+    """The municipality's escalation ladder from its EscalationStep rows; the default ladder
+    (team lead at the deadline, gebiedsmanager +3, alderman's office +5 working days) without."""
+    rows = EscalationStep.objects.filter(municipality_id=municipality_id).order_by("order", "pk")
+    steps = tuple(escalation.Step(r.code, r.label, r.after_working_days, r.role) for r in rows)
+    return steps or escalation.DEFAULT_LADDER
+
+
+def holders(role: str, area: Area, department_id: int | None = None) -> list[Any]:
+    """Users holding `role` for `area` (assigned on it, above it, or installation-wide); with
+    `department_id`, only those of that department or of none."""
+    found = RoleAssignment.objects.filter(role__code=role).filter(
+        Q(area_id__in=area_chain(area)) | Q(area__isnull=True)
     )
+    if department_id is not None:
+        found = found.filter(Q(organisation_id=department_id) | Q(organisation__isnull=True))
+    users = {a.user for a in found.select_related("user") if a.user.is_active}
+    return sorted(users, key=lambda u: u.get_username())
 
 
-def _recipients(signal: Signal, step: str) -> str:
-    if step == escalation.TEAM_LEAD:
-        return f"teamleider {signal.department.name}" if signal.department else "teamleider"
-    role = "gebiedsmanager" if step == escalation.AREA_MANAGER else "wethouder"
-    return ", ".join(_holders(role, signal.area)) or f"({role}: niemand toegewezen)"
+def _people(signal: Signal, step: escalation.Step) -> list[Any]:
+    if not step.role:
+        return []
+    department = signal.department_id if step.code == escalation.TEAM_LEAD else None
+    return holders(step.role, signal.area, department)
 
 
 def escalate_overdue(now: datetime | None = None) -> EscalationSummary:
-    """Record every ladder rung now due on open signals past their deadline. Idempotent: a rung
-    is stored once per signal (unique constraint), so a second run at the same time escalates
-    nothing, and two runs at once escalate once."""
+    """Record every ladder rung now due on open signals past their deadline and e-mail the people
+    holding the rung's role for the signal's area. Idempotent: a rung is stored once per signal
+    (unique constraint) and its mail is sent only by the run that stored it, so a second run at
+    the same time escalates and mails nothing, and two runs at once escalate once."""
     moment = timezone.localtime(now or timezone.now())
     summary = EscalationSummary()
     overdue = (
         Signal.objects.filter(status__in=[s.value for s in workflow.OPEN], deadline__lte=moment)
-        .select_related("department", "area__parent__parent__parent")
+        .select_related("department", "category", "municipality", "area__parent__parent__parent")
         .prefetch_related("escalations")
         .order_by("deadline", "pk")
     )
+    ladders: dict[int, tuple[escalation.Step, ...]] = {}
     for signal in overdue:
         summary.checked += 1
         assert signal.deadline is not None  # filtered above
+        if signal.municipality_id not in ladders:
+            ladders[signal.municipality_id] = ladder_for(signal.municipality_id)
+        ladder = ladders[signal.municipality_id]
         done = {e.step for e in signal.escalations.all()}
-        for due in escalation.due_steps(timezone.localtime(signal.deadline), moment, done):
+        for due in escalation.due_steps(timezone.localtime(signal.deadline), moment, done, ladder):
+            people = _people(signal, due.step)
+            names = ", ".join(p.get_username() for p in people)
             try:
                 with transaction.atomic():
                     Escalation.objects.create(
@@ -364,8 +550,9 @@ def escalate_overdue(now: datetime | None = None) -> EscalationSummary:
                         step=due.step.code,
                         due_at=due.due_at,
                         escalated_at=moment,
-                        recipients=_recipients(signal, due.step.code),
+                        recipients=names or f"({due.step.role or due.step.label}: niemand)",
                     )
+                    notify.tell_escalation(signal, due.step.label, due.due_at, people)
             except IntegrityError:
                 continue  # a parallel run recorded this rung first
             summary.escalated.append((str(signal.reference), due.step.code))

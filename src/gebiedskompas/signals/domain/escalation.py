@@ -24,6 +24,7 @@ class Step:
     code: str
     label: str
     after_working_days: int
+    role: str = ""  # the role whose holders for the signal's area are told
 
 
 TEAM_LEAD: Final = "team_lead"
@@ -31,9 +32,9 @@ AREA_MANAGER: Final = "area_manager"
 ALDERMAN: Final = "alderman"
 
 DEFAULT_LADDER: Final[tuple[Step, ...]] = (
-    Step(TEAM_LEAD, "teamleider van de afdeling", 0),
-    Step(AREA_MANAGER, "gebiedsmanager van het gebied", 3),
-    Step(ALDERMAN, "bureau van de verantwoordelijke wethouder", 5),
+    Step(TEAM_LEAD, "teamleider van de afdeling", 0, "teamleider"),
+    Step(AREA_MANAGER, "gebiedsmanager van het gebied", 3, "gebiedsmanager"),
+    Step(ALDERMAN, "bureau van de verantwoordelijke wethouder", 5, "wethouder"),
 )
 
 
