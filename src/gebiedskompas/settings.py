@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "gebiedskompas.analysis",
     "gebiedskompas.cycle",
     "gebiedskompas.signals",
+    "gebiedskompas.participation",
     "gebiedskompas.reports",
     "gebiedskompas.web",
     # Before drf_spectacular: its documentation template is replaced by one without inline code.
