@@ -18,5 +18,6 @@ urlpatterns = [
     path("analyse/", include("gebiedskompas.analysis.urls")),
     path("beheer/", include("gebiedskompas.indicators.urls")),
     path("", include("gebiedskompas.signals.urls")),
+    path("", include("gebiedskompas.participation.urls")),
     path("", include("gebiedskompas.web.urls")),
 ]
