@@ -13,7 +13,7 @@ import csv
 import hashlib
 import io
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -448,6 +448,7 @@ def import_register(
     by: Any,
     file: str = "",
     today: date | None = None,
+    make_code: Callable[[int], str] = lambda _row: new_code(),
 ) -> RegisterResult:
     """Make one voting code per eligible row of an address register (CSV, ``;`` or ``,``).
 
@@ -456,6 +457,7 @@ def import_register(
     the round has a minimum age). Rows outside the area or too young are counted as not
     eligible. Any malformed row stops the import with all problems named (file, row, column) and
     nothing written; a row seen in an earlier import keeps its code ("unchanged").
+    ``make_code(n)`` gives the code for the n-th new row (the demo's are derived from its seed).
     """
     if isinstance(source, bytes):
         raw, name = source, file or "register.csv"
@@ -557,7 +559,7 @@ def import_register(
             if ref in known:
                 result.unchanged += 1
                 continue
-            code = new_code()
+            code = make_code(len(new_rows))
             new_rows.append(
                 VotingCode(
                     round=budget_round, code_hash=code_hash(round_id, code), register_ref=ref
@@ -823,7 +825,7 @@ class InitiativeInput:
     idempotency_key: str | None = None
 
 
-def apply_initiative(data: InitiativeInput) -> tuple[Initiative, str]:
+def apply_initiative(data: InitiativeInput, *, token: str = "") -> tuple[Initiative, str]:
     """A resident's or group's application. Returns the initiative and the token of the
     applicant's private status link (shown once; only its hash is stored). A retry with the same
     idempotency key returns the first initiative and an empty token."""
@@ -839,7 +841,7 @@ def apply_initiative(data: InitiativeInput) -> tuple[Initiative, str]:
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
         raise KompasError("de einddatum ligt voor de begindatum", column="ends_on")
     amount = _money(data.budget_asked, "budget_asked")
-    token = secrets.token_urlsafe(24)
+    token = token or secrets.token_urlsafe(24)
     with transaction.atomic():
         initiative = Initiative.objects.create(
             area=area,
