@@ -375,9 +375,9 @@ def cmd_pb_import(args: argparse.Namespace) -> int:
 
 def cmd_pb_export(args: argparse.Namespace) -> int:
     from gebiedskompas.participation.domain.pabulib import write_pb
-    from gebiedskompas.participation.services import SYSTEM, export_pb
+    from gebiedskompas.participation.services import export_pb
 
-    election = export_pb(args.round, by=SYSTEM)
+    election = export_pb(args.round)
     path = write_pb(election, Path(args.output), anonymise=True)
     data = {"round": args.round, "file": str(path), "projects": len(election.projects),
             "votes": len(election.votes)}  # fmt: skip

@@ -58,6 +58,7 @@ def test_a_pb_file_imports_as_a_round_and_exports_back_with_the_same_result(
     out = tmp_path / "uit.pb.gz"
     assert main(["pb", "export", str(budget_round.pk), "-o", str(out)]) == 0
     exported = read_pb(out)
+    assert (exported.meta["budget"], exported.meta["vote_type"]) == ("300", "approval")
     assert [p.project_id for p in exported.projects] == ["A", "B", "C", "D"]
     assert [v.voter_id for v in exported.votes] == [str(i) for i in range(1, 11)]
     original = parse_pb(ELECTION)

@@ -435,7 +435,7 @@ def _within(area_ids: set[int], code: str, areas: dict[str, Area]) -> bool | Non
     area = areas.get(code)
     if area is None:
         return None
-    chain = {area.pk, area.parent_id, getattr(area.parent, "parent_id", None)}
+    chain = {area.pk, area.parent_id, area.municipality_id, getattr(area.parent, "parent_id", None)}
     if area.parent is not None and area.parent.parent is not None:
         chain.add(area.parent.parent.parent_id)
     return bool(area_ids & chain)
@@ -754,7 +754,12 @@ def import_pb(
     return budget_round, len(rows)
 
 
-def export_pb(round_id: int, *, by: Any = None) -> PbElection:
+def _plain_number(value: Decimal) -> str:
+    """30000.00 → "30000", 12.50 → "12.5" (never an exponent)."""
+    return format(value.normalize(), "f")
+
+
+def export_pb(round_id: int) -> PbElection:
     """The round as a Pabulib election, anonymised: ideas on the ballot, ballots numbered in a
     canonical order (``format_pb`` renumbers them), no code, no contact, no timestamp."""
     budget_round = _round(round_id)
@@ -776,7 +781,7 @@ def export_pb(round_id: int, *, by: Any = None) -> PbElection:
         "country": "Netherlands",
         "unit": budget_round.area.name,
         "instance": str(budget_round.pk),
-        "budget": str(budget_round.budget.normalize()),
+        "budget": _plain_number(budget_round.budget),
         "vote_type": vote_type.value,
         "rule": {"greedy": "greedy", "mes": "equalshares", "mes-complete": "equalshares/add1"}[
             budget_round.method
