@@ -183,3 +183,16 @@ def test_an_applicant_follows_the_initiative_through_a_private_link(place: Place
     manager = Client()
     manager.force_login(user_with("gebiedsmanager", place.wijk, username="m"))
     assert "ada@example.org" not in manager.get(detail).content.decode()  # no view_reporter
+
+
+def test_the_ballot_and_results_read_in_english(place: Place) -> None:
+    ready = ready_round(place, ballot_type="cumulative", points=10, method="mes")
+    client = Client()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    url = f"/buurtbegroting/{ready.round.pk}/stemmen/"
+    page = client.post(url, {"step": "code", "code": ready.codes[0]}).content.decode()
+    assert "Distribute at most 10 points over the ideas." in page
+    services.cast_ballot(ready.round.pk, ready.codes[1], [(ready.ids["Bomen"], 10)])
+    services.change_phase(ready.round.pk, "results", by=SYSTEM)
+    results = client.get(f"/buurtbegroting/{ready.round.pk}/uitslag/").content.decode()
+    assert "1 residents voted" in results and "1 vote · cost € 400" in results
