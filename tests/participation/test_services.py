@@ -326,3 +326,29 @@ def test_codes_for_another_register_row_are_distinct(place: Place) -> None:
     ready = ready_round(place, voters=0)
     result = services.import_register(ready.round.pk, register_csv(50), by=SYSTEM)
     assert len({c for _, _, c in result.letters}) == 50
+
+
+def test_a_granted_initiative_and_the_winning_ideas_land_in_the_area_plan(place: Place) -> None:
+    from gebiedskompas.cycle import services as cycle_services
+
+    verbinder = user_with("gebiedsverbinder", place.wijk, username="verbinder")
+    cycle_services.create_plan(place.wijk.code, timezone.localdate().year, by=verbinder)
+    initiative, _ = services.apply_initiative(
+        InitiativeInput(area_code=place.wijk.code, title="Moestuin", description="Samen",
+                        budget_asked=900)
+    )  # fmt: skip
+    services.assess_initiative(initiative.pk, criteria={}, advice="", by=verbinder)
+    granted = services.decide_initiative(
+        initiative.pk, decision="granted", reason="Goed plan", by=verbinder
+    )
+    assert granted.action is not None
+    assert (granted.action.title, granted.action.budget_planned) == (
+        "Bewonersinitiatief: Moestuin", Decimal("900.00")
+    )  # fmt: skip
+    ready = ready_round(place, costs={"Bankje": 300}, voters=1)
+    services.cast_ballot(ready.round.pk, ready.codes[0], _approve(ready, "Bankje"))
+    services.change_phase(ready.round.pk, "results", by=verbinder)
+    services.change_phase(ready.round.pk, "execution", by=verbinder)
+    idea = Idea.objects.get(round=ready.round)
+    assert idea.action is not None and idea.action.budget_planned == Decimal("300.00")
+    assert idea.action.plan.area == place.wijk
