@@ -58,3 +58,23 @@ def test_ballots_without_change_carry_no_key(place: Place) -> None:
     services.cast_ballot(ready.round.pk, ready.codes[0], [(ready.ids["Bomen"], 1)])
     assert Ballot.objects.get().change_key is None
     assert not hasattr(Ballot, "history") and not hasattr(VotingCode, "history")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_closing_the_vote_leaves_no_shared_transaction_id_between_ballot_and_code() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("xmin is a PostgreSQL system column")
+    from tests.participation.conftest import build_place
+
+    ready = ready_round(build_place(), voters=3)
+    services.cast_ballot(ready.round.pk, ready.codes[1], [(ready.ids["Bomen"], 1)])
+
+    def xmins(table: str, where: str = "") -> set[str]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT xmin::text FROM {table} {where}")
+            return {row[0] for row in cursor.fetchall()}
+
+    ballots, used = Ballot._meta.db_table, VotingCode._meta.db_table
+    assert xmins(ballots) == xmins(used, "WHERE is_used")  # cast together: linkable
+    services.change_phase(ready.round.pk, "results", by=services.SYSTEM)
+    assert xmins(ballots) == xmins(used) and len(xmins(used)) == 1

@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -246,6 +246,7 @@ def change_phase(round_id: int, to: str, *, by: Any) -> BudgetRound:
             if not ideas.filter(status=IdeaStatus.ACCEPTED).exists():
                 raise PhaseError("er staat geen enkel idee op het stembiljet", column="phase")
         if target == Phase.RESULTS:
+            _rewrite_in_random_order(budget_round)
             winners = set(tally(budget_round).winners)
             for idea in ideas.filter(status=IdeaStatus.ACCEPTED):
                 idea.selected = idea.pb_id in winners
@@ -255,6 +256,31 @@ def change_phase(round_id: int, to: str, *, by: Any) -> BudgetRound:
         budget_round.phase = target.value
         budget_round.save(update_fields=["phase"])
     return budget_round
+
+
+def _rewrite_in_random_order(budget_round: BudgetRound) -> None:
+    """On PostgreSQL, rewrite the round's code and ballot rows one by one in random order when
+    voting closes. A ballot and the code it claimed were written by one transaction, so until
+    then their system column ``xmin`` is equal and their physical positions follow the order of
+    casting; afterwards all rows carry this transaction's ``xmin`` in shuffled positions. The
+    superseded row versions stay on disk until (auto)vacuum removes them (see ADR 0007).
+    SQLite updates rows in place and has no such columns; nothing to do there."""
+    if connection.vendor != "postgresql":
+        return
+    shuffle = secrets.SystemRandom().shuffle
+    code_ids = list(VotingCode.objects.filter(round=budget_round).values_list("pk", flat=True))
+    ballot_ids = list(Ballot.objects.filter(round=budget_round).values_list("pk", flat=True))
+    shuffle(code_ids)
+    shuffle(ballot_ids)
+    with connection.cursor() as cursor:
+        for pk in code_ids:
+            cursor.execute(
+                f"UPDATE {VotingCode._meta.db_table} SET is_used = is_used WHERE id = %s", [pk]
+            )
+        for pk in ballot_ids:
+            cursor.execute(
+                f"UPDATE {Ballot._meta.db_table} SET choices = choices WHERE id = %s", [pk]
+            )
 
 
 def _plan_action(area: Area, *, title: str, amount: Decimal, source: str, by: Any) -> Any:
