@@ -36,6 +36,7 @@ ANALYSIS_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanage
 ANALYSIS_RUNNERS = frozenset({"operator", "beheerder", "analist"})
 MODERATORS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder"})
 IMPORTERS = frozenset({"operator", "beheerder", "analist"})
+PARTICIPATION_STAFF = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder"})
 HISTORY_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager", "wethouder"})
 SIGNAL_HANDLERS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder",
                              "afdeling"})  # fmt: skip
@@ -73,6 +74,7 @@ def public(status: int = 200, **kwargs: Any) -> Rule:
 
 
 AREA = {"code": "{area}"}
+ROUND = {"round_id": "{round}"}
 TABLE: dict[str, Rule] = {
     # Django's admin: one rule for all its patterns (checked on admin:index); staff only, and
     # no role makes a user staff.
@@ -152,6 +154,19 @@ TABLE: dict[str, Rule] = {
     "signals:merge": public(405, kwargs={"reference": "onbekend"}),
     "signals:area-map": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
     "signals:area-points": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
+    # participation: a round in its voting phase and an initiative per municipality
+    "participation:rounds": public(),
+    "participation:round": public(kwargs=ROUND),
+    "participation:idea-new": public(kwargs=ROUND),
+    "participation:vote": public(kwargs=ROUND),
+    "participation:results": public(kwargs=ROUND),
+    "participation:initiative-new": public(),
+    "participation:initiative-status": public(kwargs={"token": "{token}"}),
+    "participation:manage-round": Rule(kwargs=ROUND, allowed=PARTICIPATION_STAFF),
+    "participation:initiatives": Rule(allowed=PARTICIPATION_STAFF, scoped=False),
+    "participation:initiative": Rule(
+        kwargs={"initiative_id": "{initiative}"}, allowed=PARTICIPATION_STAFF
+    ),
 }
 
 
@@ -195,6 +210,25 @@ def _run(municipality: Any) -> AnalysisRun:
     )  # fmt: skip
 
 
+def _participation(area_code: str) -> dict[str, str]:
+    """A round in its voting phase and an initiative in the area, made through the services."""
+    from gebiedskompas.participation import services
+
+    system = services.SYSTEM
+    budget_round = services.create_round(
+        services.RoundInput(area_code=area_code, name="Buurtbudget", budget=1000), by=system
+    )
+    services.change_phase(budget_round.pk, "ideas", by=system)
+    idea = services.submit_idea(budget_round.pk, title="Bankje")
+    services.change_phase(budget_round.pk, "check", by=system)
+    services.check_idea(idea.pk, feasible=True, cost=100, by=system)
+    services.change_phase(budget_round.pk, "voting", by=system)
+    initiative, token = services.apply_initiative(
+        services.InitiativeInput(area_code, "Straatfeest", "Een feest", budget_asked=500)
+    )
+    return {"round": str(budget_round.pk), "initiative": str(initiative.pk), "token": token}
+
+
 def _clients(world: World) -> dict[str, Client]:
     clients = {ANONYMOUS: Client()}
     for role in ROLES[1:]:
@@ -226,6 +260,9 @@ def test_status_per_role_inside_and_outside_scope(name: str) -> None:
         False: {"area": "WK888801", "area_pk": str(world.other_buurt.parent_id),
                 "municipality": world.other.code, "run": str(_run(world.other).pk)},
     }  # fmt: skip
+    if any(k in v for v in rule.kwargs.values() for k in ("{round}", "{initiative}", "{token}")):
+        places[True] |= _participation(world.town.wijk.code)
+        places[False] |= _participation("WK888801")
     wrong = []
     for role, client in _clients(world).items():
         for inside in (True, False):

@@ -427,6 +427,55 @@ def cmd_pb_tally(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pb_import(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.participation.services import SYSTEM, import_pb
+
+    budget_round, ballots = import_pb(
+        Path(args.file), area_code=args.area, by=SYSTEM, name=args.name or ""
+    )
+    data = {
+        "round": budget_round.pk,
+        "area": budget_round.area.code,
+        "ideas": budget_round.ideas.count(),
+        "ballots": ballots,
+    }
+    _print(
+        args,
+        data,
+        f"round {budget_round.pk} in {budget_round.area.code}: {data['ideas']} ideas, "
+        f"{ballots} ballots",
+    )
+    return 0
+
+
+def cmd_pb_export(args: argparse.Namespace) -> int:
+    from gebiedskompas.participation.domain.pabulib import write_pb
+    from gebiedskompas.participation.services import export_pb
+
+    election = export_pb(args.round)
+    path = write_pb(election, Path(args.output), anonymise=True)
+    data = {"round": args.round, "file": str(path), "projects": len(election.projects),
+            "votes": len(election.votes)}  # fmt: skip
+    _print(args, data, f"wrote {path}: {data['projects']} projects, {data['votes']} votes")
+    return 0
+
+
+def cmd_pb_codes(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.participation.services import SYSTEM, import_register, write_letters
+
+    result = import_register(args.round, Path(args.register), by=SYSTEM)
+    write_letters(result, Path(args.output))
+    _print(
+        args,
+        result.summary(),
+        f"{result.file}: {result.new} new codes, {result.unchanged} unchanged, "
+        f"{result.not_eligible} not eligible; letters in {args.output}",
+    )
+    return 0
+
+
 def cmd_docs(args: argparse.Namespace) -> int:
     from gebiedskompas.docs import write_reference
 
@@ -871,7 +920,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the PDF file, or a folder for --level")
     p.add_argument("--language", default="", choices=["", "nl", "en"], help="default: nl")
 
-    pb = sub.add_parser("pb", help="participatory budgeting: Pabulib files")
+    pb = sub.add_parser("pb", help="participatory budgeting: Pabulib files, rounds, voting codes")
     pb_sub = pb.add_subparsers(dest="what", metavar="WHAT", required=True)
     p = add(pb_sub, "tally", cmd_pb_tally, "count a Pabulib .pb file and print the winners")
     p.add_argument("file", help="a .pb or .pb.gz file")
@@ -881,6 +930,17 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["greedy", "mes", "mes-complete"],
         help="greedy by votes, Method of Equal Shares, or MES completed with add1 then greedy",
     )
+    p = add(pb_sub, "import", cmd_pb_import, "import a .pb file as a budget round (results phase)")
+    p.add_argument("file", help="a .pb or .pb.gz file")
+    p.add_argument("--area", required=True, help="the area code the round belongs to")
+    p.add_argument("--name", help="the round's name (default: the file's description)")
+    p = add(pb_sub, "export", cmd_pb_export, "export a budget round, anonymised, as a .pb file")
+    p.add_argument("round", type=int, help="the round's number")
+    p.add_argument("-o", "--output", required=True, help="the .pb or .pb.gz file to write")
+    p = add(pb_sub, "codes", cmd_pb_codes, "make voting codes for an address register (CSV)")
+    p.add_argument("round", type=int, help="the round's number")
+    p.add_argument("register", help="CSV with adres;postcode;gebied;geboortedatum")
+    p.add_argument("-o", "--output", required=True, help="CSV of codes for the letters")
 
     p = add(
         sub, "docs", cmd_docs, "regenerate the reference pages in docs/reference", json_flag=False

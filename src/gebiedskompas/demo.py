@@ -41,6 +41,7 @@ from gebiedskompas.indicators.aggregation import recompute_municipality
 from gebiedskompas.indicators.domain.catalogue import load_catalogue
 from gebiedskompas.indicators.models import Observation
 from gebiedskompas.indicators.services import ImportSummary, ensure_indicators, write_observations
+from gebiedskompas.participation.demo import build_participation_demo
 
 Progress = Callable[[str, int, int], None]
 
@@ -738,6 +739,7 @@ def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSum
         from gebiedskompas.signals.demo import build_signal_demo
 
         build_signal_demo(gemeente, seed)
+        build_participation_demo(gemeente, seed=seed)
     step("done", 5)
     summary.seconds = time.perf_counter() - started
     return summary

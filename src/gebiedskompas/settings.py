@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "gebiedskompas.analysis",
     "gebiedskompas.cycle",
     "gebiedskompas.signals",
+    "gebiedskompas.participation",
     "gebiedskompas.reports",
     "gebiedskompas.web",
     # Background tasks (Django's task framework, backported) stored in the database; the ops app

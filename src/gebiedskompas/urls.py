@@ -19,5 +19,6 @@ urlpatterns = [
     path("beheer/", include("gebiedskompas.indicators.urls")),
     path("", include("gebiedskompas.signals.urls")),
     path("", include("gebiedskompas.ops.urls")),
+    path("", include("gebiedskompas.participation.urls")),
     path("", include("gebiedskompas.web.urls")),
 ]

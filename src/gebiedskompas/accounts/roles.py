@@ -27,6 +27,9 @@ EDIT_ACTIVITY: Final = "edit_activity"
 SUBMIT_SIGNAL: Final = "submit_signal"
 HANDLE_SIGNAL: Final = "handle_signal"  # change a signal's status, see its queue
 VIEW_REPORTER: Final = "view_reporter"  # a reporter's name, e-mail and phone
+PARTICIPATE: Final = "participate"  # submit an idea, vote with a code, apply for an initiative
+MANAGE_BUDGET_ROUND: Final = "manage_budget_round"  # check ideas, change phases, make voting codes
+ASSESS_INITIATIVE: Final = "assess_initiative"  # assess, decide, pay out, record the report
 
 ACTIONS: Final = frozenset(
     {
@@ -46,10 +49,13 @@ ACTIONS: Final = frozenset(
         SUBMIT_SIGNAL,
         HANDLE_SIGNAL,
         VIEW_REPORTER,
+        PARTICIPATE,
+        MANAGE_BUDGET_ROUND,
+        ASSESS_INITIATIVE,
     }
 )
 # The public (anonymous readers and residents) may do these anywhere; every role adds to them.
-PUBLIC_ACTIONS: Final = frozenset({VIEW_PUBLIC, SUBMIT_SIGNAL})
+PUBLIC_ACTIONS: Final = frozenset({VIEW_PUBLIC, SUBMIT_SIGNAL, PARTICIPATE})
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,8 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             "beheerder",
             "Functioneel beheerder",
             "Functioneel beheer van een gemeente: gebieden, cijfers, rechten.",
+            MANAGE_BUDGET_ROUND,
+            ASSESS_INITIATIVE,
             VIEW_INTERNAL,
             VIEW_ANALYSIS,
             RUN_ANALYSIS,
@@ -107,6 +115,8 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             "gebiedsmanager",
             "Gebiedsmanager",
             "Strategisch verantwoordelijk voor een gebied: agenda, plan, verhalen.",
+            MANAGE_BUDGET_ROUND,
+            ASSESS_INITIATIVE,
             VIEW_INTERNAL,
             VIEW_ANALYSIS,
             VIEW_HISTORY,
@@ -119,6 +129,8 @@ DEFAULT_ROLES: Final[Mapping[str, RoleSpec]] = {
             "gebiedsverbinder",
             "Gebiedsverbinder / wijkcoördinator",
             "Werkt in de wijk: acties, verhalen, contact met bewoners en partners.",
+            MANAGE_BUDGET_ROUND,
+            ASSESS_INITIATIVE,
             VIEW_INTERNAL,
             VIEW_ANALYSIS,
             MODERATE_STORIES,

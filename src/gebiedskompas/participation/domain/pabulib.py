@@ -254,6 +254,7 @@ def _parse_votes(
     i_points = columns.index("points") if "points" in columns else None
     kept = tuple(i for i, c in enumerate(columns) if c not in ("voter_id", "vote", "points"))
     wants_points = vote_type in POINTS_VOTE_TYPES
+    canonical = {pid: pid for pid in project_lines}
     if wants_points and i_points is None and raw:
         bad.add(raw[0][0], "VOTES", f"{vote_type} ballots need a points column")
         return []
@@ -266,10 +267,14 @@ def _parse_votes(
         names = tuple(p.strip() for p in row[i_vote].split(",") if p.strip())
         if any(p in rejected for p in names):
             continue  # the project's own line is already reported
-        unknown = [p for p in names if p not in project_lines]
-        if unknown:
-            bad.add(line, "VOTES", f'project "{unknown[0]}" is not in PROJECTS', unknown[0])
+        # The ids as the very string objects of PROJECTS: later lookups by id then compare
+        # pointers and reuse cached hashes, and 100,000 ballots hold no copies of the ids.
+        known = tuple(map(canonical.get, names))
+        if None in known:
+            unknown = names[known.index(None)]
+            bad.add(line, "VOTES", f'project "{unknown}" is not in PROJECTS', unknown)
             continue
+        names = known  # type: ignore[assignment]  # no None left
         if len(set(names)) != len(names):
             if vote_type in (VoteType.APPROVAL, VoteType.CHOOSE_1):
                 # An approval ballot is a set; real files (Amsterdam 604) repeat an id now and
