@@ -735,6 +735,7 @@ def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSum
         step("aggregated", 4)
         _ensure_signal_categories(gemeente)
         _ensure_users(summary)
+        __import__("gebiedskompas.cycle.demo").cycle.demo.build_cycle(seed=seed)
     step("done", 5)
     summary.seconds = time.perf_counter() - started
     return summary

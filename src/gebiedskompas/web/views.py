@@ -28,7 +28,7 @@ from gebiedskompas.indicators.models import Domain, Indicator
 from gebiedskompas.reports import charts, maps, pdf, ranking
 from gebiedskompas.reports.compare import MAX_AREAS, compare_areas
 from gebiedskompas.reports.profile import area_profile, cell_text, format_value
-from gebiedskompas.web import exports, tree
+from gebiedskompas.web import cycle_views, exports, tree
 from gebiedskompas.web.forms import StoryForm
 
 SEARCH_LIMIT = 50
@@ -91,6 +91,7 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
             "has_map": area.has_geometry,
             "stories": list(stories.stories_for_area(area, limit=STORIES_ON_PROFILE)),
             "compare_codes": ",".join([area.code, *(p.code for p in profile.peers[:2])]),
+            **cycle_views.area_cycle_context(request, area),
         },
     )
 
