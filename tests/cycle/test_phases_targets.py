@@ -66,7 +66,9 @@ def test_target_verdict(
     assert assess(direction, target, values, baseline_period="2025").progress is expected
 
 
-def test_baseline_is_the_value_at_the_agenda_start() -> None:
+def test_baseline_is_the_last_value_before_the_agenda_started() -> None:
     values = [("2020", 5.0), ("2025", 9.0), ("2026", 8.0)]
-    found = assess("up", 10.0, values, baseline_period="2025")
+    found = assess("up", 10.0, values, baseline_period="2026")
     assert (found.baseline, found.latest, found.progress) == (9.0, 8.0, Progress.OFF_TRACK)
+    found = assess("up", 10.0, values, baseline_period="2025")
+    assert (found.baseline, found.progress) == (5.0, Progress.ON_TRACK)

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from gebiedskompas.areas.models import Area, Level
@@ -31,6 +31,14 @@ from gebiedskompas.cycle.models import Action, AreaAgenda, Barrier
 def _euro(value: Decimal) -> str:
     whole = f"{value:,.0f}".replace(",", ".")
     return f"€ {whole}"
+
+
+def _number(value: float) -> str:
+    """In the language's notation, at most three decimals, no trailing zeros."""
+    rounded: float | int = round(value, 3)
+    if rounded == int(rounded):
+        rounded = int(rounded)
+    return number_format(rounded, decimal_pos=None, use_l10n=True, force_grouping=True)
 
 
 @dataclass
@@ -117,7 +125,7 @@ def build_report(municipality_code: str, first: int, last: int) -> Report:
             for row in rows:
                 targets[row.assessment.progress] += 1
                 latest = (
-                    f"{row.assessment.latest:.4g} ({row.assessment.latest_period})"
+                    f"{_number(row.assessment.latest)} ({row.assessment.latest_period})"
                     if row.assessment.latest is not None
                     else "–"
                 )
@@ -125,7 +133,7 @@ def build_report(municipality_code: str, first: int, last: int) -> Report:
                     {
                         "indicator": row.target.indicator.name,
                         "target": f"{row.target.get_direction_display()}: "
-                        f"{row.target.value.normalize():f} ({row.target.year})",
+                        f"{_number(float(row.target.value))} ({row.target.year})",
                         "latest": latest,
                         "verdict": row.label,
                         "progress": row.assessment.progress.value,

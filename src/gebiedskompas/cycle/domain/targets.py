@@ -5,7 +5,8 @@ Against the latest value:
 
 - no value at all: no data;
 - up / down: on track when the latest value already meets the target, or when it moved from the
-  baseline (the value at the start of the agenda, else the first known one) towards the target;
+  baseline (the last value before the agenda started, else the first known one) towards the
+  target;
   off track otherwise (no movement or the wrong way);
 - hold: on track while the latest value stays within 5% of the target.
 """
@@ -45,11 +46,12 @@ def assess(
     *,
     baseline_period: str | None = None,
 ) -> Assessment:
-    """`values`: (period, value) pairs in period order."""
+    """`values`: (period, value) pairs in period order; `baseline_period`: the agenda's first
+    year (values of earlier periods are the baseline)."""
     if not values:
         return Assessment(Progress.NO_DATA, None, None, None)
     period, latest = values[-1]
-    before = [v for p, v in values if baseline_period is not None and p <= baseline_period]
+    before = [v for p, v in values if baseline_period is not None and p < baseline_period]
     baseline = before[-1] if before else values[0][1]
     if direction == "up":
         ok = latest >= target or (latest > baseline and len(values) > 1)
