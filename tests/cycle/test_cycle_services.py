@@ -69,8 +69,9 @@ def test_funding_per_source_sums_into_the_action(world: World) -> None:
                                 committed="4000", spent="2500.50", by=world.manager)  # fmt: skip
     services.set_action_funding(action.pk, source="Wegen", planned=5000, spent=100,
                                 by=world.manager)  # fmt: skip
-    services.set_action_funding(action.pk, source="Wegen", planned=6000, spent=200,
-                                by=world.manager)  # fmt: skip  (set again: replaced, not added)
+    services.set_action_funding(
+        action.pk, source="Wegen", planned=6000, spent=200, by=world.manager
+    )  # fmt: skip  (set again: replaced, not added)
     action.refresh_from_db()
     assert (action.budget_planned, action.budget_committed, action.budget_spent) == (
         Decimal("16000.00"), Decimal("4000.00"), Decimal("2700.50"),
@@ -142,8 +143,11 @@ def _activities(world: World, *owners: str) -> list[Activity]:
     municipality = Area.objects.get(code="GM9999")
     return [
         Activity.objects.create(
-            municipality=municipality, title=f"Project {i}", owner=owner,
-            start=date(2026, 1, 1), end=date(2026, 12, 31),
+            municipality=municipality,
+            title=f"Project {i}",
+            owner=owner,
+            start=date(2026, 1, 1),
+            end=date(2026, 12, 31),
             area=Area.objects.get(code="WK999901"),
             geometry_rd=shapely.to_wkb(shapely.box(155_100 + i, 463_100, 155_300, 463_300)),
         )  # fmt: skip

@@ -11,8 +11,10 @@ pytestmark = pytest.mark.unit
 
 
 def facts(**changes: object) -> AreaFacts:
-    base: dict[str, object] = dict(year=2026, has_analysis=True, agenda_status="adopted",
-                                   agenda_start=2026, agenda_end=2029, has_plan_this_year=True)  # fmt: skip
+    base: dict[str, object] = {
+        "year": 2026, "has_analysis": True, "agenda_status": "adopted", "agenda_start": 2026,
+        "agenda_end": 2029, "has_plan_this_year": True,
+    }  # fmt: skip
     base.update(changes)
     return AreaFacts(**base)  # type: ignore[arg-type]
 

@@ -153,7 +153,9 @@ def build_cycle(*, seed: int = 2026) -> dict[str, int]:
             budget = services.set_area_budget(
                 stadsdeel.code, year=year, kind="area", amount=150_000, by=by
             )
-            services.set_area_budget(stadsdeel.code, year=year, kind="handgeld", amount=15_000, by=by)
+            services.set_area_budget(
+                stadsdeel.code, year=year, kind="handgeld", amount=15_000, by=by
+            )
             for i, (title, owner, p, planned, share, path) in enumerate(ACTIONS):
                 if year == 2026 and i >= 3:
                     continue
@@ -190,9 +192,7 @@ def build_cycle(*, seed: int = 2026) -> dict[str, int]:
                 raised_by="Gebiedsverbinder", raised_on=date(2025, 4 + k, 10), by=by,
             )  # fmt: skip
             if k == 1:
-                services.escalate_barrier(
-                    barrier.pk, to="Directieteam", by=by, on=date(2025, 6, 1)
-                )
+                services.escalate_barrier(barrier.pk, to="Directieteam", by=by, on=date(2025, 6, 1))
             if k == 0:
                 services.resolve_barrier(
                     barrier.pk, resolution="Voorschot uit het handgeld.", by=by,

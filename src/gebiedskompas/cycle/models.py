@@ -550,12 +550,12 @@ class Milestone(models.Model):
         verbose_name_plural = _("mijlpalen")
         ordering = ["action_id", "due", "pk"]
 
+    def __str__(self) -> str:
+        return self.title
+
     @property
     def done(self) -> bool:
         return self.done_on is not None
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class ActionFunding(models.Model):
@@ -626,7 +626,11 @@ class BudgetAllocation(models.Model):
         Action, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
     )
     target_type = models.ForeignKey(
-        "contenttypes.ContentType", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "contenttypes.ContentType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     target_id = models.PositiveBigIntegerField(null=True, blank=True)
     label = models.CharField(_("omschrijving"), max_length=200, blank=True, default="")

@@ -164,8 +164,12 @@ def cycle_phases(municipality: Area | None) -> list[phases.PhaseSpec]:
         return list(phases.ENSCHEDE_LIKE)
     return [
         phases.PhaseSpec(
-            phases.Phase(r.phase), r.order, r.length_months, r.every_months,
-            tuple(r.owner_roles or ()), r.deliverable,
+            phases.Phase(r.phase),
+            r.order,
+            r.length_months,
+            r.every_months,
+            tuple(r.owner_roles or ()),
+            r.deliverable,
         )  # fmt: skip
         for r in rows
     ]
@@ -196,7 +200,9 @@ def cycle_status(area: Area, *, year: int) -> CycleStatus:
         (a.user.get_full_name() or a.user.get_username(), a.role.name)
         for a in RoleAssignment.objects.filter(
             Q(area_id__in=area_chain(area)), role__code__in=roles
-        ).select_related("user", "role").order_by("role__code", "user__username")
+        )
+        .select_related("user", "role")
+        .order_by("role__code", "user__username")
     ]
     return CycleStatus(
         phase=where.phase.value,
@@ -205,8 +211,12 @@ def cycle_status(area: Area, *, year: int) -> CycleStatus:
         due_year=where.due_year,
         people=people,
         phases=[
-            {"label": phases.PHASE_LABELS[s.phase], "current": s.phase is where.phase,
-             "months": s.length_months, "deliverable": s.deliverable}
+            {
+                "label": phases.PHASE_LABELS[s.phase],
+                "current": s.phase is where.phase,
+                "months": s.length_months,
+                "deliverable": s.deliverable,
+            }
             for s in sorted(specs, key=lambda s: s.order)
         ],  # fmt: skip
     )
@@ -227,7 +237,8 @@ class TargetRow:
 
 def target_rows(agenda: AreaAgenda) -> list[tuple[Any, list[TargetRow]]]:
     """Per priority of the agenda, its targets with the latest value of the indicator in the
-    agenda's area (values with status ok, computed aggregates included) and whether it is on track."""
+    agenda's area (values with status ok, computed aggregates included) and whether it is on
+    track."""
     from gebiedskompas.indicators.models import Observation
 
     priorities = list(agenda.priorities.prefetch_related("targets__indicator"))
@@ -297,8 +308,9 @@ def budget_lines(municipality: Area, year: int | None = None) -> list[BudgetLine
     )
     zero = Decimal("0.00")
     return [
-        BudgetLine(b.area, b.year, b.get_kind_display(), b.amount, b.allocated or zero,
-                   b.used or zero)  # fmt: skip
+        BudgetLine(
+            b.area, b.year, b.get_kind_display(), b.amount, b.allocated or zero, b.used or zero
+        )  # fmt: skip
         for b in query.order_by("area__code", "year", "kind")
     ]
 
@@ -413,8 +425,8 @@ def barriers_for_area(area: Area) -> QuerySet[Any]:
     from gebiedskompas.cycle.models import Barrier
 
     below = Q(area=area) | Q(area__parent=area) | Q(area__parent__parent=area)
-    return Barrier.objects.filter(below).select_related("area", "action").order_by(
-        "-raised_on", "pk"
+    return (
+        Barrier.objects.filter(below).select_related("area", "action").order_by("-raised_on", "pk")
     )
 
 

@@ -852,9 +852,7 @@ def set_action_funding(
         action.budget_planned = sums["p"] or Decimal("0")
         action.budget_committed = sums["c"] or Decimal("0")
         action.budget_spent = sums["s"] or Decimal("0")
-        sources = list(
-            ActionFunding.objects.filter(action=action).values_list("source", flat=True)
-        )
+        sources = list(ActionFunding.objects.filter(action=action).values_list("source", flat=True))
         action.budget_source = ", ".join(sources)[:120]
         action.save(
             update_fields=["budget_planned", "budget_committed", "budget_spent", "budget_source"]

@@ -74,9 +74,7 @@ def _signals(area: Area, first: int, last: int) -> dict[str, int] | None:
     except ImportError:  # pragma: no cover - signals is part of the installation
         return None
     below = Q(area=area) | Q(area__parent=area) | Q(area__parent__parent=area)
-    found = Signal.objects.filter(
-        below, reported_at__year__gte=first, reported_at__year__lte=last
-    )
+    found = Signal.objects.filter(below, reported_at__year__gte=first, reported_at__year__lte=last)
     total = found.count()
     if not total:
         return None

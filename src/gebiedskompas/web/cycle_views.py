@@ -147,7 +147,9 @@ def _int(value: Any) -> int:
 
 class AgendaForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Titel"), max_length=200)
-    start_year = forms.IntegerField(label=gettext_lazy("Vanaf jaar"), min_value=2000, max_value=2100)
+    start_year = forms.IntegerField(
+        label=gettext_lazy("Vanaf jaar"), min_value=2000, max_value=2100
+    )
     end_year = forms.IntegerField(
         label=gettext_lazy("Tot en met jaar"), min_value=2000, max_value=2100
     )
@@ -200,13 +202,13 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
     create an agenda or add a priority (with a target)."""
     internal = can(request.user, VIEW_INTERNAL, area) or can(request.user, EDIT_PLAN, area)
     agendas = selectors.visible_agendas(area, internal=internal)
-    agenda_form = AgendaForm(None)
+    agenda_form = AgendaForm(None, auto_id="agenda_%s")  # ids apart from the priority form
     priority_form = PriorityForm(None, area=area)
     if request.method == "POST":
         if not can(request.user, EDIT_PLAN, area):
             return _deny(request)
         if request.POST.get("form") == "agenda":
-            agenda_form = AgendaForm(request.POST)
+            agenda_form = AgendaForm(request.POST, auto_id="agenda_%s")
             if agenda_form.is_valid():
                 try:
                     services.create_agenda(area.code, by=request.user, **agenda_form.cleaned_data)
@@ -234,8 +236,7 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
             {
                 "agenda": agenda,
                 "priorities": selectors.target_rows(agenda),
-                "editable": status in workflow.AGENDA_EDITABLE
-                or status is AgendaStatus.ADOPTED,
+                "editable": status in workflow.AGENDA_EDITABLE or status is AgendaStatus.ADOPTED,
                 "buttons": [(s.value, AGENDA_BUTTONS[s]) for s in AGENDA_BUTTONS if s in allowed],
                 "history": list(agenda.status_changes.all()) if internal else [],
             }
@@ -778,8 +779,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
 
     owner_q = Q(pk__in=[])
     for name in names:
-        owner_q |= Q(owner__iexact=name) | Q(owner__icontains=f"{name} /") | Q(
-            owner__icontains=f"/ {name}"
+        owner_q |= (
+            Q(owner__iexact=name)
+            | Q(owner__icontains=f"{name} /")
+            | Q(owner__icontains=f"/ {name}")
         )
     actions = list(Action.objects.filter(owner_q).select_related("plan__area"))
     activities = list(Activity.objects.filter(owner_q).select_related("area"))

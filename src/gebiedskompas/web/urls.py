@@ -28,9 +28,7 @@ urlpatterns = [
     ),
     path("gebieden/<str:code>/plan/", cycle_views.area_plan, name="area-plan"),
     path("gebieden/<str:code>/acties/<int:action_id>/", cycle_views.action_detail, name="action"),
-    path(
-        "gebieden/<str:code>/activiteiten/", cycle_views.area_activities, name="area-activities"
-    ),
+    path("gebieden/<str:code>/activiteiten/", cycle_views.area_activities, name="area-activities"),
     path(
         "gebieden/<str:code>/activiteiten.geojson",
         cycle_views.area_activities_geojson,
@@ -38,9 +36,7 @@ urlpatterns = [
     ),
     path("gebieden/<str:code>/koppelkansen/", cycle_views.area_couplings, name="area-couplings"),
     path("gebieden/<str:code>/knelpunten/", cycle_views.area_barriers, name="area-barriers"),
-    path(
-        "knelpunten/terugkerend/", cycle_views.recurring_barriers, name="recurring-barriers"
-    ),
+    path("knelpunten/terugkerend/", cycle_views.recurring_barriers, name="recurring-barriers"),
     path("budgetten/", cycle_views.budgets, name="budgets"),
     path("voortgang/", cycle_views.progress_report, name="progress"),
     path("voortgang.pdf", cycle_views.progress_report_pdf, name="progress-pdf"),

@@ -48,11 +48,19 @@ ENSCHEDE_LIKE: Final[tuple[PhaseSpec, ...]] = (
     PhaseSpec(Phase.KEUZES, 2, 3, 0, ("gebiedsmanager",), "speerpunten"),
     PhaseSpec(Phase.AGENDA, 3, 48, 0, ("gebiedsmanager", "wethouder"), "stadsdeelagenda"),
     PhaseSpec(
-        Phase.UITVOERING, 4, 12, 12, ("gebiedsverbinder", "gebiedsmanager", "afdeling"),
+        Phase.UITVOERING,
+        4,
+        12,
+        12,
+        ("gebiedsverbinder", "gebiedsmanager", "afdeling"),
         "gebiedsplan",
     ),  # fmt: skip
     PhaseSpec(
-        Phase.MONITORING, 5, 3, 24, ("gebiedsmanager", "analist", "wethouder"),
+        Phase.MONITORING,
+        5,
+        3,
+        24,
+        ("gebiedsmanager", "analist", "wethouder"),
         "voortgangsrapportage",
     ),  # fmt: skip
 )
@@ -107,6 +115,4 @@ def position(facts: AreaFacts, specs: Sequence[PhaseSpec] = ENSCHEDE_LIKE) -> Po
     if elapsed % every == 0 or facts.year == facts.agenda_end:
         return Position(Phase.MONITORING, "voortgangsrapportage aan de raad", facts.year)
     report_year = min(facts.agenda_start + every - 1 + (elapsed // every) * every, facts.agenda_end)
-    return Position(
-        Phase.UITVOERING, f"voortgangsrapportage over {report_year}", report_year
-    )
+    return Position(Phase.UITVOERING, f"voortgangsrapportage over {report_year}", report_year)
