@@ -120,6 +120,8 @@ def test_add_an_action_and_move_it_with_the_buttons(world: World) -> None:
     action.refresh_from_db()
     assert action.status == "in_progress"
     assert "Eerste ronde gelopen" in client.get(url).content.decode()
+    client.post(url, {"form": "place", "area": "WK999901"})
+    assert Activity.objects.get(action=action).area.code == "WK999901"
     wethouder = _client(user_with("wethouder", "GM9999"))
     assert wethouder.get(url).status_code == 200
     assert wethouder.post(url, {"form": "status", "status": "done"}).status_code == 403

@@ -209,3 +209,29 @@ def test_cycle_status_names_phase_next_step_and_people(world: World) -> None:
     assert any(role == "Gebiedsmanager" for _name, role in status.people)
     services.ensure_cycle_phases("GM9999")
     assert services.ensure_cycle_phases("GM9999") == 0
+
+
+def test_an_action_placed_on_the_map_takes_part_in_the_koppelkansen(world: World) -> None:
+    plan = _plan(world)
+    action = _action(world, plan, owner="Welzijn")
+    _activities(world, "Riolering")
+    own = _activities(world, "Welzijn")  # the action's owner: never paired with it
+    with pytest.raises(KompasError, match="ligt niet in"):
+        services.place_action(action.pk, area_code="GM8888", by=world.manager)
+    services.place_action(action.pk, area_code="WK999901", by=world.manager,
+                          wkt="POLYGON((155100 463100, 155300 463100, 155300 463300, 155100 463300,"
+                              " 155100 463100))")  # fmt: skip
+    services.detect_couplings("GM9999")
+    pairs = {
+        frozenset((c.activity_a.owner, c.activity_b.owner))
+        for c in CouplingOpportunity.objects.all()
+    }
+    assert frozenset(("Riolering", "Welzijn")) in pairs
+    placed = Activity.objects.get(action=action)
+    assert not CouplingOpportunity.objects.filter(activity_a=placed, activity_b=own[0]).exists()
+    assert not CouplingOpportunity.objects.filter(activity_a=own[0], activity_b=placed).exists()
+    # Placing again moves it: still one activity for the action.
+    services.place_action(action.pk, area_code="WK999902", by=world.manager)
+    assert Activity.objects.filter(action=action).count() == 1
+    with pytest.raises(services.NotAllowed):
+        services.place_action(action.pk, area_code="WK999901", by=world.department)

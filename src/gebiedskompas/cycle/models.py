@@ -361,6 +361,11 @@ class Activity(models.Model):
         Area, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
     )
     geometry_rd = models.BinaryField(null=True, blank=True, editable=False)
+    # An action of an area plan placed on the map takes part in the koppelkansen as this
+    # activity (kept in step by `services.place_action`).
+    action = models.OneToOneField(
+        "Action", null=True, blank=True, on_delete=models.CASCADE, related_name="activity"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -182,16 +182,30 @@ def cycle_status(area: Area, *, year: int) -> CycleStatus:
     from gebiedskompas.accounts.permissions import area_chain
     from gebiedskompas.analysis.models import AnalysisRun
 
+    from django.db.models import Exists, OuterRef, Subquery
+
     municipality = area.municipality if area.municipality_id else area
     specs = cycle_phases(municipality)
-    agenda = AreaAgenda.objects.filter(area=area).order_by("-start_year", "-version").first()
+    newest = AreaAgenda.objects.filter(area=OuterRef("pk")).order_by("-start_year", "-version")
+    row = (
+        Area.objects.filter(pk=area.pk)
+        .annotate(
+            has_run=Exists(AnalysisRun.objects.filter(municipality_id=municipality.pk)),
+            has_plan=Exists(AreaPlan.objects.filter(area=OuterRef("pk"), year=year)),
+            agenda_status=Subquery(newest.values("status")[:1]),
+            agenda_start=Subquery(newest.values("start_year")[:1]),
+            agenda_end=Subquery(newest.values("end_year")[:1]),
+        )
+        .values("has_run", "has_plan", "agenda_status", "agenda_start", "agenda_end")
+        .get()
+    )  # one query for the facts
     facts = phases.AreaFacts(
         year=year,
-        has_analysis=AnalysisRun.objects.filter(municipality=municipality).exists(),
-        agenda_status=agenda.status if agenda else None,
-        agenda_start=agenda.start_year if agenda else None,
-        agenda_end=agenda.end_year if agenda else None,
-        has_plan_this_year=AreaPlan.objects.filter(area=area, year=year).exists(),
+        has_analysis=row["has_run"],
+        agenda_status=row["agenda_status"],
+        agenda_start=row["agenda_start"],
+        agenda_end=row["agenda_end"],
+        has_plan_this_year=row["has_plan"],
     )
     where = phases.position(facts, specs)
     spec = next((s for s in specs if s.phase is where.phase), None)

@@ -974,3 +974,42 @@ def resolve_barrier(
     barrier.resolved_on = when
     barrier.save(update_fields=["resolution", "resolved_on"])
     return barrier
+
+
+# --- actions in the koppelkansen ----------------------------------------------------------------
+
+
+def place_action(action_id: int, *, area_code: str, by: Any, wkt: str = "") -> Activity:
+    """Place an action on the map so that it takes part in the koppelkansen: as an activity of
+    the action's owner and period in `area_code` (the plan's area or one below it), optionally
+    at a WKT geometry in RD New. Placing it again moves it; the title, owner and period follow
+    the action."""
+    import shapely
+
+    action = _action_for_edit(action_id, by)
+    area = _area(area_code)
+    if action.plan.area_id not in area_chain_ids(area):
+        raise KompasError(
+            f"{area.name} ligt niet in {action.plan.area.name}", column="area", value=area_code
+        )
+    geometry = None
+    if wkt.strip():
+        try:
+            geometry = shapely.from_wkt(wkt)
+        except shapely.errors.ShapelyError:
+            raise KompasError(f"{wkt[:40]!r} is geen WKT", column="wkt", value=wkt) from None
+    municipality = area.municipality or area
+    activity, _created = Activity.objects.update_or_create(
+        action=action,
+        defaults={
+            "municipality": municipality,
+            "external_id": f"actie-{action.pk}",
+            "title": action.title,
+            "owner": action.owner,
+            "start": action.start,
+            "end": action.end,
+            "area": area,
+            "geometry_rd": shapely.to_wkb(geometry) if geometry is not None else None,
+        },
+    )
+    return activity

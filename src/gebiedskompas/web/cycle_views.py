@@ -480,6 +480,13 @@ def action_detail(request: HttpRequest, area: Area, action_id: int) -> HttpRespo
             elif what == "milestone-done":
                 services.complete_milestone(_int(request.POST.get("milestone")), by=request.user)
                 messages.success(request, _("Mijlpaal behaald."))
+            elif what == "place":
+                services.place_action(
+                    action.pk, area_code=request.POST.get("area", ""), by=request.user
+                )
+                messages.success(
+                    request, _("De actie staat op de kaart en doet mee in de koppelkansen.")
+                )
             elif what == "funding":
                 services.set_action_funding(
                     action.pk,
@@ -505,6 +512,8 @@ def action_detail(request: HttpRequest, area: Area, action_id: int) -> HttpRespo
         funding=list(action.funding.all()), barriers=list(action.barriers.all()),
         history=list(action.status_changes.all()),
         couplings=list(action.couplings.select_related("activity_a", "activity_b")),
+        places=[area, *Area.objects.filter(parent=area).order_by("code")],
+        placed=getattr(action, "activity", None),
     )  # fmt: skip
 
 
