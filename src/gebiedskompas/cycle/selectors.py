@@ -178,11 +178,11 @@ def cycle_phases(municipality: Area | None) -> list[phases.PhaseSpec]:
 def cycle_status(area: Area, *, year: int) -> CycleStatus:
     """Where the area stands in its municipality's cycle, what is due next and who is on it
     (users with a role of the current phase's owners on the area or an area above it)."""
+    from django.db.models import Exists, OuterRef, Subquery
+
     from gebiedskompas.accounts.models import RoleAssignment
     from gebiedskompas.accounts.permissions import area_chain
     from gebiedskompas.analysis.models import AnalysisRun
-
-    from django.db.models import Exists, OuterRef, Subquery
 
     municipality = area.municipality if area.municipality_id else area
     specs = cycle_phases(municipality)
