@@ -42,6 +42,10 @@ SIGNAL_HANDLERS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebieds
                              "afdeling"})  # fmt: skip
 INTERNAL_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager",
                               "gebiedsverbinder", "afdeling", "wethouder"})  # fmt: skip
+# The cycle's internal pages: view_internal, edit_plan or edit_activity (partners see the plans
+# holding their actions); the municipality's overviews: view_internal.
+PLAN_READERS = frozenset(SCOPED_ROLES) | {"operator"}
+INTERNAL_READERS = PLAN_READERS - {"partner"}
 
 
 @dataclass(frozen=True)
@@ -118,6 +122,20 @@ TABLE: dict[str, Rule] = {
     "web:ranking-geojson": public(query="gemeente={municipality}"),
     "web:ranking-image": public(kwargs={"fmt": "svg"}, query="gemeente={municipality}"),
     "web:moderation": Rule(allowed=MODERATORS, scoped=False),
+    # web: the gebiedscyclus (the matrix world has no agendas, actions or activities)
+    "web:area-agenda": public(kwargs=AREA),
+    "web:agenda-status": public(405, kwargs={**AREA, "agenda_id": "0"}),  # POST only
+    "web:area-plan": Rule(kwargs=AREA, allowed=PLAN_READERS),
+    "web:action": Rule(kwargs={**AREA, "action_id": "0"}, allowed=PLAN_READERS, ok=404),
+    "web:area-activities": Rule(kwargs=AREA, allowed=PLAN_READERS),
+    "web:area-activities-geojson": Rule(kwargs=AREA, allowed=PLAN_READERS),
+    "web:area-couplings": Rule(kwargs=AREA, allowed=PLAN_READERS),
+    "web:area-barriers": Rule(kwargs=AREA, allowed=PLAN_READERS),
+    "web:recurring-barriers": Rule(query="gemeente={municipality}", allowed=INTERNAL_READERS),
+    "web:budgets": Rule(query="gemeente={municipality}", allowed=INTERNAL_READERS),
+    "web:progress": Rule(query="gemeente={municipality}", allowed=INTERNAL_READERS),
+    "web:progress-pdf": Rule(query="gemeente={municipality}", allowed=INTERNAL_READERS),
+    "web:my-work": Rule(allowed=SIGNED_IN, scoped=False),
     # api (401 instead of a redirect for anonymous callers)
     "api:gebieden": public(),
     "api:gebied": public(kwargs=AREA),

@@ -170,6 +170,7 @@ def test_demo_builds_a_plausible_municipality_and_a_second_build_changes_nothing
             "area__code", "indicator__key", "period", "value"
         )
     )
+    _assert_the_demo_has_a_full_cycle(gemeente)
     second = build_demo(seed=2026)
     assert not second.changed
     assert (second.areas_created, second.areas_updated, second.observations_new) == (0, 0, 0)
@@ -190,3 +191,21 @@ def test_demo_builds_a_plausible_municipality_and_a_second_build_changes_nothing
     expected = demo_values(demo_layout(2026), 2026)
     for row in expected.sample(200, random_state=1).itertuples(index=False):
         assert stored[(row.code, row.key, row.period)] == pytest.approx(row.value)
+
+
+def _assert_the_demo_has_a_full_cycle(gemeente: Area) -> None:
+    from gebiedskompas.cycle.models import AreaAgenda, CouplingOpportunity
+    from gebiedskompas.reports.voortgang import build_report
+
+    agendas = AreaAgenda.objects.filter(area__municipality=gemeente, status="adopted")
+    assert set(agendas.values_list("area__level", flat=True)) == {"stadsdeel"}
+    assert agendas.count() == 5
+    assert all(p.analysis_run_id for a in agendas for p in a.priorities.all())
+    statuses = set(
+        agendas.first().area.plans.values_list("actions__status", flat=True)  # type: ignore[union-attr]
+    )
+    assert {"planned", "in_progress", "done", "on_hold"} <= statuses
+    couplings = CouplingOpportunity.objects.filter(municipality=gemeente)
+    assert couplings.count() >= 5 and couplings.filter(status="accepted").exists()
+    report = build_report(MUNICIPALITY_CODE, 2025, 2026)
+    assert len(report.sections) == 5 and any(s.barriers for s in report.sections)

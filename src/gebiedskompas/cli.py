@@ -625,6 +625,17 @@ def cmd_import_activities(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report_voortgang(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.reports.voortgang import write_progress_report
+
+    path = write_progress_report(
+        args.municipality, args.period, Path(args.output), language=args.language
+    )
+    _print(args, {"file": str(path), "bytes": path.stat().st_size}, f"wrote {path}")
+    return 0
+
+
 def cmd_koppelkansen(args: argparse.Namespace) -> int:
     from gebiedskompas.cycle import selectors, services
 
@@ -918,6 +929,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--level", choices=["gemeente", "stadsdeel", "wijk", "buurt"])
     p.add_argument("--municipality", help="all areas of --level in this municipality, e.g. GM0153")
     p.add_argument("-o", "--output", required=True, help="the PDF file, or a folder for --level")
+    p.add_argument("--language", default="", choices=["", "nl", "en"], help="default: nl")
+    p = add(
+        rep_sub, "voortgang", cmd_report_voortgang,
+        "write the progress report (voortgangsrapportage) of a municipality as PDF",
+    )  # fmt: skip
+    p.add_argument("--municipality", required=True, help="e.g. GM0153")
+    p.add_argument("--period", required=True, help="years, e.g. 2025-2026")
+    p.add_argument("-o", "--output", required=True, help="the PDF file")
     p.add_argument("--language", default="", choices=["", "nl", "en"], help="default: nl")
 
     pb = sub.add_parser("pb", help="participatory budgeting: Pabulib files, rounds, voting codes")

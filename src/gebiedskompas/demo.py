@@ -37,11 +37,13 @@ from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.domain.geometry import AreaFeature, Geometry, describe_geometry
 from gebiedskompas.areas.geo_import import store_area_features
 from gebiedskompas.areas.models import Area, AreaYear, Cluster
+from gebiedskompas.cycle.demo import build_cycle
 from gebiedskompas.indicators.aggregation import recompute_municipality
 from gebiedskompas.indicators.domain.catalogue import load_catalogue
 from gebiedskompas.indicators.models import Observation
 from gebiedskompas.indicators.services import ImportSummary, ensure_indicators, write_observations
 from gebiedskompas.participation.demo import build_participation_demo
+from gebiedskompas.signals.demo import build_signal_demo
 
 Progress = Callable[[str, int, int], None]
 
@@ -736,8 +738,7 @@ def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSum
         step("aggregated", 4)
         _ensure_signal_categories(gemeente)
         _ensure_users(summary)
-        from gebiedskompas.signals.demo import build_signal_demo
-
+        build_cycle(seed=seed)
         build_signal_demo(gemeente, seed)
         build_participation_demo(gemeente, seed=seed)
     step("done", 5)

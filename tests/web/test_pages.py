@@ -250,10 +250,11 @@ def test_a_repeated_visit_is_served_from_the_cache_until_the_figures_change(
 def test_staff_area_page_query_count_is_bounded(
     staff_client: Client, town: Town, django_assert_max_num_queries
 ) -> None:
-    # 22 on a first visit: the peer groups are computed once per data version, then cached;
+    # 25 on a first visit: the peer groups are computed once per data version, then cached;
     # the page itself is cached too (a light read of the area and the data version first), and
-    # the Netherlands is looked up to compare with.
-    with django_assert_max_num_queries(22):
+    # the Netherlands is looked up to compare with; 3 more for the area's place in the
+    # gebiedscyclus (its facts, the phases, who is on it).
+    with django_assert_max_num_queries(25):
         staff_client.get(area_url(town.small_buurt.code))
 
 

@@ -361,6 +361,11 @@ class Activity(models.Model):
         Area, null=True, blank=True, on_delete=models.PROTECT, related_name="activities"
     )
     geometry_rd = models.BinaryField(null=True, blank=True, editable=False)
+    # An action of an area plan placed on the map takes part in the koppelkansen as this
+    # activity (kept in step by `services.place_action`).
+    action = models.OneToOneField(
+        "Action", null=True, blank=True, on_delete=models.CASCADE, related_name="activity"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -389,6 +394,11 @@ class CouplingStatus(models.TextChoices):
     DISMISSED = "dismissed", _("afgewezen")
 
 
+class CouplingOutcome(models.TextChoices):
+    ACTION = "action", _("gezamenlijke actie")
+    NOTE = "note", _("notitie")
+
+
 class CouplingOpportunity(models.Model):
     """A koppelkans: two activities of different owners overlapping in place and time. The pair
     is stored once, lower id first."""
@@ -407,6 +417,13 @@ class CouplingOpportunity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # What an accepted koppelkans became: a joint action in a plan, or a note.
+    outcome = models.CharField(
+        _("uitkomst"), max_length=8, choices=CouplingOutcome.choices, blank=True, default=""
+    )
+    joint_action = models.ForeignKey(
+        Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="couplings"
+    )
     detected_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -462,3 +479,185 @@ class Barrier(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_category_display()}: {self.description[:60]}"
+
+
+# --- the cycle's configuration ------------------------------------------------------------------
+
+PHASE_CHOICES = [
+    ("analyse", _("analyse")),
+    ("keuzes", _("keuzes")),
+    ("agenda", _("agenda")),
+    ("uitvoering", _("uitvoering")),
+    ("monitoring", _("monitoring en verantwoording")),
+]
+
+
+class CyclePhase(models.Model):
+    """One phase of a municipality's gebiedscyclus: its place in the order, how long it takes,
+    how often it recurs within the agenda period and which roles own it. A municipality without
+    rows follows `domain.phases.ENSCHEDE_LIKE`."""
+
+    municipality = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="cycle_phases")
+    phase = models.CharField(_("fase"), max_length=12, choices=PHASE_CHOICES)
+    order = models.PositiveSmallIntegerField(_("volgorde"))
+    length_months = models.PositiveSmallIntegerField(_("duur (maanden)"))
+    every_months = models.PositiveSmallIntegerField(_("herhaalt elke (maanden)"), default=0)
+    owner_roles = models.JSONField(_("eigenaars (rollen)"), default=list)
+    deliverable = models.CharField(_("product"), max_length=120, blank=True, default="")
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("fase van de cyclus")
+        verbose_name_plural = _("fasen van de cyclus")
+        ordering = ["municipality_id", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "phase"], name="cycle_phase_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order}. {self.get_phase_display()}"
+
+
+# --- actions: progress, milestones, funding -----------------------------------------------------
+
+
+class ActionUpdate(models.Model):
+    """A progress update on an action: what happened, when, by whom."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="updates")
+    date = models.DateField(_("datum"))
+    text = models.TextField(_("voortgang"))
+    author = models.CharField(_("auteur"), max_length=160)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("voortgangsbericht")
+        verbose_name_plural = _("voortgangsberichten")
+        ordering = ["action_id", "-date", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text[:60]}"
+
+
+class Milestone(models.Model):
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("mijlpaal"), max_length=200)
+    due = models.DateField(_("uiterlijk"))
+    done_on = models.DateField(_("behaald op"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("mijlpaal")
+        verbose_name_plural = _("mijlpalen")
+        ordering = ["action_id", "due", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def done(self) -> bool:
+        return self.done_on is not None
+
+
+class ActionFunding(models.Model):
+    """An action's budget from one source (gebiedsbudget, a department's budget, a subsidy).
+    The action's own budget fields hold the sums over its sources."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="funding")
+    source = models.CharField(_("bron"), max_length=120)
+    planned = models.DecimalField(_("begroot"), max_digits=12, decimal_places=2, default=0)
+    committed = models.DecimalField(_("verplicht"), max_digits=12, decimal_places=2, default=0)
+    spent = models.DecimalField(_("besteed"), max_digits=12, decimal_places=2, default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("financiering")
+        verbose_name_plural = _("financiering")
+        ordering = ["action_id", "source"]
+        constraints = [
+            models.UniqueConstraint(fields=["action", "source"], name="funding_action_source"),
+            models.CheckConstraint(
+                condition=models.Q(planned__gte=0)
+                & models.Q(committed__gte=0)
+                & models.Q(spent__gte=0),
+                name="funding_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.planned}"
+
+
+# --- area budgets and handgeld ------------------------------------------------------------------
+
+
+class BudgetKind(models.TextChoices):
+    AREA = "area", _("gebiedsbudget")
+    HANDGELD = "handgeld", _("handgeld")
+
+
+class AreaBudget(models.Model):
+    """The money an area has to spend in a year, as gebiedsbudget or handgeld."""
+
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="budgets")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    kind = models.CharField(_("soort"), max_length=10, choices=BudgetKind.choices)
+    amount = models.DecimalField(_("bedrag"), max_digits=12, decimal_places=2)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("gebiedsbudget")
+        verbose_name_plural = _("gebiedsbudgetten")
+        ordering = ["area__code", "-year", "kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "year", "kind"], name="budget_area_year_kind"),
+            models.CheckConstraint(condition=models.Q(amount__gte=0), name="budget_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.area_id} {self.year}"
+
+
+class BudgetAllocation(models.Model):
+    """Part of an area budget given to an action, or to something else through the generic hook
+    (`target_type`/`target_id`: e.g. a participation initiative, without cycle importing it)."""
+
+    budget = models.ForeignKey(AreaBudget, on_delete=models.CASCADE, related_name="allocations")
+    action = models.ForeignKey(
+        Action, null=True, blank=True, on_delete=models.PROTECT, related_name="allocations"
+    )
+    target_type = models.ForeignKey(
+        "contenttypes.ContentType",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    label = models.CharField(_("omschrijving"), max_length=200, blank=True, default="")
+    planned = models.DecimalField(_("toegekend"), max_digits=12, decimal_places=2)
+    spent = models.DecimalField(_("besteed"), max_digits=12, decimal_places=2, default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("toekenning")
+        verbose_name_plural = _("toekenningen")
+        ordering = ["budget_id", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned__gte=0) & models.Q(spent__gte=0),
+                name="allocation_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(target_type__isnull=True, target_id__isnull=True)
+                | models.Q(target_type__isnull=False, target_id__isnull=False),
+                name="allocation_target_complete",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label or str(self.action or self.target_id)

@@ -9,6 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
 from gebiedskompas.areas.models import Area
+from gebiedskompas.cycle.domain import phases, targets
 from gebiedskompas.cycle.models import (
     Action,
     Activity,
@@ -139,3 +140,373 @@ def coupling_rows(municipality_code: str, *, limit: int | None = None) -> list[d
         }
         for c in found
     ]
+
+
+# --- the cycle: where an area stands ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CycleStatus:
+    phase: str
+    phase_label: str
+    next_step: str
+    due_year: int | None
+    people: list[tuple[str, str]]  # (name, role name) of those on it
+    phases: list[dict[str, Any]]  # the municipality's phases, in order, `current` marked
+
+
+def cycle_phases(municipality: Area | None) -> list[phases.PhaseSpec]:
+    """The municipality's configured phases, else the default (Enschede-like) cycle."""
+    from gebiedskompas.cycle.models import CyclePhase
+
+    rows = list(CyclePhase.objects.filter(municipality=municipality)) if municipality else []
+    if not rows:
+        return list(phases.ENSCHEDE_LIKE)
+    return [
+        phases.PhaseSpec(
+            phases.Phase(r.phase),
+            r.order,
+            r.length_months,
+            r.every_months,
+            tuple(r.owner_roles or ()),
+            r.deliverable,
+        )  # fmt: skip
+        for r in rows
+    ]
+
+
+def cycle_status(area: Area, *, year: int) -> CycleStatus:
+    """Where the area stands in its municipality's cycle, what is due next and who is on it
+    (users with a role of the current phase's owners on the area or an area above it)."""
+    from django.db.models import Exists, OuterRef, Subquery
+
+    from gebiedskompas.accounts.models import RoleAssignment
+    from gebiedskompas.accounts.permissions import area_chain
+    from gebiedskompas.analysis.models import AnalysisRun
+
+    municipality = area.municipality if area.municipality_id else area
+    specs = cycle_phases(municipality)
+    newest = AreaAgenda.objects.filter(area=OuterRef("pk")).order_by("-start_year", "-version")
+    row = (
+        Area.objects.filter(pk=area.pk)
+        .annotate(
+            has_run=Exists(AnalysisRun.objects.filter(municipality_id=municipality.pk)),
+            has_plan=Exists(AreaPlan.objects.filter(area=OuterRef("pk"), year=year)),
+            agenda_status=Subquery(newest.values("status")[:1]),
+            agenda_start=Subquery(newest.values("start_year")[:1]),
+            agenda_end=Subquery(newest.values("end_year")[:1]),
+        )
+        .values("has_run", "has_plan", "agenda_status", "agenda_start", "agenda_end")
+        .get()
+    )  # one query for the facts
+    facts = phases.AreaFacts(
+        year=year,
+        has_analysis=row["has_run"],
+        agenda_status=row["agenda_status"],
+        agenda_start=row["agenda_start"],
+        agenda_end=row["agenda_end"],
+        has_plan_this_year=row["has_plan"],
+    )
+    where = phases.position(facts, specs)
+    spec = next((s for s in specs if s.phase is where.phase), None)
+    roles = spec.owner_roles if spec else ()
+    people = [
+        (a.user.get_full_name() or a.user.get_username(), a.role.name)
+        for a in RoleAssignment.objects.filter(
+            Q(area_id__in=area_chain(area)), role__code__in=roles
+        )
+        .select_related("user", "role")
+        .order_by("role__code", "user__username")
+    ]
+    return CycleStatus(
+        phase=where.phase.value,
+        phase_label=phases.PHASE_LABELS[where.phase],
+        next_step=where.next_step,
+        due_year=where.due_year,
+        people=people,
+        phases=[
+            {
+                "label": phases.PHASE_LABELS[s.phase],
+                "current": s.phase is where.phase,
+                "months": s.length_months,
+                "deliverable": s.deliverable,
+            }
+            for s in sorted(specs, key=lambda s: s.order)
+        ],  # fmt: skip
+    )
+
+
+# --- targets against the latest values ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    target: Any
+    assessment: targets.Assessment
+
+    @property
+    def label(self) -> str:
+        return targets.PROGRESS_LABELS[self.assessment.progress]
+
+
+def target_rows(agenda: AreaAgenda) -> list[tuple[Any, list[TargetRow]]]:
+    """Per priority of the agenda, its targets with the latest value of the indicator in the
+    agenda's area (values with status ok, computed aggregates included) and whether it is on
+    track."""
+    from gebiedskompas.indicators.models import Observation
+
+    priorities = list(agenda.priorities.prefetch_related("targets__indicator"))
+    keys = {t.indicator_id for p in priorities for t in p.targets.all()}
+    series: dict[int, list[tuple[str, float]]] = {}
+    for ind, period, value in (
+        Observation.objects.filter(
+            area_id=agenda.area_id, indicator_id__in=keys, value__isnull=False, status="ok"
+        )
+        .order_by("indicator_id", "period")
+        .values_list("indicator_id", "period", "value")
+    ):
+        series.setdefault(ind, []).append((period, value))
+    out = []
+    for priority in priorities:
+        rows = [
+            TargetRow(
+                t,
+                targets.assess(
+                    t.direction,
+                    float(t.value),
+                    series.get(t.indicator_id, []),
+                    baseline_period=str(agenda.start_year),
+                ),
+            )
+            for t in priority.targets.all()
+        ]
+        out.append((priority, rows))
+    return out
+
+
+def visible_agendas(area: Area, *, internal: bool) -> list[AreaAgenda]:
+    """The agendas a reader may see: all with view_internal, else only adopted ones."""
+    found = agendas_for_area(area)
+    if not internal:
+        found = found.filter(status__in=["adopted", "superseded"])
+    return list(found)
+
+
+# --- budgets ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    area: Area
+    year: int
+    kind: str
+    amount: Decimal
+    allocated: Decimal
+    spent: Decimal
+
+    @property
+    def free(self) -> Decimal:
+        return self.amount - self.allocated
+
+
+def budget_lines(municipality: Area, year: int | None = None) -> list[BudgetLine]:
+    """Every area budget of the municipality (per area, year and kind) with what is allocated
+    and spent of it, by area code."""
+    from gebiedskompas.cycle.models import AreaBudget
+
+    query = AreaBudget.objects.filter(Q(area=municipality) | Q(area__municipality=municipality))
+    if year is not None:
+        query = query.filter(year=year)
+    query = query.select_related("area").annotate(
+        allocated=Sum("allocations__planned"), used=Sum("allocations__spent")
+    )
+    zero = Decimal("0.00")
+    return [
+        BudgetLine(
+            b.area, b.year, b.get_kind_display(), b.amount, b.allocated or zero, b.used or zero
+        )  # fmt: skip
+        for b in query.order_by("area__code", "year", "kind")
+    ]
+
+
+@dataclass(frozen=True)
+class BudgetOverview:
+    """Budgets summed per stadsdeel (areas under it counted in it) and for the municipality."""
+
+    lines: list[BudgetLine]
+    per_stadsdeel: list[tuple[Area, BudgetTotals]]  # planned = budget, committed = allocated
+    municipality: BudgetTotals
+    actions: BudgetTotals  # the plans' actions: planned, committed, spent
+
+
+def budget_overview(municipality: Area, year: int | None = None) -> BudgetOverview:
+    from gebiedskompas.areas.models import Level
+
+    lines = budget_lines(municipality, year)
+    zero = Decimal("0.00")
+    groups: dict[int, list[BudgetLine]] = {}
+    stadsdelen = {
+        a.pk: a for a in Area.objects.filter(municipality=municipality, level=Level.STADSDEEL)
+    }
+    for line in lines:
+        node: Area | None = line.area
+        while node is not None and node.pk not in stadsdelen:
+            node = node.parent
+        if node is not None:
+            groups.setdefault(node.pk, []).append(line)
+
+    def total(items: list[BudgetLine]) -> BudgetTotals:
+        return BudgetTotals(
+            planned=sum((i.amount for i in items), zero),
+            committed=sum((i.allocated for i in items), zero),
+            spent=sum((i.spent for i in items), zero),
+        )
+
+    actions = Action.objects.filter(
+        Q(plan__area=municipality) | Q(plan__area__municipality=municipality)
+    )
+    if year is not None:
+        actions = actions.filter(plan__year=year)
+    sums = actions.aggregate(
+        p=Sum("budget_planned"), c=Sum("budget_committed"), s=Sum("budget_spent")
+    )
+    return BudgetOverview(
+        lines=lines,
+        per_stadsdeel=[
+            (stadsdelen[pk], total(items))
+            for pk, items in sorted(groups.items(), key=lambda kv: stadsdelen[kv[0]].code)
+        ],
+        municipality=total(lines),
+        actions=BudgetTotals(sums["p"] or zero, sums["c"] or zero, sums["s"] or zero),
+    )
+
+
+# --- barriers -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecurringBarrier:
+    category: str
+    label: str
+    barriers: int
+    areas: int
+    open: int
+    examples: list[Any]  # up to three barriers, newest first, of different areas where possible
+
+
+def recurring_barriers(
+    municipality: Area, *, min_areas: int = 2, examples: int = 3
+) -> list[RecurringBarrier]:
+    """Barrier categories met in at least `min_areas` areas of the municipality, most areas
+    first: for the organisation to learn from."""
+    from gebiedskompas.cycle.models import Barrier, BarrierCategory
+
+    labels = dict(BarrierCategory.choices)
+    found: dict[str, list[Any]] = {}
+    for barrier in (
+        Barrier.objects.filter(Q(area=municipality) | Q(area__municipality=municipality))
+        .select_related("area")
+        .order_by("-raised_on", "pk")
+    ):
+        found.setdefault(barrier.category, []).append(barrier)
+    out = []
+    for category, items in found.items():
+        areas = {b.area_id for b in items}
+        if len(areas) < min_areas:
+            continue
+        picked: list[Any] = []
+        seen: set[int] = set()
+        for b in items:
+            if b.area_id not in seen:
+                picked.append(b)
+                seen.add(b.area_id)
+        out.append(
+            RecurringBarrier(
+                category=category,
+                label=str(labels.get(category, category)),
+                barriers=len(items),
+                areas=len(areas),
+                open=sum(1 for b in items if b.resolved_on is None),
+                examples=picked[:examples],
+            )
+        )
+    out.sort(key=lambda r: (-r.areas, -r.barriers, r.category))
+    return out
+
+
+def barriers_for_area(area: Area) -> QuerySet[Any]:
+    """The area's barriers and those of the areas below it, newest first."""
+    from gebiedskompas.cycle.models import Barrier
+
+    below = Q(area=area) | Q(area__parent=area) | Q(area__parent__parent=area)
+    return (
+        Barrier.objects.filter(below).select_related("area", "action").order_by("-raised_on", "pk")
+    )
+
+
+# --- activities and koppelkansen of an area or an owner -----------------------------------------
+
+
+def _subtree(area: Area, field: str) -> Q:
+    q = Q(**{field: area})
+    chain = field
+    for _ in range(3):
+        chain += "__parent"
+        q |= Q(**{chain: area})
+    return q
+
+
+def activities_for_area(area: Area) -> QuerySet[Activity]:
+    """Activities placed in the area or an area below it (a municipality: all of its own)."""
+    if area.level == "gemeente":
+        return Activity.objects.filter(municipality=area).select_related("area")
+    return Activity.objects.filter(_subtree(area, "area")).select_related("area")
+
+
+def couplings_for_area(area: Area) -> QuerySet[CouplingOpportunity]:
+    """Koppelkansen with at least one activity in the area (or below), best first."""
+    if area.level == "gemeente":
+        return couplings_for_municipality(area)
+    q = _subtree(area, "activity_a__area") | _subtree(area, "activity_b__area")
+    return (
+        CouplingOpportunity.objects.filter(q)
+        .select_related("activity_a__area", "activity_b__area", "joint_action")
+        .order_by("-score", "pk")
+    )
+
+
+def coupling_groups(found: list[CouplingOpportunity]) -> list[list[Activity]]:
+    """Groups of more than two activities linked by open or accepted koppelkansen (connected
+    pairs), largest first: where three or more projects meet, one table is better than pairs."""
+    parent: dict[int, int] = {}
+
+    def root(x: int) -> int:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    members: dict[int, Activity] = {}
+    for c in found:
+        if c.status == "dismissed":
+            continue
+        members[c.activity_a_id] = c.activity_a
+        members[c.activity_b_id] = c.activity_b
+        parent[root(c.activity_a_id)] = root(c.activity_b_id)
+    groups: dict[int, list[Activity]] = {}
+    for pk, activity in members.items():
+        groups.setdefault(root(pk), []).append(activity)
+    big = [sorted(g, key=lambda a: a.pk) for g in groups.values() if len(g) > 2]
+    return sorted(big, key=lambda g: (-len(g), g[0].pk))
+
+
+def couplings_for_owner(names: set[str]) -> QuerySet[CouplingOpportunity]:
+    """Koppelkansen in which an activity of one of these owners (organisation names) takes part."""
+    q = Q(pk__in=[])
+    for name in names:
+        q |= Q(activity_a__owner__iexact=name) | Q(activity_b__owner__iexact=name)
+    return (
+        CouplingOpportunity.objects.filter(q)
+        .select_related("activity_a__area", "activity_b__area", "joint_action")
+        .order_by("-score", "pk")
+    )

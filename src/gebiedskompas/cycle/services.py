@@ -39,6 +39,7 @@ from gebiedskompas.cycle.models import (
     Barrier,
     BarrierCategory,
     CouplingOpportunity,
+    CouplingOutcome,
     CouplingStatus,
     Direction,
     Priority,
@@ -497,7 +498,8 @@ def change_action_status(action_id: int, to: str, *, by: Any, note: str = "") ->
         if action is None:
             raise NotFound(f"onbekende actie {action_id}", value=action_id)
         area = Area.objects.select_related("parent__parent__parent").get(pk=action.plan.area_id)
-        _require(by, EDIT_PLAN, area)
+        if not may_edit_action(by, action, area):
+            raise NotAllowed(f"u mag deze actie niet wijzigen ({area.name})")
         current = ActionStatus(action.status)
         try:
             workflow.check_action_transition(current, target)
@@ -624,9 +626,22 @@ def detect_couplings(
     return Detection(found=len(pairs), created=created, removed=len(stale))
 
 
-def decide_coupling(coupling_id: int, *, accept: bool, by: Any, reason: str = "") -> Any:
+def decide_coupling(
+    coupling_id: int,
+    *,
+    accept: bool,
+    by: Any,
+    reason: str = "",
+    outcome: str = "",
+    plan_id: int | None = None,
+) -> Any:
     """Accept (to combine the activities) or dismiss a koppelkans; dismissing needs a reason.
-    A decided koppelkans may be decided again."""
+    Accepting with ``outcome="action"`` adds a joint action, owned by both owners, to the plan
+    `plan_id` (default: this year's plan of the first activity's area or an area above it);
+    ``outcome="note"`` keeps `reason` as the note. A decided koppelkans may be decided again;
+    a joint action already made stays."""
+    if outcome not in ("", *CouplingOutcome.values):
+        raise KompasError(f"onbekende uitkomst {outcome!r}", column="outcome", value=outcome)
     with transaction.atomic():
         coupling = (
             CouplingOpportunity.objects.select_for_update(of=("self",))
@@ -647,5 +662,354 @@ def decide_coupling(coupling_id: int, *, accept: bool, by: Any, reason: str = ""
         coupling.reason = reason.strip()
         coupling.decided_by = _user(by)
         coupling.decided_at = timezone.now()
-        coupling.save(update_fields=["status", "reason", "decided_by", "decided_at"])
+        coupling.outcome = (outcome or CouplingOutcome.NOTE) if accept else ""
+        if accept and outcome == CouplingOutcome.ACTION and coupling.joint_action_id is None:
+            coupling.joint_action = _joint_action(coupling, plan_id, by)
+        coupling.save(
+            update_fields=["status", "reason", "decided_by", "decided_at", "outcome",
+                           "joint_action"]
+        )  # fmt: skip
     return coupling
+
+
+def _joint_action(coupling: CouplingOpportunity, plan_id: int | None, by: Any) -> Action:
+    a, b = coupling.activity_a, coupling.activity_b
+    if plan_id is not None:
+        plan = AreaPlan.objects.select_related("area").filter(pk=plan_id).first()
+        if plan is None:
+            raise NotFound(f"onbekend gebiedsplan {plan_id}", column="plan", value=plan_id)
+    else:
+        plan = _plan_for(a.area or b.area, timezone.localdate().year)
+        if plan is None:
+            raise KompasError(
+                "er is geen gebiedsplan voor dit jaar om de gezamenlijke actie in te zetten; "
+                "maak eerst een plan of kies 'notitie'",
+                column="outcome",
+            )
+    ends = [e for e in (a.end, b.end) if e is not None]
+    return add_action(
+        plan.pk,
+        title=f"Gezamenlijk: {a.title} + {b.title}"[:200],
+        owner=f"{a.owner} / {b.owner}"[:160],
+        start=min(a.start, b.start),
+        end=max(ends) if len(ends) == 2 else None,
+        description=coupling.reason,
+        by=by,
+    )
+
+
+def _plan_for(area: Area | None, year: int) -> AreaPlan | None:
+    """The plan of the year of the area or the nearest area above it that has one."""
+    while area is not None:
+        plan = AreaPlan.objects.select_related("area").filter(area=area, year=year).first()
+        if plan is not None:
+            return plan
+        area = area.parent
+    return None
+
+
+# --- cycle configuration ------------------------------------------------------------------------
+
+
+def ensure_cycle_phases(municipality_code: str) -> int:
+    """Give the municipality the default (Enschede-like) phases where it has none; returns how
+    many were created. A municipality's own phases are left as they are."""
+    from gebiedskompas.cycle.domain.phases import ENSCHEDE_LIKE
+    from gebiedskompas.cycle.models import CyclePhase
+
+    municipality = _municipality(municipality_code)
+    if CyclePhase.objects.filter(municipality=municipality).exists():
+        return 0
+    CyclePhase.objects.bulk_create(
+        CyclePhase(
+            municipality=municipality,
+            phase=spec.phase.value,
+            order=spec.order,
+            length_months=spec.length_months,
+            every_months=spec.every_months,
+            owner_roles=list(spec.owner_roles),
+            deliverable=spec.deliverable,
+        )
+        for spec in ENSCHEDE_LIKE
+    )
+    return len(ENSCHEDE_LIKE)
+
+
+# --- actions: who may change them, progress, milestones, funding --------------------------------
+
+
+def organisation_names(by: Any) -> set[str]:
+    from gebiedskompas.accounts.models import Organisation
+    from gebiedskompas.accounts.permissions import organisations
+
+    ids = organisations(by)
+    if not ids:
+        return set()
+    return {" ".join(n.casefold().split()) for n in Organisation.objects.filter(pk__in=ids)
+            .values_list("name", flat=True)}  # fmt: skip
+
+
+def owned_by_user(owner: str, by: Any) -> bool:
+    """Whether the owner text of an action or activity names one of the user's organisations
+    (a joint action "A / B" is owned by both)."""
+    names = organisation_names(by)
+    parts = {" ".join(p.casefold().split()) for p in owner.split("/")}
+    return bool(names & parts)
+
+
+def may_edit_action(by: Any, action: Action, area: Area | None = None) -> bool:
+    """Plan editors of the area edit every action; a department or partner (edit_activity) the
+    actions it owns."""
+    area = area or action.plan.area
+    if can(by, EDIT_PLAN, area):
+        return True
+    return can(by, EDIT_ACTIVITY, area) and owned_by_user(action.owner, by)
+
+
+def _action_for_edit(action_id: int, by: Any) -> Action:
+    action = Action.objects.select_related("plan__area").filter(pk=action_id).first()
+    if action is None:
+        raise NotFound(f"onbekende actie {action_id}", value=action_id)
+    if not may_edit_action(by, action):
+        raise NotAllowed(f"u mag actie {action.title!r} niet wijzigen")
+    return action
+
+
+def add_action_update(
+    action_id: int, *, text: str, by: Any, on: date | None = None, author: str = ""
+) -> Any:
+    """A progress update on the action."""
+    from gebiedskompas.cycle.models import ActionUpdate
+
+    action = _action_for_edit(action_id, by)
+    if not text.strip():
+        raise KompasError("schrijf wat er is gebeurd", column="text")
+    when = on or timezone.localdate()
+    if when > timezone.localdate():
+        raise KompasError("de datum ligt in de toekomst", column="date", value=str(when))
+    name = author.strip() or (by.get_full_name() or by.get_username() if _user(by) else "")
+    return ActionUpdate.objects.create(
+        action=action,
+        date=when,
+        text=text.strip()[:MAX_TEXT],
+        author=(name or "onbekend")[:160],
+        created_by=_user(by),
+    )
+
+
+def add_milestone(action_id: int, *, title: str, due: date, by: Any) -> Any:
+    from gebiedskompas.cycle.models import Milestone
+
+    action = _action_for_edit(action_id, by)
+    if not title.strip():
+        raise KompasError("geef de mijlpaal een titel", column="title")
+    return Milestone.objects.create(action=action, title=title.strip()[:200], due=due)
+
+
+def complete_milestone(milestone_id: int, *, by: Any, on: date | None = None) -> Any:
+    from gebiedskompas.cycle.models import Milestone
+
+    milestone = Milestone.objects.filter(pk=milestone_id).first()
+    if milestone is None:
+        raise NotFound(f"onbekende mijlpaal {milestone_id}", value=milestone_id)
+    _action_for_edit(milestone.action_id, by)
+    milestone.done_on = on or timezone.localdate()
+    milestone.save(update_fields=["done_on"])
+    return milestone
+
+
+def set_action_funding(
+    action_id: int,
+    *,
+    source: str,
+    by: Any,
+    planned: Decimal | int | str = 0,
+    committed: Decimal | int | str = 0,
+    spent: Decimal | int | str = 0,
+) -> Action:
+    """Set the action's budget from one source; the action's totals become the sums over its
+    sources."""
+    from django.db.models import Sum
+
+    from gebiedskompas.cycle.models import ActionFunding
+
+    if not source.strip():
+        raise KompasError("noem de bron van het geld", column="source")
+    amounts = {
+        "planned": _money(planned, "planned"),
+        "committed": _money(committed, "committed"),
+        "spent": _money(spent, "spent"),
+    }
+    with transaction.atomic():
+        action = _action_for_edit(action_id, by)
+        action = Action.objects.select_for_update().get(pk=action.pk)
+        ActionFunding.objects.update_or_create(
+            action=action, source=source.strip()[:120], defaults=amounts
+        )
+        sums = ActionFunding.objects.filter(action=action).aggregate(
+            p=Sum("planned"), c=Sum("committed"), s=Sum("spent")
+        )
+        action.budget_planned = sums["p"] or Decimal("0")
+        action.budget_committed = sums["c"] or Decimal("0")
+        action.budget_spent = sums["s"] or Decimal("0")
+        sources = list(ActionFunding.objects.filter(action=action).values_list("source", flat=True))
+        action.budget_source = ", ".join(sources)[:120]
+        action.save(
+            update_fields=["budget_planned", "budget_committed", "budget_spent", "budget_source"]
+        )
+    return action
+
+
+# --- area budgets and handgeld ------------------------------------------------------------------
+
+
+def set_area_budget(area_code: str, *, year: int, kind: str, amount: Any, by: Any) -> Any:
+    """The area's gebiedsbudget or handgeld for the year (set again to change it)."""
+    from gebiedskompas.cycle.models import AreaBudget, BudgetKind
+
+    area = _area(area_code)
+    _require(by, EDIT_PLAN, area)
+    if kind not in BudgetKind.values:
+        raise KompasError(
+            f"soort {kind!r} bestaat niet; kies uit {', '.join(BudgetKind.values)}",
+            column="kind",
+            value=kind,
+        )
+    budget, _created = AreaBudget.objects.update_or_create(
+        area=area, year=year, kind=kind, defaults={"amount": _money(amount, "amount")}
+    )
+    return budget
+
+
+def allocate_budget(
+    budget_id: int,
+    *,
+    planned: Any,
+    by: Any,
+    action_id: int | None = None,
+    target: Any = None,
+    label: str = "",
+    spent: Any = 0,
+) -> Any:
+    """Give part of an area budget to an action of the same area (or below), or to `target`
+    (any model instance, e.g. an initiative) through the generic hook. Refused when the
+    allocations would exceed the budget."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Sum
+
+    from gebiedskompas.cycle.models import AreaBudget, BudgetAllocation
+
+    with transaction.atomic():
+        budget = AreaBudget.objects.select_for_update().filter(pk=budget_id).first()
+        if budget is None:
+            raise NotFound(f"onbekend gebiedsbudget {budget_id}", value=budget_id)
+        area = _area(budget.area.code)
+        _require(by, EDIT_PLAN, area)
+        if (action_id is None) == (target is None):
+            raise KompasError("ken het geld toe aan een actie óf een initiatief", column="action")
+        action = None
+        if action_id is not None:
+            action = Action.objects.select_related("plan__area").filter(pk=action_id).first()
+            if action is None or budget.area_id not in area_chain_ids(action.plan.area):
+                raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
+        amount = _money(planned, "planned")
+        given = BudgetAllocation.objects.filter(budget=budget).aggregate(t=Sum("planned"))["t"]
+        if (given or Decimal("0")) + amount > budget.amount:
+            raise KompasError(
+                f"het {budget.get_kind_display()} van {area.name} in {budget.year} is "
+                f"€ {budget.amount}; al toegekend € {given or 0}, dit past er niet meer bij",
+                column="planned",
+                value=str(amount),
+            )
+        return BudgetAllocation.objects.create(
+            budget=budget,
+            action=action,
+            target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+            target_id=target.pk if target is not None else None,
+            label=(label.strip() or (action.title if action else str(target)))[:200],
+            planned=amount,
+            spent=_money(spent, "spent"),
+        )
+
+
+def area_chain_ids(area: Area) -> set[int]:
+    from gebiedskompas.accounts.permissions import area_chain
+
+    return set(area_chain(area))
+
+
+# --- barriers: escalation and resolution --------------------------------------------------------
+
+
+def _barrier_for_edit(barrier_id: int, by: Any) -> Barrier:
+    barrier = Barrier.objects.select_related("area").filter(pk=barrier_id).first()
+    if barrier is None:
+        raise NotFound(f"onbekend knelpunt {barrier_id}", value=barrier_id)
+    _require(by, EDIT_PLAN, _area(barrier.area.code))
+    return barrier
+
+
+def escalate_barrier(barrier_id: int, *, to: str, by: Any, on: date | None = None) -> Barrier:
+    barrier = _barrier_for_edit(barrier_id, by)
+    if not to.strip():
+        raise KompasError("noem naar wie het knelpunt gaat", column="escalated_to")
+    barrier.escalated_to = to.strip()[:160]
+    barrier.escalated_on = on or timezone.localdate()
+    barrier.save(update_fields=["escalated_to", "escalated_on"])
+    return barrier
+
+
+def resolve_barrier(
+    barrier_id: int, *, resolution: str, by: Any, on: date | None = None
+) -> Barrier:
+    barrier = _barrier_for_edit(barrier_id, by)
+    if not resolution.strip():
+        raise KompasError("beschrijf de oplossing", column="resolution")
+    when = on or timezone.localdate()
+    if when < barrier.raised_on:
+        raise KompasError(
+            f"opgelost ({when}) voor het gemeld werd ({barrier.raised_on})", column="resolved_on"
+        )
+    barrier.resolution = resolution.strip()
+    barrier.resolved_on = when
+    barrier.save(update_fields=["resolution", "resolved_on"])
+    return barrier
+
+
+# --- actions in the koppelkansen ----------------------------------------------------------------
+
+
+def place_action(action_id: int, *, area_code: str, by: Any, wkt: str = "") -> Activity:
+    """Place an action on the map so that it takes part in the koppelkansen: as an activity of
+    the action's owner and period in `area_code` (the plan's area or one below it), optionally
+    at a WKT geometry in RD New. Placing it again moves it; the title, owner and period follow
+    the action."""
+    import shapely
+
+    action = _action_for_edit(action_id, by)
+    area = _area(area_code)
+    if action.plan.area_id not in area_chain_ids(area):
+        raise KompasError(
+            f"{area.name} ligt niet in {action.plan.area.name}", column="area", value=area_code
+        )
+    geometry = None
+    if wkt.strip():
+        try:
+            geometry = shapely.from_wkt(wkt)
+        except shapely.errors.ShapelyError:
+            raise KompasError(f"{wkt[:40]!r} is geen WKT", column="wkt", value=wkt) from None
+    municipality = area.municipality or area
+    activity, _created = Activity.objects.update_or_create(
+        action=action,
+        defaults={
+            "municipality": municipality,
+            "external_id": f"actie-{action.pk}",
+            "title": action.title,
+            "owner": action.owner,
+            "start": action.start,
+            "end": action.end,
+            "area": area,
+            "geometry_rd": shapely.to_wkb(geometry) if geometry is not None else None,
+        },
+    )
+    return activity

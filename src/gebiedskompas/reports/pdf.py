@@ -146,18 +146,21 @@ def profile_document(
     return data, files
 
 
-def render_pdf(data: dict[str, Any], files: dict[str, str]) -> bytes:
+def render_pdf(
+    data: dict[str, Any], files: dict[str, str], *, template: str = "wijkfoto.typ"
+) -> bytes:
+    """Typeset `template` (a file in reports/typst) with `data` as data.json and `files`."""
     import typst
 
-    template = resources.files("gebiedskompas.reports").joinpath("typst/wijkfoto.typ")
+    source = resources.files("gebiedskompas.reports").joinpath(f"typst/{template}")
     with tempfile.TemporaryDirectory(prefix="kompas-pdf-") as folder:
         root = Path(folder)
-        (root / "wijkfoto.typ").write_text(template.read_text("utf-8"), encoding="utf-8")
+        (root / template).write_text(source.read_text("utf-8"), encoding="utf-8")
         (root / "data.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         for name, svg in files.items():
             (root / name).write_text(svg, encoding="utf-8")
         result = typst.compile(
-            str(root / "wijkfoto.typ"), root=str(root), format="pdf", ignore_system_fonts=True
+            str(root / template), root=str(root), format="pdf", ignore_system_fonts=True
         )
     return bytes(result)
 

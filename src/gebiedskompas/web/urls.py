@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gebiedskompas.web import views
+from gebiedskompas.web import cycle_views, views
 
 app_name = "web"
 urlpatterns = [
@@ -19,4 +19,26 @@ urlpatterns = [
     path("ranglijst/kaart.geojson", views.ranking_geojson, name="ranking-geojson"),
     path("ranglijst/grafiek.<str:fmt>", views.ranking_image, name="ranking-image"),
     path("verhalen/beoordelen/", views.moderation, name="moderation"),
+    # the gebiedscyclus
+    path("gebieden/<str:code>/agenda/", cycle_views.area_agenda, name="area-agenda"),
+    path(
+        "gebieden/<str:code>/agenda/<int:agenda_id>/status",
+        cycle_views.agenda_status,
+        name="agenda-status",
+    ),
+    path("gebieden/<str:code>/plan/", cycle_views.area_plan, name="area-plan"),
+    path("gebieden/<str:code>/acties/<int:action_id>/", cycle_views.action_detail, name="action"),
+    path("gebieden/<str:code>/activiteiten/", cycle_views.area_activities, name="area-activities"),
+    path(
+        "gebieden/<str:code>/activiteiten.geojson",
+        cycle_views.area_activities_geojson,
+        name="area-activities-geojson",
+    ),
+    path("gebieden/<str:code>/koppelkansen/", cycle_views.area_couplings, name="area-couplings"),
+    path("gebieden/<str:code>/knelpunten/", cycle_views.area_barriers, name="area-barriers"),
+    path("knelpunten/terugkerend/", cycle_views.recurring_barriers, name="recurring-barriers"),
+    path("budgetten/", cycle_views.budgets, name="budgets"),
+    path("voortgang/", cycle_views.progress_report, name="progress"),
+    path("voortgang.pdf", cycle_views.progress_report_pdf, name="progress-pdf"),
+    path("mijn-werk/", cycle_views.my_work, name="my-work"),
 ]

@@ -31,10 +31,11 @@ from gebiedskompas.indicators.models import Domain, Indicator
 from gebiedskompas.reports import charts, maps, pdf, ranking
 from gebiedskompas.reports.compare import MAX_AREAS, compare_areas
 from gebiedskompas.reports.profile import area_profile, cell_text, format_value
-from gebiedskompas.web import caching, exports, tree
+from gebiedskompas.web import caching, cycle_views, exports, tree
 from gebiedskompas.web.forms import StoryForm
 
 SEARCH_LIMIT = 50
+TABS_MARKER = "<!-- kompas:tabs -->"
 STORIES_ON_PROFILE = 5
 
 
@@ -112,9 +113,20 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
         )
 
     # Safe: the content is the output of our own (auto-escaping) template.
-    html = mark_safe(caching.cached("wijkfoto", (light.pk, staff), content))
+    head, _marker, body = caching.cached("wijkfoto", (light.pk, staff), content).partition(
+        TABS_MARKER
+    )
     return render(
-        request, "web/area.html", {"area": light, "has_map": light.drawn, "content": html}
+        request,
+        "web/area.html",
+        {
+            "area": light,
+            "has_map": light.drawn,
+            # The cached content around the tabs and the cycle status, which are the reader's.
+            "content_head": mark_safe(head),
+            "content": mark_safe(body),
+            **cycle_views.area_cycle_context(request, light),
+        },
     )
 
 
