@@ -301,6 +301,7 @@ def cmd_analyse_areas(args: argparse.Namespace) -> int:
         weights=parse_weights(args.weights or ""),
         missing=args.missing,
         sensitivity=args.sensitivity,
+        parameters={"base_year": args.base_year} if args.base_year else None,
     )
     data, text = run_summary(run, top=args.top)
     _print(args, data, text)
@@ -315,6 +316,11 @@ def _analyse_area_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--municipality", help="municipality code, e.g. GM0153")
     p.add_argument("--period", help="e.g. 2024")
     p.add_argument("--weights", help="domain weights, e.g. sociaal=2,economie=1 (others 1)")
+    p.add_argument(
+        "--base-year",
+        help="baseline: score 100 at the municipality's value in this year (default: the "
+        "period each indicator is read from)",
+    )
     p.add_argument("--top", type=int, default=10, help="rows to print (default 10; 0 = all)")
     p.add_argument(
         "--missing",
