@@ -96,6 +96,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "gebiedskompas.web.context_processors.navigation",
             ]
         },
     }
@@ -192,7 +193,9 @@ API_RATES = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gebiedskompas API",
     "DESCRIPTION": (
-        "Gebieden, indicatoren, waarnemingen en gebiedsanalyses. Volgt de API Design Rules "
+        "Gebieden, indicatoren, waarnemingen, gebiedsanalyses en de gebiedscyclus "
+        "(gebiedsagenda's, gebiedsplannen, acties, activiteiten, koppelkansen, knelpunten). "
+        "Volgt de API Design Rules "
         "(Logius): Nederlandse meervoudige resourcenamen, fouten als application/problem+json, "
         "paginering met page en pageSize, de header API-Version."
     ),
@@ -204,6 +207,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "LICENSE": {"name": "EUPL-1.2"},
+    "ENUM_NAME_OVERRIDES": {
+        "GebiedsagendaStatusEnum": "gebiedskompas.api.cycle_serializers.AGENDA_STATUSES",
+        "ActieStatusEnum": "gebiedskompas.api.cycle_serializers.ACTION_STATUSES",
+        "KoppelkansStatusEnum": "gebiedskompas.api.cycle_serializers.COUPLING_STATUSES",
+        "KoppelkansBesluitEnum": "gebiedskompas.api.cycle_serializers.COUPLING_DECISIONS",
+        "KnelpuntStatusEnum": "gebiedskompas.api.cycle_serializers.BARRIER_STATUSES",
+    },
 }
 
 LANGUAGE_CODE = str(config.get("KOMPAS_LANGUAGE"))
