@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gebiedskompas.web import views
+from gebiedskompas.web import open_data, views
 
 app_name = "web"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     path("ranglijst/kaart.geojson", views.ranking_geojson, name="ranking-geojson"),
     path("ranglijst/grafiek.<str:fmt>", views.ranking_image, name="ranking-image"),
     path("verhalen/beoordelen/", views.moderation, name="moderation"),
+    path("open-data/", open_data.open_data, name="open-data"),
+    path("open-data/<str:code>.<str:fmt>", open_data.open_data_download, name="open-data-download"),
 ]
