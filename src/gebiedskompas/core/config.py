@@ -148,6 +148,13 @@ SETTINGS: tuple[Setting, ...] = (
         "'gk-analisten=analist@GM0153,gk-ops=operator' (no @AREA: installation-wide). Roles from "
         "the provider are replaced at every sign-in.",
     ),
+    Setting(
+        "KOMPAS_USER",
+        str,
+        "",
+        "User name the kompas commands that change data act for, as with --as USER: the "
+        "command is checked against that user's roles. Empty: the installation operator.",
+    ),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
