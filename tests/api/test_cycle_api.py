@@ -243,3 +243,23 @@ def test_cycle_resources_are_in_the_openapi_document(cyc: Cycle) -> None:
                  "/api/v1/koppelkansen", "/api/v1/knelpunten/{barrier_id}"):  # fmt: skip
         assert path in paths, path
     assert "post" in paths["/api/v1/activiteiten"]
+
+
+def test_a_key_issued_to_one_organisation_writes_only_its_activities(cyc: Cycle) -> None:
+    police = Organisation.objects.create(
+        code="politie", name="Politie", kind=OrganisationKind.PARTNER
+    )
+    user = user_with(None, username="twee-petten")
+    grant(user, "partner", cyc.world.town.gemeente, organisation=cyc.corporation)
+    grant(user, "partner", cyc.world.town.gemeente, organisation=police)
+    client = _token_client(issue_token(user, "politie-koppeling", organisation=police))
+    refused = client.patch(
+        f"/api/v1/activiteiten/{cyc.ours.pk}", {"titel": "x"}, content_type="application/json"
+    )
+    assert refused.status_code == 403  # the corporation's, not the police's
+    created = client.post(
+        "/api/v1/activiteiten",
+        {"gebied": cyc.world.town.wijk.code, "titel": "Buurtschouw", "start": "2025-04-01"},
+        content_type="application/json",
+    )
+    assert created.status_code == 201 and created.json()["eigenaar"] == "Politie"

@@ -67,8 +67,12 @@ def add_observation(
 def activity_owners(user: Any) -> set[str] | None:
     """The owner names whose activities the user may write: the names of the organisations the
     user acts for (a partner's or department's role assignments); None when the user acts for
-    no organisation (an operator, or a municipality-wide role), which writes any owner's."""
+    no organisation (an operator, or a municipality-wide role), which writes any owner's. An API
+    key issued to an organisation narrows this to that organisation."""
     ids = organisations(user)
+    token_organisation = getattr(user, "_kompas_token_organisation", None)
+    if token_organisation is not None:
+        ids = {token_organisation}
     if not ids:
         return None
     return set(Organisation.objects.filter(pk__in=ids).values_list("name", flat=True))
