@@ -104,3 +104,12 @@ def test_anonymous_menu_has_only_public_entries(town: Town) -> None:
     nav = html.split('aria-label="Hoofdmenu"', 1)[1].split("</nav>", 1)[0]
     assert not any(f'href="{path}"' in nav for path in MENU)
     assert 'href="/open-data/"' in nav
+
+
+def test_anonymous_downloads_are_rate_limited(town: Town, settings: object) -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_RATES = {"anon": "2/minute", "user": "100/minute"}  # type: ignore[attr-defined]
+    url = f"/open-data/{town.gemeente.code}.csv"
+    assert [Client().get(url).status_code for _ in range(3)] == [200, 200, 429]

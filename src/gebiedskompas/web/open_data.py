@@ -8,11 +8,14 @@ suppressed), whoever asks: the same public figures as the API gives anonymous ca
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from gebiedskompas.accounts.ratelimit import hit
 from gebiedskompas.areas import selectors as areas
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.indicators.exports import observations_frame
@@ -64,6 +67,11 @@ def open_data_download(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     municipality = Area.objects.filter(code=code, level=Level.GEMEENTE).first()
     if municipality is None or fmt not in exports.FORMATS:
         raise Http404
+    # A download builds a whole municipality's table: the public API's rate limit applies.
+    if not request.user.is_authenticated and not hit(
+        "open-data", str(request.META.get("REMOTE_ADDR", "")), str(settings.API_RATES["anon"])
+    ):
+        return TemplateResponse(request, "accounts/too_many.html", status=429)
     period = request.GET.get("periode", "").strip()[:10] or None
     table = public_figures_table(municipality, period)
     name = f"open-data-{municipality.code}" + (f"-{period}" if period else "")
