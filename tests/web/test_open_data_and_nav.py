@@ -36,6 +36,7 @@ def test_open_data_csv_is_disclosure_controlled_whoever_asks(town: Town) -> None
         response["Content-Disposition"]
         == f'attachment; filename="open-data-{town.gemeente.code}.csv"'
     )
+    assert response["Link"] == '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     small = [r for r in rows if r["Gebied"] == town.small_buurt.code]
     share = [r for r in small if r["Indicator"] == "percentage_eenpersoonshuishoudens"]

@@ -75,4 +75,6 @@ def open_data_download(request: HttpRequest, code: str, fmt: str) -> HttpRespons
     period = request.GET.get("periode", "").strip()[:10] or None
     table = public_figures_table(municipality, period)
     name = f"open-data-{municipality.code}" + (f"-{period}" if period else "")
-    return exports.download(table, fmt, name)
+    response = exports.download(table, fmt, name)
+    response["Link"] = '<https://creativecommons.org/licenses/by/4.0/>; rel="license"'
+    return response
