@@ -3,7 +3,7 @@
 Each command parses its arguments, calls one service and prints a short summary (or ``--json``).
 A user error (``KompasError``) prints one line and exits 1; wrong usage exits 2.
 
-Commands that change data (``import …``, ``fetch cbs``, ``analyse``) act for a user with
+Commands that change data (``import …``, ``fetch cbs``, ``koppelkansen``, ``analyse``) act for a user with
 ``--as USER`` (or the environment variable KOMPAS_USER) and are then checked with that user's
 roles through ``accounts.permissions``, as the web and the API are. Without either, the command
 acts as the installation operator: whoever can run ``kompas`` on the server can already read and
@@ -59,7 +59,9 @@ def _acting(args: argparse.Namespace) -> Any:
     return acting_user(name)
 
 
-def _require(args: argparse.Namespace, action: str, area: str | None, doing: str) -> Any:
+def _require(
+    args: argparse.Namespace, action: str | tuple[str, ...], area: str | None, doing: str
+) -> Any:
     """The acting user, after checking they may do `action` for `area` (None: everywhere)."""
     user = _acting(args)
     from gebiedskompas.accounts.services import require_acting
@@ -521,6 +523,8 @@ def cmd_koppelkansen(args: argparse.Namespace) -> int:
     from gebiedskompas.cycle import selectors, services
 
     codes = [args.municipality] if args.municipality else selectors.municipalities_with_activities()
+    for code in codes:  # detection rewrites each municipality's open koppelkansen
+        _require(args, ("edit_activity", "edit_plan"), code, "detect koppelkansen")
     data: list[dict[str, Any]] = []
     lines: list[str] = []
     for code in codes:
@@ -638,6 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="pair periods at most this many days apart (default 90)",
     )
     p.add_argument("--limit", type=int, default=50, help="list at most this many (default 50)")
+    _as_option(p)
 
     for importer in imp_sub.choices.values():
         _as_option(importer)

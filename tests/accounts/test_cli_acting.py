@@ -86,6 +86,10 @@ def test_unknown_user_is_named(
         ),
         (["import", "activities", "x.csv"], "with --as, name the --municipality"),
         (
+            ["koppelkansen", "--municipality", "GM9999"],
+            "may not detect koppelkansen for Gemeente Proefstad (GM9999)",
+        ),
+        (
             ["fetch", "cbs", "85984NED", "--gemeente", "GM9999"],
             "may not import figures for Gemeente Proefstad (GM9999)",
         ),
@@ -94,6 +98,7 @@ def test_unknown_user_is_named(
         "registry needs installation rights",
         "signals",
         "activities need a municipality",
+        "koppelkansen",
         "fetch",
     ],  # fmt: skip
 )

@@ -170,14 +170,18 @@ def acting_user(name: str) -> Any:
     return user
 
 
-def require_acting(user: Any, action: str, area_code: str | None, *, doing: str) -> None:
-    """Refuse, with one clear line, a command acting for `user` without `action` for the area
-    `area_code` (None: the whole installation). ``user`` None is the installation operator."""
+def require_acting(
+    user: Any, action: str | tuple[str, ...], area_code: str | None, *, doing: str
+) -> None:
+    """Refuse, with one clear line, a command acting for `user` without `action` (or any one of
+    several) for the area `area_code` (None: the whole installation). ``user`` None is the
+    installation operator."""
     if user is None:
         return
+    actions = (action,) if isinstance(action, str) else action
     # A municipality not yet registered is created by the command: installation-wide rights.
     area = Area.objects.filter(code=area_code).first() if area_code else None
-    if not permissions.can(user, action, area):
+    if not any(permissions.can(user, a, area) for a in actions):
         if area is not None:
             where = f"{area.name} ({area.code})"
         elif area_code:
