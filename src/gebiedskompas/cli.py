@@ -3,11 +3,11 @@
 Each command parses its arguments, calls one service and prints a short summary (or ``--json``).
 A user error (``KompasError``) prints one line and exits 1; wrong usage exits 2.
 
-Commands that change data (``import …``, ``fetch cbs``, ``koppelkansen``, ``analyse``) act for a user with
-``--as USER`` (or the environment variable KOMPAS_USER) and are then checked with that user's
-roles through ``accounts.permissions``, as the web and the API are. Without either, the command
-acts as the installation operator: whoever can run ``kompas`` on the server can already read and
-change its database, so the command line is not a boundary by itself.
+Commands that change data (``import …``, ``fetch cbs``, ``koppelkansen``, ``analyse``) act
+for a user with ``--as USER`` (or the environment variable KOMPAS_USER) and are then checked
+with that user's roles through ``accounts.permissions``, as the web and the API are. Without
+either, the command acts as the installation operator: whoever can run ``kompas`` on the server
+can already read and change its database, so the command line is not a boundary by itself.
 """
 
 from __future__ import annotations
