@@ -46,6 +46,11 @@ INTERNAL_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanage
 # holding their actions); the municipality's overviews: view_internal.
 PLAN_READERS = frozenset(SCOPED_ROLES) | {"operator"}
 INTERNAL_READERS = PLAN_READERS - {"partner"}
+INTERNAL_READERS = frozenset({"operator", "beheerder", "analist", "gebiedsmanager",
+                              "gebiedsverbinder", "afdeling", "wethouder"})  # fmt: skip
+# Departments and partners also read (and write) their own activities; these have no
+# organisation in the matrix, so every activity in their scope counts as their own.
+ACTIVITY_READERS = INTERNAL_READERS | {"partner"}
 
 
 @dataclass(frozen=True)
@@ -136,6 +141,8 @@ TABLE: dict[str, Rule] = {
     "web:progress": Rule(query="gemeente={municipality}", allowed=INTERNAL_READERS),
     "web:progress-pdf": Rule(query="gemeente={municipality}", allowed=INTERNAL_READERS),
     "web:my-work": Rule(allowed=SIGNED_IN, scoped=False),
+    "web:open-data": public(),
+    "web:open-data-download": public(kwargs={"code": "{municipality}", "fmt": "csv"}),
     # api (401 instead of a redirect for anonymous callers)
     "api:gebieden": public(),
     "api:gebied": public(kwargs=AREA),
@@ -144,6 +151,28 @@ TABLE: dict[str, Rule] = {
     "api:waarnemingen": public(query="gebied={area}"),
     "api:analyses": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
     "api:analyse": Rule(kwargs={"run_id": "{run}"}, allowed=ANALYSIS_READERS, anonymous=401),
+    # the gebiedscyclus: lists keep what the caller may read; objects in GM9999 / GM8888
+    "api:gebiedsagendas": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:gebiedsagenda": Rule(
+        kwargs={"agenda_id": "{agenda}"}, allowed=INTERNAL_READERS, anonymous=401
+    ),
+    "api:speerpunten": public(405, kwargs={"agenda_id": "{agenda}"}),  # POST only
+    "api:gebiedsplannen": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:gebiedsplan": Rule(kwargs={"plan_id": "{plan}"}, allowed=INTERNAL_READERS, anonymous=401),
+    "api:acties": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:actie": Rule(kwargs={"action_id": "{action}"}, allowed=INTERNAL_READERS, anonymous=401),
+    "api:activiteiten": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:activiteit": Rule(
+        kwargs={"activity_id": "{activity}"}, allowed=ACTIVITY_READERS, anonymous=401
+    ),
+    "api:koppelkansen": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:koppelkans": Rule(
+        kwargs={"coupling_id": "{coupling}"}, allowed=ACTIVITY_READERS, anonymous=401
+    ),
+    "api:knelpunten": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    "api:knelpunt": Rule(
+        kwargs={"barrier_id": "{barrier}"}, allowed=INTERNAL_READERS, anonymous=401
+    ),
     "api:openapi": public(),
     "api:docs": public(),
     "api:unknown": public(404, kwargs={"rest": "onbekend"}),
@@ -247,6 +276,37 @@ def _participation(area_code: str) -> dict[str, str]:
     return {"round": str(budget_round.pk), "initiative": str(initiative.pk), "token": token}
 
 
+def _cycle(area: Any, municipality: Any) -> dict[str, str]:
+    """One of each gebiedscyclus object in `area` (a wijk of `municipality`), as URL values."""
+    from datetime import date
+
+    from gebiedskompas.cycle.models import (
+        Action,
+        Activity,
+        AreaAgenda,
+        AreaPlan,
+        Barrier,
+        CouplingOpportunity,
+    )
+
+    agenda = AreaAgenda.objects.create(area=area, title="Agenda", start_year=2025, end_year=2028)
+    plan = AreaPlan.objects.create(area=area, year=2025, agenda=agenda)
+    action = Action.objects.create(
+        plan=plan, title="Actie", owner="Wijkteam", start=date(2025, 1, 1)
+    )
+    barrier = Barrier.objects.create(area=area, category="data", description="Geen cijfers",
+                                     raised_by="Wijkteam", raised_on=date(2025, 1, 1))  # fmt: skip
+    a, b = (Activity.objects.create(municipality=municipality, area=area, title=f"Activiteit {n}",
+                                    owner=f"Eigenaar {n}", start=date(2025, 1, 1))
+            for n in (1, 2))  # fmt: skip
+    coupling = CouplingOpportunity.objects.create(
+        municipality=municipality, activity_a=a, activity_b=b, score=0.5
+    )
+    found = {"agenda": agenda, "plan": plan, "action": action, "barrier": barrier,
+             "activity": a, "coupling": coupling}  # fmt: skip
+    return {name: str(obj.pk) for name, obj in found.items()}
+
+
 def _clients(world: World) -> dict[str, Client]:
     clients = {ANONYMOUS: Client()}
     for role in ROLES[1:]:
@@ -274,9 +334,11 @@ def test_status_per_role_inside_and_outside_scope(name: str) -> None:
     places = {
         True: {"area": world.town.wijk.code, "area_pk": str(world.town.wijk.pk),
                "municipality": world.town.gemeente.code,
-               "run": str(_run(world.town.gemeente).pk)},
+               "run": str(_run(world.town.gemeente).pk),
+               **_cycle(world.town.wijk, world.town.gemeente)},
         False: {"area": "WK888801", "area_pk": str(world.other_buurt.parent_id),
-                "municipality": world.other.code, "run": str(_run(world.other).pk)},
+                "municipality": world.other.code, "run": str(_run(world.other).pk),
+                **_cycle(world.other_buurt.parent, world.other)},
     }  # fmt: skip
     if any(k in v for v in rule.kwargs.values() for k in ("{round}", "{initiative}", "{token}")):
         places[True] |= _participation(world.town.wijk.code)

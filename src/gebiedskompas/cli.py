@@ -2,6 +2,12 @@
 
 Each command parses its arguments, calls one service and prints a short summary (or ``--json``).
 A user error (``KompasError``) prints one line and exits 1; wrong usage exits 2.
+
+Commands that change data (``import …``, ``fetch cbs``, ``koppelkansen``, ``analyse``) act
+for a user with ``--as USER`` (or the environment variable KOMPAS_USER) and are then checked
+with that user's roles through ``accounts.permissions``, as the web and the API are. Without
+either, the command acts as the installation operator: whoever can run ``kompas`` on the server
+can already read and change its database, so the command line is not a boundary by itself.
 """
 
 from __future__ import annotations
@@ -39,6 +45,29 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
         print(json.dumps(data, ensure_ascii=False, indent=1, default=str))
     else:
         print(text)
+
+
+def _acting(args: argparse.Namespace) -> Any:
+    """The user the command acts for (``--as`` or KOMPAS_USER), or None for the operator."""
+    from gebiedskompas.core import config
+
+    name = getattr(args, "as_user", None) or str(config.get("KOMPAS_USER"))
+    if not name:
+        return None
+    from gebiedskompas.accounts.services import acting_user
+
+    return acting_user(name)
+
+
+def _require(
+    args: argparse.Namespace, action: str | tuple[str, ...], area: str | None, doing: str
+) -> Any:
+    """The acting user, after checking they may do `action` for `area` (None: everywhere)."""
+    user = _acting(args)
+    from gebiedskompas.accounts.services import require_acting
+
+    require_acting(user, action, area, doing=doing)
+    return user
 
 
 def _progress(enabled: bool) -> Callable[[str, int, int], None] | None:
@@ -173,11 +202,13 @@ def cmd_import_cbs(args: argparse.Namespace) -> int:
             str(Path(args.metadata).resolve()) if args.metadata else ""))  # fmt: skip
     from gebiedskompas.indicators.services import import_cbs
 
+    # Every municipality in the file is checked against the acting user's rights.
     summary = import_cbs(
         Path(args.file),
         year=args.year,
         metadata_path=Path(args.metadata) if args.metadata else None,
         progress=_progress(not args.json and sys.stderr.isatty()),
+        user=_acting(args),
     )
     _print(args, summary.as_dict(), str(summary))
     return 0
@@ -199,7 +230,11 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
         return _enqueued(args, import_csv_file.enqueue(
             str(Path(args.file).resolve()), args.area_column, args.period, mapping))  # fmt: skip
     summary = import_csv(
-        Path(args.file), area_column=args.area_column, period=args.period, mapping=mapping
+        Path(args.file),
+        area_column=args.area_column,
+        period=args.period,
+        mapping=mapping,
+        user=_acting(args),
     )
     _print(args, summary.as_dict(), str(summary))
     return 0
@@ -209,6 +244,8 @@ def cmd_import_areas(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.areas.geo_import import import_area_file
 
+    # A boundary file may hold any municipality: installation-wide rights.
+    _require(args, "edit_area", None, "import area boundaries")
     summary = import_area_file(
         Path(args.file),
         level=args.level,
@@ -224,6 +261,7 @@ def cmd_import_stadsdelen(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.areas.services import import_stadsdelen
 
+    _require(args, "edit_area", None, "import stadsdelen")
     changed = import_stadsdelen(Path(args.file))
     _print(args, {"wijken_moved": changed}, f"{changed} wijken placed under a stadsdeel")
     return 0
@@ -233,6 +271,7 @@ def cmd_import_codemap(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.areas.services import import_code_mapping
 
+    _require(args, "edit_area", None, "import code mappings")
     new, unchanged = import_code_mapping(Path(args.file))
     _print(
         args,
@@ -246,6 +285,7 @@ def cmd_fetch_cbs(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.indicators.cbs_odata import fetch_and_import
 
+    _require(args, "import_data", args.gemeente, "import figures")
     summary = fetch_and_import(
         args.table_id, gemeente=args.gemeente, base_url=args.base_url, year=args.year
     )
@@ -369,6 +409,7 @@ def cmd_analyse_areas(args: argparse.Namespace) -> int:
     from gebiedskompas.analysis.services import parse_weights, run_analysis
     from gebiedskompas.analysis.summary import run_summary
 
+    user = _require(args, "run_analysis", args.municipality, "run an analysis")
     run = run_analysis(
         method=args.method,
         municipality=args.municipality,
@@ -377,6 +418,8 @@ def cmd_analyse_areas(args: argparse.Namespace) -> int:
         weights=parse_weights(args.weights or ""),
         missing=args.missing,
         sensitivity=args.sensitivity,
+        parameters={"base_year": args.base_year} if args.base_year else None,
+        user=user,
     )
     data, text = run_summary(run, top=args.top)
     _print(args, data, text)
@@ -391,6 +434,11 @@ def _analyse_area_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--municipality", help="municipality code, e.g. GM0153")
     p.add_argument("--period", help="e.g. 2024")
     p.add_argument("--weights", help="domain weights, e.g. sociaal=2,economie=1 (others 1)")
+    p.add_argument(
+        "--base-year",
+        help="baseline: score 100 at the municipality's value in this year (default: the "
+        "period each indicator is read from)",
+    )
     p.add_argument("--top", type=int, default=10, help="rows to print (default 10; 0 = all)")
     p.add_argument(
         "--missing",
@@ -405,6 +453,17 @@ def _analyse_area_options(p: argparse.ArgumentParser) -> None:
         help="N Monte-Carlo weight draws and leave-one-indicator-out (default 0: none)",
     )
     p.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    _as_option(p)
+
+
+def _as_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--as",
+        dest="as_user",
+        metavar="USER",
+        help="act for this user, checked against their roles (default: KOMPAS_USER; without "
+        "either: the installation operator)",
+    )
 
 
 def cmd_pb_tally(args: argparse.Namespace) -> int:
@@ -601,6 +660,7 @@ def cmd_import_signals(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.signals.importers import import_signals
 
+    _require(args, "import_data", args.municipality, "import signals")
     summary = import_signals(
         Path(args.file),
         fmt=args.format,
@@ -616,6 +676,10 @@ def cmd_import_activities(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.cycle.importers import import_activities
 
+    if _acting(args) is not None and not args.municipality:
+        raise KompasError("with --as, name the --municipality the activities belong to")
+    # A file holds one municipality's activities; the importer refuses rows outside it.
+    _require(args, "import_data", args.municipality, "import activities")
     result = import_activities(Path(args.file), municipality_code=args.municipality or "")
     _print(
         args,
@@ -640,6 +704,8 @@ def cmd_koppelkansen(args: argparse.Namespace) -> int:
     from gebiedskompas.cycle import selectors, services
 
     codes = [args.municipality] if args.municipality else selectors.municipalities_with_activities()
+    for code in codes:  # detection rewrites each municipality's open koppelkansen
+        _require(args, ("edit_activity", "edit_plan"), code, "detect koppelkansen")
     data: list[dict[str, Any]] = []
     lines: list[str] = []
     for code in codes:
@@ -801,6 +867,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="pair periods at most this many days apart (default 90)",
     )
     p.add_argument("--limit", type=int, default=50, help="list at most this many (default 50)")
+    _as_option(p)
+
+    for importer in imp_sub.choices.values():
+        _as_option(importer)
 
     fetch = sub.add_parser("fetch", help="download figures from an open-data service")
     fetch_sub = fetch.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -809,6 +879,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--gemeente", help="only this municipality, e.g. GM0153")
     p.add_argument("--year", type=int)
     p.add_argument("--base-url", default="https://opendata.cbs.nl/ODataApi/odata")
+    _as_option(p)
 
     ind = sub.add_parser("indicators", help="the indicator catalogue")
     ind_sub = ind.add_subparsers(dest="what", metavar="WHAT", required=True)

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "gebiedskompas.web.context_processors.navigation",
             ]
         },
     }
@@ -168,13 +169,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 FORM_RATE = str(config.get("KOMPAS_FORM_RATE"))
 REPORTER_RETENTION_DAYS = int(config.get("KOMPAS_REPORTER_RETENTION_DAYS"))  # type: ignore[call-overload]  # declared int
-EMAIL_BACKEND = str(config.get("KOMPAS_EMAIL_BACKEND"))
-EMAIL_HOST = str(config.get("KOMPAS_EMAIL_HOST"))
-EMAIL_PORT = int(config.get("KOMPAS_EMAIL_PORT"))  # type: ignore[call-overload]  # declared int
-EMAIL_HOST_USER = str(config.get("KOMPAS_EMAIL_HOST_USER"))
-EMAIL_HOST_PASSWORD = str(config.get("KOMPAS_EMAIL_HOST_PASSWORD"))
-EMAIL_USE_TLS = bool(config.get("KOMPAS_EMAIL_USE_TLS"))
-DEFAULT_FROM_EMAIL = str(config.get("KOMPAS_EMAIL_FROM"))
 SIGNAL_NEARBY_METRES = int(config.get("KOMPAS_SIGNAL_NEARBY_METRES"))  # type: ignore[call-overload]  # declared int
 SIGNAL_NEARBY_DAYS = int(config.get("KOMPAS_SIGNAL_NEARBY_DAYS"))  # type: ignore[call-overload]  # declared int
 SIGNAL_SUGGEST_THRESHOLD = float(config.get("KOMPAS_SIGNAL_SUGGEST_THRESHOLD"))  # type: ignore[arg-type]  # declared float
@@ -219,7 +213,9 @@ API_RATES = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Gebiedskompas API",
     "DESCRIPTION": (
-        "Gebieden, indicatoren, waarnemingen en gebiedsanalyses. Volgt de API Design Rules "
+        "Gebieden, indicatoren, waarnemingen, gebiedsanalyses en de gebiedscyclus "
+        "(gebiedsagenda's, gebiedsplannen, acties, activiteiten, koppelkansen, knelpunten). "
+        "Volgt de API Design Rules "
         "(Logius): Nederlandse meervoudige resourcenamen, fouten als application/problem+json, "
         "paginering met page en pageSize, de header API-Version."
     ),
@@ -231,6 +227,13 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "LICENSE": {"name": "EUPL-1.2"},
+    "ENUM_NAME_OVERRIDES": {
+        "GebiedsagendaStatusEnum": "gebiedskompas.api.cycle_serializers.AGENDA_STATUSES",
+        "ActieStatusEnum": "gebiedskompas.api.cycle_serializers.ACTION_STATUSES",
+        "KoppelkansStatusEnum": "gebiedskompas.api.cycle_serializers.COUPLING_STATUSES",
+        "KoppelkansBesluitEnum": "gebiedskompas.api.cycle_serializers.COUPLING_DECISIONS",
+        "KnelpuntStatusEnum": "gebiedskompas.api.cycle_serializers.BARRIER_STATUSES",
+    },
 }
 
 LANGUAGE_CODE = str(config.get("KOMPAS_LANGUAGE"))

@@ -74,3 +74,50 @@ def test_each_audited_model_keeps_its_changes(world: World, model: str) -> None:
         assert old in html and new in html
     else:
         assert "role" in html
+
+
+def test_every_model_with_history_has_a_history_page() -> None:
+    from django.apps import apps
+
+    from gebiedskompas.accounts.history import AUDITED
+
+    # django-simple-history marks each model it records on its options.
+    with_history = {
+        m._meta.label
+        for m in apps.get_models()
+        if hasattr(m._meta, "simple_history_manager_attribute")
+    }
+    pages = {a.model for a in AUDITED.values()}
+    assert with_history - pages == set(), "register these in accounts.history.AUDITED"
+
+
+def test_cycle_changes_are_shown_per_object_to_history_readers(world: World) -> None:
+    from datetime import date
+
+    from gebiedskompas.cycle import services as cycle
+
+    manager = user_with("gebiedsmanager", world.town.gemeente)
+    wijk = world.town.wijk.code
+    agenda = cycle.create_agenda(wijk, title="Agenda", start_year=2025, end_year=2028, by=manager)
+    priority = cycle.add_priority(agenda.pk, title="Speerpunt", by=manager)
+    target = cycle.add_target(priority.pk, indicator_key="inwoners", value=5, year=2027,
+                              direction="up", by=manager)  # fmt: skip
+    plan = cycle.create_plan(wijk, 2025, by=manager)
+    action = cycle.add_action(plan.pk, title="Actie", owner="Wijkteam", start=date(2025, 1, 1),
+                              by=manager)  # fmt: skip
+    barrier = cycle.record_barrier(wijk, category="data", description="Geen cijfers",
+                                   raised_by="Wijkteam", by=manager)  # fmt: skip
+    client = _signed_in(manager)
+    response = client.patch(
+        f"/api/v1/acties/{action.pk}", {"status": "in_progress"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    html = client.get(f"/geschiedenis/actie/{action.pk}/").content.decode()
+    assert "gewijzigd" in html and "planned" in html and "in_progress" in html
+    assert manager.username in html
+    outsider = _signed_in(user_with("gebiedsmanager", world.other))
+    objects = {"gebiedsagenda": agenda, "speerpunt": priority, "doel": target,
+               "gebiedsplan": plan, "actie": action, "knelpunt": barrier}  # fmt: skip
+    for model, obj in objects.items():
+        assert client.get(f"/geschiedenis/{model}/{obj.pk}/").status_code == 200, model
+        assert outsider.get(f"/geschiedenis/{model}/{obj.pk}/").status_code == 403, model

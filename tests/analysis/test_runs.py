@@ -247,3 +247,37 @@ def test_similar_areas_are_peers_on_the_structural_profile(demo: Any) -> None:
 def test_similar_areas_is_empty_without_data(db: None) -> None:
     lonely = Area.objects.create(code="BU00000001", name="Los", level="buurt")
     assert selectors.similar_areas(lonely) == []
+
+
+def test_baseline_scores_100_at_the_municipality_value_not_the_mean_of_areas(demo: Any) -> None:
+    r = run(method="baseline")
+    municipality = Area.objects.get(code="GM9999")
+    woz = Observation.objects.get(area=municipality, indicator__key="woz_waarde", period="2024")
+    assert woz.value in [pytest.approx(v) for v in r.parameters["used"]["reference_values"]]
+    values = [row.values["woz_waarde"] for row in r.rows.all()]
+    assert woz.value != pytest.approx(sum(values) / len(values))
+    row = r.rows.first()
+    assert row is not None
+    # higher WOZ is better: the score is 100 · value / the municipality's value
+    normalised = next(v for k, v in row.normalised.items() if k.endswith("woz_waarde"))
+    assert normalised == pytest.approx(100 * row.values["woz_waarde"] / woz.value)
+    assert r.parameters["references"]["woz_waarde"] == {
+        "value": pytest.approx(woz.value),
+        "period": "2024",
+        "source": "gemeente",
+    }
+
+
+def test_baseline_base_year_takes_the_municipality_value_of_that_year(demo: Any) -> None:
+    r = run(method="baseline", parameters={"base_year": 2022})
+    woz_2022 = Observation.objects.get(
+        area__code="GM9999", indicator__key="woz_waarde", period="2022"
+    ).value
+    assert r.parameters["references"]["woz_waarde"]["period"] == "2022"
+    assert r.parameters["references"]["woz_waarde"]["value"] == pytest.approx(woz_2022)
+    assert services.recompute(r).same_result
+
+
+def test_baseline_base_year_must_be_a_year(demo: Any) -> None:
+    with pytest.raises(KompasError, match="base year 'vorig jaar' is not a year"):
+        run(method="baseline", parameters={"base_year": "vorig jaar"})

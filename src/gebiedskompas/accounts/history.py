@@ -34,6 +34,14 @@ AUDITED: dict[str, Audited] = {
     "roltoewijzing": Audited(
         "accounts.RoleAssignment", lambda user, obj: can(user, MANAGE_ROLES, obj.area)
     ),
+    # The gebiedscyclus (a higher layer, so named by string): readable with view_history on
+    # the area the agenda, plan or knelpunt belongs to.
+    "gebiedsagenda": Audited("cycle.AreaAgenda", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
+    "speerpunt": Audited("cycle.Priority", lambda u, obj: can(u, VIEW_HISTORY, obj.agenda.area)),
+    "doel": Audited("cycle.Target", lambda u, obj: can(u, VIEW_HISTORY, obj.priority.agenda.area)),
+    "gebiedsplan": Audited("cycle.AreaPlan", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
+    "actie": Audited("cycle.Action", lambda u, obj: can(u, VIEW_HISTORY, obj.plan.area)),
+    "knelpunt": Audited("cycle.Barrier", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
 }
 
 

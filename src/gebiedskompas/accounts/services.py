@@ -21,7 +21,7 @@ from gebiedskompas.accounts.models import (
 )
 from gebiedskompas.accounts.roles import DEFAULT_ROLES, MANAGE_ROLES
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, PermissionDenied
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -153,3 +153,39 @@ def revoke_token(prefix: str) -> None:
     )
     if not updated:
         raise NotFound(f"no active API key {prefix}")
+
+
+# --- acting for a user at the command line ------------------------------------------------------
+
+
+def acting_user(name: str) -> Any:
+    """The active user a command acts for (``kompas … --as NAME`` or KOMPAS_USER)."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(username=name).first()
+    if user is None:
+        raise NotFound(f"--as: unknown user {name!r}", value=name)
+    if not user.is_active:
+        raise KompasError(f"--as: user {name!r} is not active", value=name)
+    return user
+
+
+def require_acting(
+    user: Any, action: str | tuple[str, ...], area_code: str | None, *, doing: str
+) -> None:
+    """Refuse, with one clear line, a command acting for `user` without `action` (or any one of
+    several) for the area `area_code` (None: the whole installation). ``user`` None is the
+    installation operator."""
+    if user is None:
+        return
+    actions = (action,) if isinstance(action, str) else action
+    # A municipality not yet registered is created by the command: installation-wide rights.
+    area = Area.objects.filter(code=area_code).first() if area_code else None
+    if not any(permissions.can(user, a, area) for a in actions):
+        if area is not None:
+            where = f"{area.name} ({area.code})"
+        elif area_code:
+            where = f"{area_code} (not registered yet; needs rights for the whole installation)"
+        else:
+            where = "the whole installation"
+        raise PermissionDenied(f"user {user.get_username()!r} may not {doing} for {where}")

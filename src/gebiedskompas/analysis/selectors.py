@@ -4,6 +4,7 @@ observations, stored runs and their rows, map data, trends and similar areas."""
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,6 +190,42 @@ def analysis_table(
         skipped=tuple(skipped),
         names={code: name for _, code, name in areas},
     )
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The value that scores 100 in ``baseline`` for one column: the municipality's own value
+    in ``period`` (``source`` "gemeente"), or, where the municipality has none, nothing here and
+    the method falls back to the mean of the areas (``source`` "gemiddelde")."""
+
+    value: float | None
+    period: str
+    source: str
+
+
+def municipality_references(
+    municipality: Area, data: AnalysisTable, base_year: str | None = None
+) -> dict[str, Reference]:
+    """Per column of ``data``: the municipality's value in the base year, computed as the column
+    is (a rate from the municipality's own count and denominator). Without ``base_year``, each
+    column's reference period is the period the column was read from. A column the
+    municipality has no (ok) value for gets ``Reference(None, period, "gemiddelde")``."""
+    choices = [i for d in data.domains for i in d.indicators]
+    wanted = {c.column: (base_year or data.periods[c.column]) for c in choices}
+    keys = sorted({k for c in choices for k in (c.key, c.per) if k})
+    periods = sorted(set(wanted.values()))
+    long = _long_observations([municipality.pk], keys, periods[0], periods[-1]) if periods else None
+    out: dict[str, Reference] = {}
+    for choice in choices:
+        period = wanted[choice.column]
+        value = float("nan")
+        if long is not None and not long.empty:
+            value = float(_choice_values(long, choice, period, [municipality.code]).iloc[0])
+        if math.isfinite(value) and value > 0:
+            out[choice.column] = Reference(value, period, "gemeente")
+        else:
+            out[choice.column] = Reference(None, period, "gemiddelde")
+    return out
 
 
 # --- stored runs ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from typing import Any
 
@@ -123,6 +123,20 @@ class Computed:
     inp: AnalysisInput
     result: AnalysisResult
     fingerprint: str
+    references: Mapping[str, selectors.Reference] = field(default_factory=dict)
+
+
+def base_year_or_error(parameters: Mapping[str, ParamValue] | None) -> str | None:
+    """The ``base_year`` parameter of a ``baseline`` run as a period text, or None."""
+    value = (parameters or {}).get("base_year")
+    if value is None or value == "":
+        return None
+    text = (
+        str(int(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value
+    )
+    if not isinstance(text, str) or not re.fullmatch(r"\d{4}", text):
+        raise KompasError(f"base year {value!r} is not a year; expected e.g. 2020", value=value)
+    return text
 
 
 def compute(
@@ -142,16 +156,24 @@ def compute(
         municipality, level, period, indicator_set, fixed_periods=fixed_periods
     )
     domain_weights = _domain_weights(weights, indicator_set, [d.name for d in data.domains])
+    references: dict[str, selectors.Reference] = {}
+    if method == "baseline":
+        # Rotterdam-style: 100 is the municipality's own value (in the base year), not the mean
+        # of its areas; the mean remains only for a column the municipality has no value for.
+        references = selectors.municipality_references(
+            municipality, data, base_year_or_error(parameters)
+        )
     inp = AnalysisInput(
         table=data.table,
         domains=data.domain_specs(),
+        reference_values={c: r.value for c, r in references.items() if r.value is not None},
         missing=missing,
         parameters=dict(parameters or {}),
     )
     if domain_weights is not None:
         inp = inp.with_weights(domain_weights)
     result = METHODS[method].run(inp)
-    return Computed(data, inp, result, table_fingerprint(data.table))
+    return Computed(data, inp, result, table_fingerprint(data.table), references)
 
 
 def run_analysis(
@@ -205,6 +227,11 @@ def run_analysis(
             parameters={
                 "given": _jsonable(dict(parameters or {})),
                 "used": _jsonable(dict(computed.result.parameters)),
+                **(
+                    {"references": {c: asdict(r) for c, r in computed.references.items()}}
+                    if computed.references
+                    else {}
+                ),
             },
             weights={k: float(v) for k, v in (weights or {}).items()},
             weights_used={k: float(v) for k, v in computed.result.weights.items()},

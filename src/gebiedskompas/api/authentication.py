@@ -23,7 +23,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         found = user_for_token(header[1])
         if found is None:
             raise exceptions.AuthenticationFailed("Onbekende of ingetrokken API-sleutel.")
-        return found
+        user, token = found
+        # A key issued to one organisation acts for that organisation only (api.services), even
+        # when its user acts for several.
+        user._kompas_token_organisation = token.organisation_id
+        return user, token
 
     def authenticate_header(self, request: Request) -> str:
         return KEYWORD

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.cycle.services import NotAllowed
 
 PROBLEM = "application/problem+json"
 TITLES = {
@@ -58,6 +59,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     instance = request.get_full_path() if request is not None else ""
     if isinstance(exc, NotFound):
         exc = exceptions.NotFound(str(exc))
+    elif isinstance(exc, NotAllowed):
+        exc = exceptions.PermissionDenied(str(exc))
     elif isinstance(exc, KompasError):
         exc = exceptions.ValidationError({"nonFieldErrors": [str(exc)]})
     elif isinstance(exc, Http404):

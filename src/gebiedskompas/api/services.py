@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pandas as pd
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from gebiedskompas.accounts.permissions import require
-from gebiedskompas.accounts.roles import EDIT_AREA, WRITE_OBSERVATIONS
+from gebiedskompas.accounts.models import Organisation
+from gebiedskompas.accounts.permissions import can, organisations, require
+from gebiedskompas.accounts.roles import EDIT_ACTIVITY, EDIT_AREA, WRITE_OBSERVATIONS
 from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.cycle.models import Activity
 from gebiedskompas.indicators.models import Indicator
 from gebiedskompas.indicators.services import ImportSummary, write_observations
 
@@ -55,3 +59,137 @@ def add_observation(
     with transaction.atomic():
         write_observations(frame, summary, kind="api", file_name="api", sha="", user=by)
     return summary
+
+
+# --- activities ---------------------------------------------------------------------------------
+
+
+def activity_owners(user: Any) -> set[str] | None:
+    """The owner names whose activities the user may write: the names of the organisations the
+    user acts for (a partner's or department's role assignments); None when the user acts for
+    no organisation (an operator, or a municipality-wide role), which writes any owner's. An API
+    key issued to an organisation narrows this to that organisation."""
+    ids = organisations(user)
+    token_organisation = getattr(user, "_kompas_token_organisation", None)
+    if token_organisation is not None:
+        ids = {token_organisation}
+    if not ids:
+        return None
+    return set(Organisation.objects.filter(pk__in=ids).values_list("name", flat=True))
+
+
+def can_write_activity(user: Any, activity: Activity) -> bool:
+    """``edit_activity`` on the activity's place, and the activity is the user's own."""
+    place = activity.area or activity.municipality
+    owners = activity_owners(user)
+    return can(user, EDIT_ACTIVITY, place) and (owners is None or activity.owner in owners)
+
+
+def _activity_area(code: str) -> Area:
+    area = (
+        Area.objects.select_related("municipality", "parent__parent__parent")
+        .filter(code=code)
+        .first()
+    )
+    if area is None:
+        raise NotFound(f"unknown area {code}", column="gebied", value=code)
+    return area
+
+
+def _owner_for(user: Any, owner: str) -> str:
+    owners = activity_owners(user)
+    owner = owner.strip()
+    if owners is None:
+        if not owner:
+            raise KompasError("eigenaar: name the owner of the activity", column="eigenaar")
+        return owner[:160]
+    if not owner:
+        if len(owners) > 1:
+            raise KompasError(
+                f"eigenaar: you act for {len(owners)} organisations; name one of "
+                f"{', '.join(sorted(owners))}",
+                column="eigenaar",
+            )
+        return next(iter(owners))
+    if owner not in owners:
+        raise PermissionDenied(f"not allowed: activities of {owner}")
+    return owner
+
+
+def _check_period(start: date, end: date | None) -> None:
+    if end is not None and end < start:
+        raise KompasError(f"einde: the activity ends ({end}) before it starts ({start})")
+
+
+def create_activity(
+    *,
+    area_code: str,
+    title: str,
+    start: date,
+    by: Any,
+    end: date | None = None,
+    owner: str = "",
+    external_id: str = "",
+) -> Activity:
+    """Register an activity of the user's own organisation in an area (or a whole municipality).
+    A known ``external_id`` in the municipality is refused (the import updates by it)."""
+    area = _activity_area(area_code)
+    require(by, EDIT_ACTIVITY, area)
+    owner = _owner_for(by, owner)
+    if not title.strip():
+        raise KompasError("titel: an activity needs a title", column="titel")
+    _check_period(start, end)
+    municipality = area.municipality or area
+    external_id = external_id.strip()[:80]
+    with transaction.atomic():
+        if (
+            external_id
+            and Activity.objects.filter(municipality=municipality, external_id=external_id).exists()
+        ):
+            raise KompasError(
+                f"kenmerk: {municipality.code} already has an activity {external_id!r}",
+                column="kenmerk",
+                value=external_id,
+            )
+        return Activity.objects.create(
+            municipality=municipality,
+            area=None if area.pk == municipality.pk else area,
+            external_id=external_id,
+            title=title.strip()[:200],
+            owner=owner,
+            start=start,
+            end=end,
+        )
+
+
+def update_activity(activity_id: int, *, by: Any, **changes: Any) -> Activity:
+    """Change an own activity's title, period or area (within its municipality). ``changes``:
+    ``title``, ``start``, ``end``, ``area_code``; what is not given stays."""
+    with transaction.atomic():
+        activity = (
+            Activity.objects.select_for_update(of=("self",))
+            .select_related("area", "municipality")
+            .filter(pk=activity_id)
+            .first()
+        )
+        if activity is None:
+            raise NotFound(f"unknown activity {activity_id}", value=activity_id)
+        if not can_write_activity(by, activity):
+            raise PermissionDenied("not allowed: edit_activity")
+        if "area_code" in changes:
+            area = _activity_area(changes["area_code"])
+            if (area.municipality_id or area.pk) != activity.municipality_id:
+                raise KompasError(
+                    f"gebied: {area.code} is not in {activity.municipality.code}", column="gebied"
+                )
+            require(by, EDIT_ACTIVITY, area)
+            activity.area = None if area.pk == activity.municipality_id else area
+        if "title" in changes:
+            if not str(changes["title"]).strip():
+                raise KompasError("titel: an activity needs a title", column="titel")
+            activity.title = str(changes["title"]).strip()[:200]
+        activity.start = changes.get("start", activity.start)
+        activity.end = changes.get("end", activity.end)
+        _check_period(activity.start, activity.end)
+        activity.save(update_fields=["area", "title", "start", "end"])
+    return activity

@@ -107,24 +107,6 @@ SETTINGS: tuple[Setting, ...] = (
         "cancelled; `kompas signals purge` removes them after that.",
     ),
     Setting(
-        "KOMPAS_EMAIL_BACKEND",
-        str,
-        "django.core.mail.backends.console.EmailBackend",
-        "Django mail backend for notifications (escalations, reporters); "
-        "django.core.mail.backends.smtp.EmailBackend to send through KOMPAS_EMAIL_HOST.",
-    ),
-    Setting("KOMPAS_EMAIL_HOST", str, "localhost", "SMTP server for the smtp mail backend."),
-    Setting("KOMPAS_EMAIL_PORT", int, 25, "SMTP port."),
-    Setting("KOMPAS_EMAIL_HOST_USER", str, "", "SMTP user name; empty: no authentication."),
-    Setting("KOMPAS_EMAIL_HOST_PASSWORD", str, "", "SMTP password."),
-    Setting("KOMPAS_EMAIL_USE_TLS", _bool, False, "Use STARTTLS to the SMTP server."),
-    Setting(
-        "KOMPAS_EMAIL_FROM",
-        str,
-        "gebiedskompas@localhost",
-        "Sender address of notification e-mails.",
-    ),
-    Setting(
         "KOMPAS_SIGNAL_NEARBY_METRES",
         int,
         50,
@@ -276,6 +258,13 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         8,
         "Hours a sign-in stays valid; the session also ends when the browser closes.",
+    ),
+    Setting(
+        "KOMPAS_USER",
+        str,
+        "",
+        "User name the kompas commands that change data act for, as with --as USER: the "
+        "command is checked against that user's roles. Empty: the installation operator.",
     ),
 )
 

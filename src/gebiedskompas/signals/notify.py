@@ -1,6 +1,6 @@
 """E-mail from signals: to the reporter (only with consent) and to the people on the ladder.
 
-Django's mail framework sends it (backend set by KOMPAS_EMAIL_BACKEND); messages go out after the
+Django's mail framework sends it (SMTP when KOMPAS_EMAIL_HOST is set, else the log); messages go out after the
 transaction that caused them commits, so a rolled-back change tells nobody.
 """
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gebiedskompas.web import cycle_views, views
+from gebiedskompas.web import cycle_views, open_data, views
 
 app_name = "web"
 urlpatterns = [
@@ -41,4 +41,6 @@ urlpatterns = [
     path("voortgang/", cycle_views.progress_report, name="progress"),
     path("voortgang.pdf", cycle_views.progress_report_pdf, name="progress-pdf"),
     path("mijn-werk/", cycle_views.my_work, name="my-work"),
+    path("open-data/", open_data.open_data, name="open-data"),
+    path("open-data/<str:code>.<str:fmt>", open_data.open_data_download, name="open-data-download"),
 ]
