@@ -205,7 +205,7 @@ class Ballot(models.Model):
     ``[idea project id, value]`` (value: 1, the points, or the rank). ``change_key`` is set only
     in rounds that let voters change their ballot: a keyed hash of the code under a different
     key than ``VotingCode.code_hash``, so only someone holding the code itself finds the ballot
-    again (see docs/adr/0007-secret-ballots.md).
+    again (see docs/adr/0008-secret-ballots.md).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)

@@ -263,7 +263,7 @@ def _rewrite_in_random_order(budget_round: BudgetRound) -> None:
     voting closes. A ballot and the code it claimed were written by one transaction, so until
     then their system column ``xmin`` is equal and their physical positions follow the order of
     casting; afterwards all rows carry this transaction's ``xmin`` in shuffled positions. The
-    superseded row versions stay on disk until (auto)vacuum removes them (see ADR 0007).
+    superseded row versions stay on disk until (auto)vacuum removes them (see ADR 0008).
     SQLite updates rows in place and has no such columns; nothing to do there."""
     if connection.vendor != "postgresql":
         return

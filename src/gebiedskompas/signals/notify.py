@@ -1,7 +1,7 @@
 """E-mail from signals: to the reporter (only with consent) and to the people on the ladder.
 
-Django's mail framework sends it (SMTP when KOMPAS_EMAIL_HOST is set, else the log); messages go out after the
-transaction that caused them commits, so a rolled-back change tells nobody.
+Django's mail framework sends it (SMTP when KOMPAS_EMAIL_HOST is set, else the log); messages
+go out after the transaction that caused them commits, so a rolled-back change tells nobody.
 """
 
 from __future__ import annotations
