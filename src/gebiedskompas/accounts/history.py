@@ -42,6 +42,33 @@ AUDITED: dict[str, Audited] = {
     "gebiedsplan": Audited("cycle.AreaPlan", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
     "actie": Audited("cycle.Action", lambda u, obj: can(u, VIEW_HISTORY, obj.plan.area)),
     "knelpunt": Audited("cycle.Barrier", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
+    "cyclusfase": Audited(
+        "cycle.CyclePhase", lambda u, obj: can(u, VIEW_HISTORY, obj.municipality)
+    ),
+    "voortgang": Audited(
+        "cycle.ActionUpdate", lambda u, obj: can(u, VIEW_HISTORY, obj.action.plan.area)
+    ),
+    "mijlpaal": Audited(
+        "cycle.Milestone", lambda u, obj: can(u, VIEW_HISTORY, obj.action.plan.area)
+    ),
+    "financiering": Audited(
+        "cycle.ActionFunding", lambda u, obj: can(u, VIEW_HISTORY, obj.action.plan.area)
+    ),
+    "gebiedsbudget": Audited("cycle.AreaBudget", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
+    "budgettoewijzing": Audited(
+        "cycle.BudgetAllocation", lambda u, obj: can(u, VIEW_HISTORY, obj.budget.area)
+    ),
+    # Participation: rounds, their phase dates, ideas and initiatives (never ballots or codes).
+    "buurtbegroting": Audited(
+        "participation.BudgetRound", lambda u, obj: can(u, VIEW_HISTORY, obj.area)
+    ),
+    "fasenplan": Audited(
+        "participation.PhasePlan", lambda u, obj: can(u, VIEW_HISTORY, obj.round.area)
+    ),
+    "idee": Audited("participation.Idea", lambda u, obj: can(u, VIEW_HISTORY, obj.round.area)),
+    "initiatief": Audited(
+        "participation.Initiative", lambda u, obj: can(u, VIEW_HISTORY, obj.area)
+    ),
 }
 
 
