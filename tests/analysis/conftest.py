@@ -8,6 +8,12 @@ from typing import Any
 
 import pytest
 
+def new_runs() -> Any:
+    """The analysis runs a test made: all but the demo's own, which its priorities cite."""
+    from gebiedskompas.analysis.models import AnalysisRun
+
+    return AnalysisRun.objects.filter(priorities__isnull=True)
+
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:

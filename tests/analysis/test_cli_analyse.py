@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 import pytest
+from tests.analysis.conftest import new_runs
 
 from gebiedskompas import cli
-from gebiedskompas.analysis.models import AnalysisRun
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -34,7 +34,7 @@ def test_prints_a_ranking_with_scores_and_top_domain(
     assert rows[0].split()[1] in focus_buurten
     assert rows[0].split()[-1] in {"sociaal", "economie", "veiligheid", "wonen", "leefbaarheid"}
     assert any("excluded for missing values" in line for line in out)
-    assert AnalysisRun.objects.count() == 1
+    assert new_runs().count() == 1
 
 
 def test_json_output_and_the_areas_subcommand(
@@ -75,7 +75,7 @@ def test_errors_are_one_line_and_exit_1(
     assert cli.main(argv) == 1
     err = capsys.readouterr().err
     assert err.startswith(message) and err.count("\n") == 1
-    assert not AnalysisRun.objects.exists()
+    assert not new_runs().exists()
 
 
 def test_missing_options_are_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 import pytest
+from tests.analysis.conftest import new_runs
 
 from gebiedskompas.analysis import selectors, services
 from gebiedskompas.analysis.domain.fingerprint import table_fingerprint
@@ -179,7 +180,7 @@ def test_bad_run_requests_say_what_is_wrong(
 ) -> None:
     with pytest.raises(KompasError, match="^" + message.replace("(", r"\(")):
         run(**kwargs)
-    assert not AnalysisRun.objects.exists()
+    assert not new_runs().exists()
 
 
 @pytest.mark.parametrize(

@@ -9,9 +9,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.test import Client
 from tests.accounts.helpers import grant
+from tests.analysis.conftest import new_runs
 
 from gebiedskompas.analysis import services
-from gebiedskompas.analysis.models import AnalysisRun
 
 pytestmark = [pytest.mark.web, pytest.mark.django_db]
 
@@ -46,7 +46,7 @@ def test_staff_runs_an_analysis_and_sees_the_ranking(
     assert page.status_code == 200
     assert 'type="range"' in page.content.decode()
     response = staff.post("/analyse/", FORM)
-    run = AnalysisRun.objects.get()
+    run = new_runs().get()
     assert response.status_code == 302 and response["Location"] == f"/analyse/runs/{run.pk}/"
     assert run.created_by is not None and run.created_by.username == "ana"
     html = staff.get(response["Location"]).content.decode()
@@ -62,7 +62,7 @@ def test_partial_request_returns_the_result_fragment(staff: Client) -> None:
         "/analyse/", {**FORM, "weight_veiligheid": "5"}, headers={"X-Kompas-Partial": "1"}
     )
     assert response.status_code == 200
-    run = AnalysisRun.objects.get()
+    run = new_runs().get()
     assert response["X-Kompas-Run-Url"] == f"/analyse/runs/{run.pk}/"
     html = response.content.decode()
     assert "<html" not in html and 'id="analysis-ranking"' in html
@@ -74,7 +74,7 @@ def test_bad_input_is_shown_beside_the_form(staff: Client) -> None:
         [k for k in FORM if k.startswith("weight_")], "0")})  # fmt: skip
     assert response.status_code == 400
     assert "at least one domain weight must be above 0" in response.content.decode()
-    assert not AnalysisRun.objects.exists()
+    assert not new_runs().exists()
 
 
 @pytest.mark.parametrize(
@@ -91,7 +91,7 @@ def test_non_staff_cannot_start_a_run(demo: Any, client: Client) -> None:
     client.force_login(user)
     response = client.post("/analyse/", FORM)
     assert response.status_code == 403
-    assert not AnalysisRun.objects.exists()
+    assert not new_runs().exists()
 
 
 def test_starting_a_run_needs_the_csrf_token(demo: Any) -> None:
@@ -100,7 +100,7 @@ def test_starting_a_run_needs_the_csrf_token(demo: Any) -> None:
     client = Client(enforce_csrf_checks=True)
     client.force_login(user)
     assert client.post("/analyse/", FORM).status_code == 403
-    assert not AnalysisRun.objects.exists()
+    assert not new_runs().exists()
     page = client.get("/analyse/").content.decode()
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
     assert token is not None
