@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,6 +32,12 @@ if "KOMPAS_DATA_DIR" not in os.environ:
     import tempfile
 
     os.environ["KOMPAS_DATA_DIR"] = tempfile.mkdtemp(prefix="kompas-test-")
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Test users get a password; hashing it the production way costs up to a second each."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)
