@@ -680,8 +680,13 @@ def _ensure_users(summary: DemoSummary) -> None:
         summary.users.append(demo)
 
 
-def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSummary:
+def build_demo(
+    *, seed: int = 2026, progress: Progress | None = None, figures_only: bool = False
+) -> DemoSummary:
     """Build (or confirm) the demo municipality; see the module docstring.
+
+    `figures_only` stops after the areas, figures, signal categories and users: without the
+    gebiedscyclus, the signals and the budget rounds (for tests that only read figures).
 
     `progress` is called as ``progress(step, done, total)``. Idempotent: a second call with the
     same seed writes nothing. Returns counts, the demo log-ins and a note that it is fictitious.
@@ -738,9 +743,10 @@ def build_demo(*, seed: int = 2026, progress: Progress | None = None) -> DemoSum
         step("aggregated", 4)
         _ensure_signal_categories(gemeente)
         _ensure_users(summary)
-        build_cycle(seed=seed)
-        build_signal_demo(gemeente, seed)
-        build_participation_demo(gemeente, seed=seed)
+        if not figures_only:
+            build_cycle(seed=seed)
+            build_signal_demo(gemeente, seed)
+            build_participation_demo(gemeente, seed=seed)
     step("done", 5)
     summary.seconds = time.perf_counter() - started
     return summary

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+
 def new_runs() -> Any:
     """The analysis runs a test made: all but the demo's own, which its priorities cite."""
     from gebiedskompas.analysis.models import AnalysisRun
@@ -22,7 +23,7 @@ def demo(django_db_setup: Any, django_db_blocker: Any) -> Iterator[Any]:
     from gebiedskompas.demo import build_demo
 
     with django_db_blocker.unblock(), transaction.atomic():
-        summary = build_demo()
+        summary = build_demo(figures_only=True)
         yield summary
         transaction.set_rollback(True)
 

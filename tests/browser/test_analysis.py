@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def staff_login(transactional_db: None, live_server: Any) -> dict[str, str]:
-    build_demo()
+    build_demo(figures_only=True)
     user = get_user_model().objects.create_user("ana", password="analyse-wachtwoord", is_staff=True)
     grant(user, "analist")
     return {"username": "ana", "password": "analyse-wachtwoord"}
