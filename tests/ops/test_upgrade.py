@@ -1,12 +1,14 @@
-"""Upgrades: every release's schema fixture (tests/fixtures/schema/<release>.sqlite, written by
+"""Upgrades: every release's schema fixture (tests/fixtures/schema/<release>.sqlite.gz, written by
 tests/ops/make_schema_fixture.py) migrates forward to the current head with its data intact; and
 on the test database (SQLite or PostgreSQL) the migrations run forward from the state a release
 recorded."""
 
 from __future__ import annotations
 
+import gzip
 import shutil
 import sqlite3
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,12 +19,22 @@ from tests.ops.helpers import env_for, kompas
 
 pytestmark = [pytest.mark.integration]
 
-FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "schema").glob("*.sqlite"))
+FIXTURES = sorted((Path(__file__).resolve().parents[1] / "fixtures" / "schema").glob("*.sqlite.gz"))
+
+
+def _unpack(fixture: Path, target: Path) -> Path:
+    """The release database, stored gzipped (a frozen past schema, not regenerable)."""
+    with gzip.open(fixture, "rb") as source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+    return target
 
 
 def _recorded(path: Path) -> list[tuple[str, str]]:
-    with sqlite3.connect(path) as db:
-        return [(a, n) for a, n in db.execute("select app, name from django_migrations")]
+    with tempfile.TemporaryDirectory() as tmp:
+        with sqlite3.connect(_unpack(path, Path(tmp) / "release.sqlite3")) as db:
+            rows = [(a, n) for a, n in db.execute("select app, name from django_migrations")]
+        db.close()
+        return rows
 
 
 def test_there_is_a_fixture_per_release() -> None:
@@ -30,11 +42,11 @@ def test_there_is_a_fixture_per_release() -> None:
 
 
 @pytest.mark.django_db(databases=[])
-@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.stem for f in FIXTURES])
+@pytest.mark.parametrize("fixture", FIXTURES, ids=[f.name.split(".sqlite")[0] for f in FIXTURES])
 def test_a_release_database_migrates_forward_with_its_data(fixture: Path, tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    shutil.copy(fixture, data / "kompas.sqlite3")
+    _unpack(fixture, data / "kompas.sqlite3")
     env = env_for(data)
     kompas(env, "migrate")
     with sqlite3.connect(data / "kompas.sqlite3") as db:
