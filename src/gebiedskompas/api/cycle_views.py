@@ -55,6 +55,17 @@ def _area_param(request: Request) -> Area | None:
     return area
 
 
+def _area_to_edit(request: Request, code: str, action: str) -> Area:
+    """The area a write names, refused (problem+json) when unknown or not the caller's to do
+    `action` in."""
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise exceptions.NotFound(f"Onbekend gebied: {code}")
+    if not can(request.user, action, area):
+        _deny(request)
+    return area
+
+
 def _subtree(field: str, area: Area) -> Q:
     """Rows whose area at `field` is `area` or lies below it (areas nest four deep)."""
     q = Q(**{field: area}) | Q(**{f"{field}__municipality": area})
@@ -151,11 +162,7 @@ class GebiedsagendaList(_List):
         data = s.NieuweGebiedsagenda(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = Area.objects.filter(code=v["gebied"]).first()
-        if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
-        if not can(request.user, EDIT_PLAN, area):
-            _deny(request)
+        area = _area_to_edit(request, v["gebied"], EDIT_PLAN)
         agenda = cycle.create_agenda(
             area.code,
             title=v["titel"],
@@ -278,11 +285,7 @@ class GebiedsplanList(_List):
         data = s.NieuwGebiedsplan(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = Area.objects.filter(code=v["gebied"]).first()
-        if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
-        if not can(request.user, EDIT_PLAN, area):
-            _deny(request)
+        area = _area_to_edit(request, v["gebied"], EDIT_PLAN)
         if (
             v["gebiedsagenda"] is not None
             and not AreaAgenda.objects.filter(pk=v["gebiedsagenda"], area=area).exists()
@@ -474,11 +477,7 @@ class ActiviteitList(_List):
         data = s.NieuweActiviteit(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = Area.objects.filter(code=v["gebied"]).first()
-        if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
-        if not can(request.user, EDIT_ACTIVITY, area):
-            _deny(request)
+        area = _area_to_edit(request, v["gebied"], EDIT_ACTIVITY)
         activity = services.create_activity(
             area_code=area.code,
             title=v["titel"],
@@ -640,11 +639,7 @@ class KnelpuntList(_List):
         data = s.NieuwKnelpunt(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = Area.objects.filter(code=v["gebied"]).first()
-        if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
-        if not can(request.user, EDIT_PLAN, area):
-            _deny(request)
+        area = _area_to_edit(request, v["gebied"], EDIT_PLAN)
         barrier = cycle.record_barrier(
             area.code,
             category=v["categorie"],
