@@ -9,7 +9,9 @@ observations of the area's family for those periods (one) and the family's inhab
 
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import uuid
+from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -52,7 +54,7 @@ class Shown(StrEnum):
     MISSING = "missing"  # no value for this area and period: "–"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cell:
     """One area's value of one indicator in one period, as the reader may see it.
 
@@ -406,6 +408,99 @@ def disclosed_cells(
     return CellTable(cells=cells, margins=margins, levels=levels)
 
 
+@dataclass(frozen=True)
+class TreeCells:
+    """The disclosed cells of one municipality's whole area tree (every indicator, every
+    period), indexed by area code, so a page can take the few areas it shows without redoing
+    disclosure control."""
+
+    by_area: Mapping[str, Mapping[tuple[str, str], Cell]]
+    margins: Mapping[str, Mapping[tuple[str, str], tuple[float, float]]]
+    levels: Mapping[str, str]
+
+    def table(self, codes: Iterable[str], periods: Collection[str] | None = None) -> CellTable:
+        """A `CellTable` of these areas (those the tree holds), in these periods (all when
+        None)."""
+        cells: dict[tuple[str, str, str], Cell] = {}
+        margins: dict[tuple[str, str, str], tuple[float, float]] = {}
+        levels: dict[str, str] = {}
+        for code in codes:
+            if code not in self.levels:
+                continue
+            levels[code] = self.levels[code]
+            for (key, period), cell in self.by_area.get(code, {}).items():
+                if periods is None or period in periods:
+                    cells[(code, key, period)] = cell
+            for (key, period), margin in self.margins.get(code, {}).items():
+                if periods is None or period in periods:
+                    margins[(code, key, period)] = margin
+        return CellTable(cells=cells, margins=margins, levels=levels)
+
+    def codes_at(self, level: str) -> list[str]:
+        return [code for code, found in self.levels.items() if found == level]
+
+
+# Per process: (municipality id, public, data version, cache generation, indicator ids) → cells.
+_TREES: OrderedDict[tuple[object, ...], TreeCells] = OrderedDict()
+_TREES_LOCK = threading.Lock()
+_TREES_KEPT = 32
+_GENERATION_KEY = "kompas:tree-cells-generation"
+
+
+def municipality_cells(
+    municipality: Area, indicators: Mapping[int, Indicator], *, public: bool
+) -> TreeCells:
+    """Disclosure control over the municipality's whole tree at once, for every indicator and
+    period: every page of the municipality then shows the same value for a cell (a reader cannot
+    combine two pages to undo a suppression) and a page only slices what it shows.
+
+    Kept per process under the data version (read before the figures, so an entry never holds
+    data older than its version) and the cache's generation (clearing the cache forgets them);
+    not kept inside a transaction, whose writes may still roll back."""
+    from django.core.cache import cache
+    from django.db import connection
+
+    from gebiedskompas.areas import versioning
+
+    if connection.in_atomic_block:
+        return _tree_cells(municipality, indicators, public=public)
+    version = versioning.current()
+    generation = cache.get(_GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        cache.set(_GENERATION_KEY, generation, None)
+    key = (municipality.pk, public, version, generation, tuple(sorted(indicators)))
+    with _TREES_LOCK:
+        found = _TREES.get(key)
+        if found is not None:
+            _TREES.move_to_end(key)
+            return found
+    tree = _tree_cells(municipality, indicators, public=public)
+    with _TREES_LOCK:
+        _TREES[key] = tree
+        while len(_TREES) > _TREES_KEPT:
+            _TREES.popitem(last=False)
+    return tree
+
+
+def _tree_cells(
+    municipality: Area, indicators: Mapping[int, Indicator], *, public: bool
+) -> TreeCells:
+    ids = list(
+        Area.objects.filter(Q(municipality_id=municipality.pk) | Q(pk=municipality.pk))
+        .values_list("id", flat=True)
+        .order_by("id")
+    )
+    table = disclosed_cells(Q(area_id__in=ids), indicators, public=public)
+    by_area: dict[str, dict[tuple[str, str], Cell]] = defaultdict(dict)
+    for (code, key, period), cell in table.cells.items():
+        by_area[code][(key, period)] = cell
+    margins: dict[str, dict[tuple[str, str], tuple[float, float]]] = defaultdict(dict)
+    for (code, key, period), margin in table.margins.items():
+        margins[code][(key, period)] = margin
+    return TreeCells(by_area=dict(by_area), margins=dict(margins), levels=dict(table.levels))
+
+
 def family_filter(areas: Iterable[Area]) -> Q:
     """A filter on `Observation` for the families of these areas (each area, its ancestors and
     the children of each): every cell complementary suppression must see for a page showing
@@ -433,6 +528,7 @@ __all__ = [
     "POPULATION_KEY",
     "Cell",
     "CellTable",
+    "TreeCells",
     "DomainFigures",
     "FigureRow",
     "Shown",
@@ -445,5 +541,6 @@ __all__ = [
     "group_by_domain",
     "indicators_by_id",
     "key_figures",
+    "municipality_cells",
     "observations_frame",
 ]

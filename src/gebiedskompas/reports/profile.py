@@ -42,10 +42,12 @@ from gebiedskompas.indicators.selectors import (
     Cell,
     CellTable,
     Shown,
+    TreeCells,
     disclosed_cells,
     family_filter,
     family_of,
     indicators_by_id,
+    municipality_cells,
 )
 from gebiedskompas.reports import charts
 from gebiedskompas.reports.domain.compare import (
@@ -261,7 +263,16 @@ def area_profile(area: Area, *, public: bool, peer_count: int = 5) -> AreaProfil
     indicators = indicators_by_id()
     by_key = {i.key: i for i in indicators.values()}
     shown = {a.code for a in (area, area.parent, municipality) if a is not None}
-    family = disclosed_cells(family_filter([area]), indicators, public=public, keep=shown)
+    tree = (
+        municipality_cells(municipality, indicators, public=public)
+        if municipality is not None
+        else None
+    )
+    family = (
+        tree.table(shown)
+        if tree is not None
+        else disclosed_cells(family_filter([area]), indicators, public=public, keep=shown)
+    )
 
     own_latest = _latest_by_indicator(family, area.code)
     # Indicators the area lacks but its family has: listed, so the page says "no data".
@@ -281,7 +292,7 @@ def area_profile(area: Area, *, public: bool, peer_count: int = 5) -> AreaProfil
         if country is not None
         else None
     )
-    candidates = _candidates(area, municipality, indicators, latest, public=public)
+    candidates = _candidates(area, municipality, tree, latest)
     peers = [found.area for found in similar_areas(area, peer_count)]
     peer_table = _peer_table(peers, candidates, indicators, latest, public=public)
     breaks = _breaks(area)
@@ -385,26 +396,18 @@ class Candidates:
 def _candidates(
     area: Area,
     municipality: Area | None,
-    indicators: Mapping[int, Indicator],
+    tree: TreeCells | None,
     latest: Mapping[str, str],
-    *,
-    public: bool,
 ) -> Candidates | None:
-    """The same-level areas of the municipality (with their parents, for disclosure control)
-    in the periods shown; None for a gemeente, whose candidates would be the whole country."""
+    """The same-level areas of the municipality (with their parents) in the periods shown;
+    None for a gemeente, whose candidates would be the whole country."""
     periods = set(latest.values())
-    if not periods or municipality is None or area.level == AreaLevel.GEMEENTE:
+    if not periods or municipality is None or tree is None or area.level == AreaLevel.GEMEENTE:
         return None
     parent_level = area.parent.level if area.parent is not None else area.level
-    # Area ids first (indexed), then observations by area id: see `family_filter`.
-    ids = list(
-        Area.objects.filter(
-            municipality_id=municipality.pk, level__in={area.level, parent_level}
-        ).values_list("id", flat=True)
-    )
-    table = disclosed_cells(Q(area_id__in=ids), indicators, periods=periods, public=public)
-    same_level = frozenset(code for code, level in table.levels.items() if level == area.level)
-    return Candidates(table, same_level)
+    same_level = tree.codes_at(area.level)
+    table = tree.table([*same_level, *tree.codes_at(parent_level)], periods)
+    return Candidates(table, frozenset(same_level))
 
 
 def _peer_table(

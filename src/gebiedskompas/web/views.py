@@ -174,10 +174,16 @@ def _trend(request: HttpRequest, code: str, key: str) -> tuple[Area, Any, charts
     row = next((r for r in profile.rows if r.indicator.key == key), None)
     if row is None:
         raise Http404(_("Geen cijfers van deze indicator voor dit gebied."))
-    family = indicators.disclosed_cells(
-        indicators.family_filter([area]),
-        {row.indicator.pk: row.indicator},
-        public=not _is_staff(request, area),
+    public = not _is_staff(request, area)
+    family = (
+        # The same cells as the wijkfoto's, disclosed over the whole municipality.
+        indicators.municipality_cells(
+            profile.municipality, indicators.indicators_by_id(), public=public
+        ).table([a.code for a in (area, profile.parent, profile.municipality) if a is not None])
+        if profile.municipality is not None
+        else indicators.disclosed_cells(
+            indicators.family_filter([area]), {row.indicator.pk: row.indicator}, public=public
+        )
     )
     others = [a for a in (profile.parent, profile.municipality) if a is not None]
     others = list({a.pk: a for a in others}.values())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import template
 from django.utils.formats import number_format
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from gebiedskompas.indicators.domain.disclosure import REASON_ABOVE_CAP, REASON_BELOW_CAP
@@ -37,6 +38,30 @@ def figure(cell: Cell | None, indicator: Indicator) -> str:
     if unit.lower() in SILENT_UNITS:
         return text
     return f"{text}\u00a0{unit}" if unit == "%" else f"{text} {unit}"
+
+
+@register.simple_tag
+def figure_cell(cell: Cell | None, indicator: Indicator, margin: str = "") -> str:
+    """A figure as a numeric table cell: the text of `figure`, a mark on a value the public does
+    not see, the margin where given. Built here rather than by an included template: a wijkfoto
+    has some 250 of them."""
+    shown = (cell.shown if cell is not None else "") or "missing"
+    protected = cell is not None and cell.is_protected
+    return format_html(
+        '<td class="utrecht-table__cell utrecht-table__cell--numeric-data figure figure--{}{}">'
+        "{}{}{}</td>",
+        shown,
+        " figure--protected" if protected else "",
+        figure(cell, indicator),
+        format_html(
+            '<span class="protected-mark" aria-hidden="true">*</span>'
+            '<span class="visually-hidden"> ({})</span>',
+            _("niet openbaar"),
+        )
+        if protected
+        else "",
+        format_html('<span class="margin"> ({})</span>', margin) if margin else "",
+    )
 
 
 @register.filter
