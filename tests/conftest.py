@@ -44,6 +44,7 @@ def _fast_passwords(settings: Any) -> None:
 def _empty_cache() -> None:
     """Each test starts with an empty cache: cached peer groups or rate-limit counters from one
     test's data must not leak into another's."""
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all(initialized_only=False):
+        cache.clear()

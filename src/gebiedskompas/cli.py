@@ -150,6 +150,23 @@ def cmd_purge(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cache_warm(args: argparse.Namespace) -> int:
+    _migrate()
+    if args.background:
+        from gebiedskompas.web.tasks import warm_page_cache
+
+        return _enqueued(args, warm_page_cache.enqueue(args.municipality or ""))
+    from gebiedskompas.web.warming import warm_pages
+
+    result = warm_pages(args.municipality or None)
+    _print(
+        args,
+        result.as_dict(),
+        f"{result.rendered} pages rendered, {result.already} already cached ({result.seconds} s)",
+    )
+    return 0
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     from gebiedskompas.ops.backup import create_backup
 
@@ -784,6 +801,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add(sub, "purge", cmd_purge, "remove residents' personal data past its retention period")
     p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+
+    cache = sub.add_parser("cache", help="the cache of rendered pages")
+    cache_sub = cache.add_subparsers(dest="what", metavar="WHAT", required=True)
+    p = add(cache_sub, "warm", cmd_cache_warm, "render the public wijkfoto pages not yet cached")
+    p.add_argument("--municipality", help="only this municipality's areas (GM code)")
+    p.add_argument("--background", action="store_true", help="queue it for kompas worker")
 
     p = add(sub, "backup", cmd_backup, "write the database and uploads to one archive")
     p.add_argument("-o", "--output", required=True, help="the archive to write (.tar.gz)")

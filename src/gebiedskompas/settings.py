@@ -307,7 +307,14 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
-    }
+    },
+    # Rendered pages (web.caching): on disk in the data folder, so every server process and
+    # the worker that warms it after an import share one copy, and a restart keeps it.
+    "pages": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(DATA_DIR / "cache" / "pages"),
+        "OPTIONS": {"MAX_ENTRIES": int(config.get("KOMPAS_PAGE_CACHE_ENTRIES"))},  # type: ignore[call-overload]
+    },
 }
 KOMPAS_PUBLIC_MIN_POPULATION = int(config.get("KOMPAS_PUBLIC_MIN_POPULATION"))  # type: ignore[call-overload]
 

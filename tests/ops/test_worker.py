@@ -65,6 +65,23 @@ def test_worker_runs_each_waiting_task_once_and_records_its_heartbeat() -> None:
 
 
 @pytest.mark.django_db(transaction=True)
+def test_the_scheduled_warming_fills_the_page_cache_for_the_worker_and_the_server() -> None:
+    from gebiedskompas.areas.models import Area
+    from tests.web.factories import build_town
+
+    build_town()
+    assert enqueue_due_jobs(timezone.now(), {"warm_page_cache": timedelta(minutes=10)}) == [
+        "warm_page_cache"
+    ]
+    with override_settings(KOMPAS_SCHEDULE=""):
+        KompasWorker(batch=True, interval=0, schedule=False).run()
+    stored = DBTaskResult.objects.get(task_path__endswith="warm_page_cache")
+    assert stored.status == "SUCCESSFUL"
+    areas = Area.objects.count()
+    assert stored.return_value["rendered"] == 2 * areas  # every area, Dutch and English
+
+
+@pytest.mark.django_db(transaction=True)
 def test_a_failing_task_is_visibly_failed() -> None:
     result = tasks.import_csv_file.enqueue("/nonexistent/file.csv", "code", "2024")
     KompasWorker(batch=True, interval=0, schedule=False).run()

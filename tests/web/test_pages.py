@@ -285,3 +285,28 @@ def test_a_capped_percentage_shows_the_cap_to_the_public_and_the_value_to_staff(
     row = staff.split(f'id="indicator-{town.pct.key}"', 1)[1].split("</tr>", 1)[0]
     text = row.replace("\u00a0", " ").replace("&gt;", ">")
     assert re.search(r">42(,0)? %", text) and "> 41,5" not in text
+
+
+def test_warming_renders_each_public_wijkfoto_once_and_a_first_reader_gets_it_cached(
+    client: Client, town: Town, django_assert_max_num_queries, capsys
+) -> None:
+    from gebiedskompas.areas.models import Area
+    from gebiedskompas.cli import main
+
+    areas = Area.objects.exclude(level="land").count()
+    assert main(["cache", "warm", "--json"]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["rendered"], first["already"]) == (2 * areas, 0)  # Dutch and English
+    assert main(["cache", "warm", "--municipality", "GM9999", "--json"]) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert (again["rendered"], again["already"]) == (0, 2 * areas)
+    # Nobody visited the buurt yet: its page comes from the cache (the area, the data version).
+    with django_assert_max_num_queries(2):
+        html = client.get(area_url(town.small_buurt.code)).content.decode()
+    assert town.small_buurt.name in html and "Kerncijfers" in html
+    # After a change the next run renders the pages again.
+    observation = town.wijk.observations.get(indicator=town.inwoners)
+    observation.value = 3105
+    observation.save()
+    assert main(["cache", "warm", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["rendered"] == 2 * areas

@@ -76,9 +76,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KOMPAS_PAGE_CACHE_SECONDS",
         int,
-        3600,
+        86400,
         "How long a rendered wijkfoto or ranking stays cached (seconds; 0: off). Entries are "
         "keyed by the data version, so an import shows at once whatever this is.",
+    ),
+    Setting(
+        "KOMPAS_PAGE_CACHE_ENTRIES",
+        int,
+        100_000,
+        "Most rendered pages kept in the page cache (files under the data folder's cache/); "
+        "beyond it a third is dropped. A national installation has about 18,000 areas.",
     ),
     Setting(
         "KOMPAS_LOGIN_FAILURE_LIMIT",
@@ -206,9 +213,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KOMPAS_SCHEDULE",
         str,
-        "escalate_signals=15m,purge_personal_data=1d",
+        "escalate_signals=15m,purge_personal_data=1d,warm_page_cache=10m",
         "Jobs `kompas worker` runs on a schedule, as JOB=INTERVAL (s, m, h or d); an interval "
-        "of 0 switches a job off. Jobs: escalate_signals, purge_personal_data.",
+        "of 0 switches a job off. Jobs: escalate_signals, purge_personal_data, warm_page_cache "
+        "(render the public wijkfoto pages the page cache lacks, e.g. after an import).",
     ),
     Setting(
         "KOMPAS_WORKER_HEARTBEAT_SECONDS",

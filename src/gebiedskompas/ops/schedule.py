@@ -14,7 +14,7 @@ from django_tasks_db.utils import exclusive_transaction
 
 from gebiedskompas.core.errors import KompasError
 from gebiedskompas.ops.models import ScheduledJob
-from gebiedskompas.ops.tasks import SCHEDULABLE
+from gebiedskompas.ops.tasks import SCHEDULABLE, schedulable
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ def enqueue_due_jobs(
             )
             if job.last_task_id and unfinished.exists():
                 continue
-            result = SCHEDULABLE[name].enqueue()
+            result = schedulable(name).enqueue()
             job.last_enqueued_at = moment
             job.last_task_id = str(result.id)
             job.save()

@@ -63,5 +63,18 @@ def write_wijkfoto_batch(
     return [{"code": w.code, "path": str(w.path), "bytes": w.size} for w in written]
 
 
-# The jobs KOMPAS_SCHEDULE may name.
-SCHEDULABLE = {"escalate_signals": escalate_signals, "purge_personal_data": purge_personal_data}
+# The jobs KOMPAS_SCHEDULE may name: tasks, or the import path of a task of a layer this one may
+# not import (the web layer's page-cache warming).
+SCHEDULABLE: dict[str, Any] = {
+    "escalate_signals": escalate_signals,
+    "purge_personal_data": purge_personal_data,
+    "warm_page_cache": "gebiedskompas.web.tasks.warm_page_cache",
+}
+
+
+def schedulable(name: str) -> Any:
+    """The task of a scheduled job."""
+    from django.utils.module_loading import import_string
+
+    found = SCHEDULABLE[name]
+    return import_string(found) if isinstance(found, str) else found

@@ -69,6 +69,35 @@ def _area_or_404(code: str) -> Area:
     return area
 
 
+def wijkfoto_content(code: str, *, staff: bool) -> str:
+    """The figures part of the wijkfoto page as the public (or staff) see it, as cached."""
+    area = _area_or_404(code)
+    profile = area_profile(area, public=not staff)
+    return render_to_string(
+        "web/area_content.html",
+        {
+            "area": area,
+            "profile": profile,
+            "ancestors": profile.ancestors,
+            "parent": profile.parent,
+            "municipality": profile.municipality,
+            "groups": profile.groups,
+            "has_figures": profile.has_figures,
+            "is_staff_view": staff,
+            "has_protected": profile.has_protected,
+            "children": profile.children,
+            "neighbours": profile.neighbours,
+            "has_map": area.has_geometry,
+            "stories": list(stories.stories_for_area(area, limit=STORIES_ON_PROFILE)),
+            "compare_codes": ",".join([area.code, *(p.code for p in profile.peers[:2])]),
+        },
+    )
+
+
+def wijkfoto_cache_parts(area_pk: int, *, staff: bool) -> tuple[object, ...]:
+    return (area_pk, staff)
+
+
 @require_safe
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The wijkfoto; ?format=csv or xlsx downloads its table. The figures part of the page is
@@ -90,32 +119,12 @@ def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     staff = _is_staff(request, light)
 
     def content() -> str:
-        area = _area_or_404(code)
-        profile = area_profile(area, public=not staff)
-        return render_to_string(
-            "web/area_content.html",
-            {
-                "area": area,
-                "profile": profile,
-                "ancestors": profile.ancestors,
-                "parent": profile.parent,
-                "municipality": profile.municipality,
-                "groups": profile.groups,
-                "has_figures": profile.has_figures,
-                "is_staff_view": staff,
-                "has_protected": profile.has_protected,
-                "children": profile.children,
-                "neighbours": profile.neighbours,
-                "has_map": area.has_geometry,
-                "stories": list(stories.stories_for_area(area, limit=STORIES_ON_PROFILE)),
-                "compare_codes": ",".join([area.code, *(p.code for p in profile.peers[:2])]),
-            },
-        )
+        return wijkfoto_content(code, staff=staff)
 
     # Safe: the content is the output of our own (auto-escaping) template.
-    head, _marker, body = caching.cached("wijkfoto", (light.pk, staff), content).partition(
-        TABS_MARKER
-    )
+    head, _marker, body = caching.cached(
+        "wijkfoto", wijkfoto_cache_parts(light.pk, staff=staff), content
+    ).partition(TABS_MARKER)
     return render(
         request,
         "web/area.html",
