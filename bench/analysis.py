@@ -109,9 +109,10 @@ def numpy_imd(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
 
 def numpy_svi(values: np.ndarray, signs: np.ndarray) -> np.ndarray:
     def pr(a: np.ndarray) -> np.ndarray:
-        return ((rankdata(a, method="min", axis=0).astype(np.int64) - 1) * 10_000) // (
-            a.shape[0] - 1
-        )
+        # (rank − 1) / (N − 1) rounded half up to 4 decimals, as CDC publishes (ADR 0002).
+        less = rankdata(a, method="min", axis=0).astype(np.int64) - 1
+        n1 = a.shape[0] - 1
+        return (2 * less * 10_000 + n1) // (2 * n1)
 
     epl = pr(values * signs)
     spl = epl.reshape(N_AREAS, N_DOMAINS, PER_DOMAIN).sum(axis=2)

@@ -242,21 +242,46 @@ def test_svi_worked_example_percentile_ranks_sums_and_flags() -> None:
     assert result.flags.loc["a5"].tolist() == [2, 1, 3]
 
 
-def test_svi_truncates_percentile_ranks_to_four_decimals_like_percentrank_inc() -> None:
+def test_svi_rounds_percentile_ranks_to_four_decimals_as_cdc_publishes() -> None:
+    # 1/3 → 0.3333, 2/3 → 0.6667 (CDC's published SVI 2020 ranks are rounded, ADR 0002).
     table = pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0]}, index=list("abcd"))
     result = svi.run(AnalysisInput(table, (domain("t", ("v", WORSE)),)))
-    assert result.normalised["t:v"].tolist() == [0.0, 0.3333, 0.6666, 1.0]
+    assert result.normalised["t:v"].tolist() == [0.0, 0.3333, 0.6667, 1.0]
+    assert result.parameters["rounding"] == "round"
 
 
-def test_svi_truncation_is_exact_where_floating_point_would_drop_a_unit() -> None:
-    # 29/100 = 0.29, but 0.29 * 10000 in floating point is 2899.999…; Excel shows 0.29.
+def test_svi_truncates_on_request_like_excel_percentrank_inc() -> None:
+    table = pd.DataFrame({"v": [1.0, 2.0, 3.0, 4.0]}, index=list("abcd"))
+    inp = AnalysisInput(table, (domain("t", ("v", WORSE)),), parameters={"rounding": "truncate"})
+    assert svi.run(inp).normalised["t:v"].tolist() == [0.0, 0.3333, 0.6666, 1.0]
+
+
+def test_svi_rounds_half_up_exactly_where_floating_point_would_not() -> None:
+    # N − 1 = 8: 1/8 = 0.125 → 0.1250 (exact) but at two decimals 0.125 must round up to 0.13,
+    # where float rounding (round-half-even on 12.5) would give 0.12.
+    table = pd.DataFrame({"v": np.arange(9, dtype=float)}, index=[f"a{i}" for i in range(9)])
+    inp = AnalysisInput(table, (domain("t", ("v", WORSE)),), parameters={"precision": 2})
+    assert svi.run(inp).normalised["t:v"].tolist()[:4] == [0.0, 0.13, 0.25, 0.38]
+
+
+def test_svi_percentile_ranks_are_exact_where_floating_point_would_drop_a_unit() -> None:
+    # 29/100 = 0.29, but 0.29 * 10000 in floating point is 2899.999…; CDC and Excel show 0.29.
     table = pd.DataFrame(
         {"v": np.arange(101, dtype=float)}, index=[f"a{i:03d}" for i in range(101)]
     )
-    result = svi.run(AnalysisInput(table, (domain("t", ("v", WORSE)),)))
-    assert result.normalised.at["a029", "t:v"] == 0.29
-    assert result.scores.at["a090", "flags"] == 1
-    assert result.scores.at["a089", "flags"] == 0
+    for rounding in ("round", "truncate"):
+        inp = AnalysisInput(table, (domain("t", ("v", WORSE)),), parameters={"rounding": rounding})
+        result = svi.run(inp)
+        assert result.normalised.at["a029", "t:v"] == 0.29
+        assert result.scores.at["a090", "flags"] == 1
+        assert result.scores.at["a089", "flags"] == 0
+
+
+def test_svi_rejects_an_unknown_rounding() -> None:
+    table = pd.DataFrame({"v": [1.0, 2.0]}, index=["a", "b"])
+    inp = AnalysisInput(table, (domain("t", ("v", WORSE)),), parameters={"rounding": "ceil"})
+    with pytest.raises(KompasError, match="'rounding' is 'ceil'; expected one of round, truncate"):
+        svi.run(inp)
 
 
 def test_svi_needs_at_least_two_areas() -> None:

@@ -3,18 +3,22 @@
 Published method: CDC/ATSDR SVI 2020 Documentation (ATSDR, 2022), section "Methods"; SVI 2000
 documentation for the percentile-rank formula; research notes ``anchors-monitoring.md`` §5.2.
 Per variable the percentile rank ``EPL = (rank − 1) / (N − 1)`` over all areas of the run,
-tied values sharing the lowest rank, i.e. Excel ``PERCENTRANK.INC``, truncated (not rounded) to
-four decimals as Excel's ``significance`` argument does; variables where higher is better are
-ranked in descending order. Theme: ``SPL = Σ EPL`` of its variables, ``RPL = PR(SPL)``; overall:
+tied values sharing the lowest rank (as Excel ``PERCENTRANK.INC`` does), **rounded** half up to
+four decimals; variables where higher is better are ranked in descending order. Theme:
+``SPL = Σ EPL`` of its variables (the four-decimal values), ``RPL = PR(SPL)``; overall:
 ``SPL_THEMES = Σ SPL`` (the "sum of the sums"), ``RPL_THEMES = PR(SPL_THEMES)``; a flag for
-every variable with ``EPL ≥ 0.90``, counted per theme and in total. ADR 0002 records the tie
-and truncation reading.
+every variable with ``EPL ≥ 0.90``, counted per theme and in total. ADR 0002 records the tie and
+rounding reading and how it was checked against the published SVI 2020 county file (every
+published percentile rank lies on the rounded grid k/(N − 1), half of them off the truncated
+one: ``tests/analysis/test_published.py``).
 
-Parameters: ``precision`` (decimals of every percentile rank, default 4; -1 = no truncation)
-and ``flag_threshold`` (default 0.90). Domain weights, if given, weight the theme sums in
-``SPL_THEMES`` (CDC: all equal, which is the default). ``reference_areas`` play no part: the
-ranking is over all areas in the run. Output: ``<theme>_score`` = SPL, ``<theme>_rank`` = RPL,
-``score`` = SPL_THEMES, ``rank`` = RPL_THEMES, ``flags`` = F_TOTAL.
+Parameters: ``precision`` (decimals of every percentile rank, default 4; -1 = exact fractions),
+``rounding`` (``round``, the default and what CDC publishes, or ``truncate``, what Excel's
+``PERCENTRANK.INC(…, significance)`` shows) and ``flag_threshold`` (default 0.90). Domain
+weights, if given, weight the theme sums in ``SPL_THEMES`` (CDC: all equal, which is the
+default). ``reference_areas`` play no part: the ranking is over all areas in the run. Output:
+``<theme>_score`` = SPL, ``<theme>_rank`` = RPL, ``score`` = SPL_THEMES, ``rank`` = RPL_THEMES,
+``flags`` = F_TOTAL.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     IntArray,
     build_result,
     param_float,
+    param_str,
     prepare,
     resolve_weights,
 )
@@ -37,28 +42,37 @@ from gebiedskompas.core.errors import KompasError
 KEY = "svi"
 
 
-def percent_rank_units(values: FloatArray | IntArray, scale: int) -> IntArray:
-    """Excel PERCENTRANK.INC per column, in units of 1/scale, truncated: ⌊scale·less/(N−1)⌋.
+ROUNDINGS = ("round", "truncate")
+
+
+def percent_rank_units(
+    values: FloatArray | IntArray, scale: int, rounding: str = "round"
+) -> IntArray:
+    """Percentile rank per column in units of 1/scale: ``less / (N − 1)`` rounded half up
+    (``rounding = "round"``) or truncated (``"truncate"``, Excel PERCENTRANK.INC).
 
     ``less`` counts the values strictly below (ties share the lowest rank). Integer arithmetic,
-    so 0.2899999… never truncates to 0.2899. Needs N ≥ 2.
+    so 0.2899999… never truncates to 0.2899 and x.5 units always round up. Needs N ≥ 2.
     """
     n = values.shape[0]
     less = rankdata(values, method="min", axis=0).astype(np.int64) - 1
-    units: IntArray = (less * scale) // (n - 1)
+    if rounding == "truncate":
+        units: IntArray = (less * scale) // (n - 1)
+    else:
+        units = (2 * less * scale + (n - 1)) // (2 * (n - 1))
     return units
 
 
-def percent_rank(values: FloatArray, precision: int) -> FloatArray:
-    """PERCENTRANK.INC of each column as floats; ``precision`` < 0 means no truncation."""
+def percent_rank(values: FloatArray, precision: int, rounding: str = "round") -> FloatArray:
+    """Percentile rank of each column as floats; ``precision`` < 0 means exact fractions."""
     n = values.shape[0]
     if precision < 0:
         less = np.asarray(rankdata(values, method="min", axis=0), dtype=np.float64) - 1.0
         out: FloatArray = less / (n - 1)
         return out
     scale = 10**precision
-    truncated: FloatArray = percent_rank_units(values, scale) / scale
-    return truncated
+    ranked: FloatArray = percent_rank_units(values, scale, rounding) / scale
+    return ranked
 
 
 def run(inp: AnalysisInput) -> AnalysisResult:
@@ -68,6 +82,7 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     """
     params = inp.parameters
     precision = int(param_float(params, "precision", 4, KEY))
+    rounding = param_str(params, "rounding", "round", ROUNDINGS, KEY)
     threshold = param_float(params, "flag_threshold", 0.90, KEY)
     prep = prepare(inp, method=KEY)
     n = prep.values.shape[0]
@@ -80,14 +95,17 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     equal = bool(np.all(w == w[0]))
     if precision >= 0:
         scale = 10**precision
-        epl_units = percent_rank_units(oriented, scale)
+        epl_units = percent_rank_units(oriented, scale, rounding)
         spl_units = np.column_stack([epl_units[:, sl].sum(axis=1) for sl in prep.domain_slices])
         # Integer sums keep ties exact; with unequal weights the sum is a float.
         total_units: FloatArray = np.asarray(
             spl_units.sum(axis=1) if equal else spl_units.astype(np.float64) @ w, dtype=np.float64
         )
-        rpl = percent_rank_units(spl_units, scale) / scale
-        rpl_total = percent_rank_units(np.asarray(total_units).reshape(-1, 1), scale)[:, 0] / scale
+        rpl = percent_rank_units(spl_units, scale, rounding) / scale
+        rpl_total = (
+            percent_rank_units(np.asarray(total_units).reshape(-1, 1), scale, rounding)[:, 0]
+            / scale
+        )
         epl = epl_units / scale
         spl = spl_units / scale
         total = np.asarray(total_units, dtype=np.float64) / scale
@@ -118,7 +136,7 @@ def run(inp: AnalysisInput) -> AnalysisResult:
         indicator_contributions=per_indicator,
         normalised=epl,
         weights=w,
-        parameters={"precision": precision, "flag_threshold": threshold},
+        parameters={"precision": precision, "rounding": rounding, "flag_threshold": threshold},
         missing=inp.missing,
         flags=flags,
         extra_columns={"flags": flag_total.astype(np.int64)},
@@ -128,6 +146,6 @@ def run(inp: AnalysisInput) -> AnalysisResult:
 METHOD = Method(
     key=KEY,
     title="Social Vulnerability Index (CDC/ATSDR)",
-    reference="CDC/ATSDR SVI 2020 Documentation, Methods; PERCENTRANK.INC, 4 decimals",
+    reference="CDC/ATSDR SVI 2020 Documentation, Methods; percentile ranks rounded to 4 decimals",
     run=run,
 )
