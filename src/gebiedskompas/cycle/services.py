@@ -17,8 +17,11 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from shapely.geometry.base import BaseGeometry
 
 from gebiedskompas.accounts.permissions import can
 from gebiedskompas.accounts.roles import EDIT_ACTIVITY, EDIT_PLAN
@@ -585,24 +588,56 @@ def detect_couplings(
     scores of known pairs, keeps decided ones as they were decided, and removes open pairs that
     no longer overlap. An activity without its own geometry takes its area's boundary."""
     municipality = _municipality(municipality_code)
+    places = _AreaPlaces()
     spans = []
-    for activity in Activity.objects.filter(municipality=municipality).select_related("area"):
-        wkb = activity.geometry_rd or (activity.area.geometry_rd if activity.area else None)
+    for activity in (
+        Activity.objects.filter(municipality=municipality)
+        .exclude(action__status=ActionStatus.CANCELLED)
+        .select_related("area", "action")
+    ):
+        own = geometry_from_wkb(activity.geometry_rd) if activity.geometry_rd else None
         spans.append(
             couplings.Span(
                 key=activity.pk,
-                owner=activity.owner,
-                start=activity.start,
-                end=activity.end,
-                geometry=geometry_from_wkb(wkb) if wkb else None,
+                # An action's activity follows the action's owner and period.
+                owner=activity.action.owner if activity.action else activity.owner,
+                start=activity.action.start if activity.action else activity.start,
+                end=activity.action.end if activity.action else activity.end,
+                geometry=own or places.of(activity.area),
             )
         )
+    # Actions not placed on the map take part in their plan's area.
+    unplaced = {
+        action.pk: action
+        for action in Action.objects.filter(
+            Q(plan__area=municipality) | Q(plan__area__municipality=municipality),
+            activity__isnull=True,
+        )
+        .exclude(status=ActionStatus.CANCELLED)
+        .select_related("plan__area")
+    }
+    spans += [
+        couplings.Span(key=f"actie-{action.pk}", owner=action.owner, start=action.start,
+                       end=action.end, geometry=places.of(action.plan.area))
+        for action in unplaced.values()
+    ]  # fmt: skip
     pairs = couplings.detect(spans, distance_m=distance_m, window_days=window_days)
     created = 0
     with transaction.atomic():
+        _follow_actions(municipality)
+        activity_of: dict[str, int] = {}
+
+        def key_of(key: object) -> int:
+            if isinstance(key, int):
+                return key
+            if str(key) not in activity_of:
+                action = unplaced[int(str(key).removeprefix("actie-"))]
+                activity_of[str(key)] = _action_activity(action, municipality).pk
+            return activity_of[str(key)]
+
         seen: set[tuple[int, int]] = set()
         for pair in pairs:
-            a, b = sorted((int(str(pair.a)), int(str(pair.b))))
+            a, b = sorted((key_of(pair.a), key_of(pair.b)))
             seen.add((a, b))
             _row, is_new = CouplingOpportunity.objects.update_or_create(
                 activity_a_id=a,
@@ -624,6 +659,65 @@ def detect_couplings(
         ]
         CouplingOpportunity.objects.filter(pk__in=stale).delete()
     return Detection(found=len(pairs), created=created, removed=len(stale))
+
+
+class _AreaPlaces:
+    """The place of an area in the koppelkansen: its own boundary, else the union of its
+    children's boundaries (a stadsdeel drawn only as its wijken); read once per area."""
+
+    def __init__(self) -> None:
+        self._found: dict[int, BaseGeometry | None] = {}
+
+    def of(self, area: Area | None) -> BaseGeometry | None:
+        if area is None:
+            return None
+        if area.pk not in self._found:
+            import shapely
+
+            wkbs = [area.geometry_rd] if area.geometry_rd else [
+                wkb for wkb in Area.objects.filter(parent=area, geometry_rd__isnull=False)
+                .values_list("geometry_rd", flat=True) if wkb
+            ]  # fmt: skip
+            parts = [geometry_from_wkb(bytes(w)) for w in wkbs]
+            self._found[area.pk] = (
+                None if not parts else parts[0] if len(parts) == 1 else shapely.union_all(parts)
+            )
+        return self._found[area.pk]
+
+
+def _action_activity(action: Action, municipality: Area) -> Activity:
+    """The activity an action not placed on the map takes part in the koppelkansen as: in its
+    plan's area, without a geometry of its own (`place_action` moves it)."""
+    activity, _created = Activity.objects.get_or_create(
+        action=action,
+        defaults={
+            "municipality": municipality,
+            "external_id": f"actie-{action.pk}",
+            "title": action.title,
+            "owner": action.owner,
+            "start": action.start,
+            "end": action.end,
+            "area": action.plan.area,
+        },
+    )
+    return activity
+
+
+def _follow_actions(municipality: Area) -> None:
+    """Keep the title, owner and period of the actions' activities in step with the actions."""
+    from django.db.models import F
+
+    stale = Activity.objects.filter(municipality=municipality, action__isnull=False).exclude(
+        Q(title=F("action__title"), owner=F("action__owner"), start=F("action__start"))
+        & (Q(end=F("action__end")) | Q(end__isnull=True, action__end__isnull=True))
+    )
+    for activity in stale.select_related("action"):
+        assert activity.action is not None
+        activity.title = activity.action.title
+        activity.owner = activity.action.owner
+        activity.start = activity.action.start
+        activity.end = activity.action.end
+        activity.save(update_fields=["title", "owner", "start", "end"])
 
 
 def decide_coupling(

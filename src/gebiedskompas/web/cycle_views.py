@@ -794,7 +794,10 @@ def my_work(request: HttpRequest) -> HttpResponse:
             | Q(owner__icontains=f"/ {name}")
         )
     actions = list(Action.objects.filter(owner_q).select_related("plan__area"))
-    activities = list(Activity.objects.filter(owner_q).select_related("area"))
+    # The actions' own activities (their place in the koppelkansen) are listed as actions.
+    activities = list(
+        Activity.objects.filter(owner_q, action__isnull=True).select_related("area")
+    )
     found = list(selectors.couplings_for_owner(names))
     return render(
         request,
