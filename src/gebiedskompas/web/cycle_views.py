@@ -19,6 +19,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -684,8 +685,36 @@ def area_barriers(request: HttpRequest, area: Area) -> HttpResponse:
 # --- per municipality: recurring barriers, budgets, progress report -----------------------------
 
 
+def _readable_municipalities(user: Any) -> list[Area]:
+    """The municipalities the user may read internal pages of (somewhere inside), by name."""
+    from gebiedskompas.accounts.permissions import scope_roots
+
+    roots = scope_roots(user, VIEW_INTERNAL)
+    found = Area.objects.filter(level=Level.GEMEENTE)
+    if roots is not None:
+        found = found.filter(
+            Q(pk__in=roots)
+            | Q(pk__in=Area.objects.filter(pk__in=roots).values("municipality_id"))
+        )
+    return list(found.order_by("name"))
+
+
 def _municipality_or_deny(request: HttpRequest) -> Area | HttpResponse:
+    """The municipality named by ``?gemeente=``; without it, the user's only municipality, or
+    a page to choose one (from the main menu)."""
     code = request.GET.get("gemeente", "")
+    if not code:
+        if not request.user.is_authenticated:
+            return _deny(request)
+        choices = _readable_municipalities(request.user)
+        if len(choices) == 1:
+            return choices[0]
+        if not choices:
+            return _deny(request)
+        return render(
+            request, "web/cycle/choose_municipality.html",
+            {"municipalities": choices, "path": request.path},
+        )  # fmt: skip
     municipality = Area.objects.filter(code=code, level=Level.GEMEENTE).first()
     if municipality is None:
         raise Http404(_("Kies een gemeente."))
@@ -782,8 +811,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
         _decide(request)
         return redirect("web:my-work")
     names = services.organisation_names(request.user)
-    from django.db.models import Q
-
     from gebiedskompas.cycle.models import Activity
 
     owner_q = Q(pk__in=[])
