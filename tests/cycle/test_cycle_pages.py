@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gebiedskompas.areas.models import Area
-from gebiedskompas.cycle import services
+from gebiedskompas.cycle import selectors, services
 from gebiedskompas.cycle.models import Action, Activity, AreaAgenda, CouplingOpportunity, Priority
 from gebiedskompas.indicators.models import Indicator, Observation
 from tests.accounts.helpers import user_with
@@ -48,6 +48,32 @@ def test_public_sees_adopted_agendas_only_with_targets_against_the_latest_value(
     staff = _client(world.manager).get("/gebieden/SD999901/agenda/").content.decode()
     assert "Conceptagenda" in staff and "Speerpunt toevoegen" in staff
     assert draft.pk
+
+
+def test_public_targets_show_only_disclosed_values(world: World) -> None:
+    """The first buurt has 20 inhabitants, below the public minimum: its share of one-person
+    households (35 %) is shown to staff, never to the public; the wijk's value (43.7 %) is."""
+    year = timezone.localdate().year
+    for code in ("BU99990101", "WK999901"):
+        agenda = services.create_agenda(code, title=f"Agenda {code}", start_year=year,
+                                        end_year=year + 3, by=world.manager)  # fmt: skip
+        priority = services.add_priority(agenda.pk, title="Minder alleen", by=world.manager)
+        services.add_target(priority.pk, indicator_key="percentage_eenpersoonshuishoudens",
+                            value=30, year=year + 3, direction="down",
+                            by=world.manager)  # fmt: skip
+        for step in ("proposed", "adopted"):
+            services.change_agenda_status(agenda.pk, step, by=world.manager)
+    small = _client().get("/gebieden/BU99990101/agenda/").content.decode()
+    assert "Minder alleen" in small and "35 (2024)" not in small
+    assert "geen gegevens" in small  # the public verdict knows no value either
+    assert "35 (2024)" in _client(world.manager).get("/gebieden/BU99990101/agenda/").content.decode()
+    wijk = _client().get("/gebieden/WK999901/agenda/").content.decode()
+    assert "43,70 (2024)" in wijk
+    # The selector other readers (the API) reuse gives the same answer.
+    pct = Indicator.objects.get(key="percentage_eenpersoonshuishoudens")
+    buurt = Area.objects.get(code="BU99990101")
+    assert selectors.public_target_values(buurt, [pct.pk]) == {}
+    assert selectors.internal_target_values(buurt, [pct.pk]) == {pct.pk: [("2024", 35.0)]}
 
 
 def test_manager_creates_an_agenda_and_a_priority_with_a_target(world: World) -> None:

@@ -118,7 +118,7 @@ def build_report(municipality_code: str, first: int, last: int) -> Report:
         assert agenda is not None
         targets: Counter[str] = Counter()
         priorities = []
-        for priority, rows in selectors.target_rows(agenda):
+        for priority, rows in selectors.target_rows(agenda, public=False):
             items = []
             for row in rows:
                 targets[row.assessment.progress] += 1

@@ -201,7 +201,8 @@ class PriorityForm(forms.Form):
 def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
     """The area's agendas with priorities and targets against the latest values; editors
     create an agenda or add a priority (with a target)."""
-    internal = can(request.user, VIEW_INTERNAL, area) or can(request.user, EDIT_PLAN, area)
+    true_values = can(request.user, VIEW_INTERNAL, area)
+    internal = true_values or can(request.user, EDIT_PLAN, area)
     agendas = selectors.visible_agendas(area, internal=internal)
     agenda_form = AgendaForm(None, auto_id="agenda_%s")  # ids apart from the priority form
     priority_form = PriorityForm(None, area=area)
@@ -236,7 +237,8 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
         shown.append(
             {
                 "agenda": agenda,
-                "priorities": selectors.target_rows(agenda),
+                # The public sees targets against disclosed values only.
+                "priorities": selectors.target_rows(agenda, public=not true_values),
                 "editable": status in workflow.AGENDA_EDITABLE or status is AgendaStatus.ADOPTED,
                 "buttons": [(s.value, AGENDA_BUTTONS[s]) for s in AGENDA_BUTTONS if s in allowed],
                 "history": list(agenda.status_changes.all()) if internal else [],
