@@ -353,3 +353,41 @@ def test_status_per_role_inside_and_outside_scope(name: str) -> None:
                 where = "inside" if inside else "outside"
                 wrong.append(f"{role} {where} {url}: {got}, expected {want}")
     assert not wrong, "\n".join(wrong)
+
+
+# Who may record a knelpunt (POST), in the web page and the API: plan editors, and departments
+# and partners for an area in their scope (these have no organisation here, so no actions of
+# their own: tests/cycle and tests/api check a partner's own actions).
+BARRIER_RECORDERS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder",
+                               "afdeling", "partner"})  # fmt: skip
+
+
+@pytest.mark.parametrize("via", ["web", "api"])
+def test_recording_a_knelpunt_per_role_inside_and_outside_scope(via: str) -> None:
+    from gebiedskompas.cycle.models import Barrier
+
+    world = build_world()
+    wrong = []
+    for role, client in _clients(world).items():
+        for inside in (True, False):
+            code = world.town.wijk.code if inside else "WK888801"
+            before = Barrier.objects.count()
+            if via == "web":
+                got = client.post(f"/gebieden/{code}/knelpunten/", {
+                    "form": "record", "category": "data", "description": "Geen cijfers",
+                    "raised_by": role,
+                }).status_code  # fmt: skip
+            else:
+                got = client.post("/api/v1/knelpunten", {
+                    "gebied": code, "categorie": "data", "omschrijving": "Geen cijfers",
+                    "gemeldDoor": role, "gemeldOp": "2025-01-01",
+                }, content_type="application/json").status_code  # fmt: skip
+            recorded = Barrier.objects.count() - before
+            allowed = role in BARRIER_RECORDERS and (inside or role == "operator")
+            want = (302 if via == "web" else 201) if allowed else (
+                (302 if via == "web" else 401) if role == ANONYMOUS else 403
+            )  # fmt: skip
+            if got != want or recorded != int(allowed):
+                where = "inside" if inside else "outside"
+                wrong.append(f"{role} {where}: {got} ({recorded} recorded), expected {want}")
+    assert not wrong, "\n".join(wrong)

@@ -205,3 +205,33 @@ def test_progress_report_page_and_budget_overview(world: World) -> None:
     assert "Agenda Noord" in page and "Groeien" in page and "op koers" in page
     assert client.get("/budgetten/?gemeente=GM9999").status_code == 200
     assert client.get("/voortgang/?gemeente=GM8888").status_code == 403
+
+
+def test_a_partner_records_a_knelpunt_on_the_barriers_page(world: World) -> None:
+    from gebiedskompas.accounts.models import Organisation
+    from gebiedskompas.cycle.models import Barrier
+    from tests.accounts.helpers import grant
+
+    corporation = Organisation.objects.create(code="corp", name="Woonstichting Noord",
+                                              kind="partner")  # fmt: skip
+    partner = user_with(None, username="ria")
+    grant(partner, "partner", "WK999901", organisation=corporation)
+    plan = services.create_plan("WK999901", 2026, by=world.manager)
+    own = services.add_action(plan.pk, title="Renovatie flats", owner="Woonstichting Noord",
+                              start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    other = services.add_action(plan.pk, title="Speeltuin", owner="Welzijn",
+                                start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    client = _client(partner)
+    page = client.get("/gebieden/WK999901/knelpunten/").content.decode()
+    assert "Knelpunt vastleggen" in page and 'value="ria (Woonstichting Noord)"' in page
+    assert "Renovatie flats" in page and "Speeltuin" not in page  # only its own actions
+    assert "Escaleer" not in page
+    form = {"form": "record", "category": "samenwerking", "description": "Geen overleg",
+            "raised_by": "Ria", "action": str(own.pk)}  # fmt: skip
+    response = client.post("/gebieden/WK999901/knelpunten/", form, follow=True)
+    assert "Knelpunt vastgelegd" in response.content.decode()
+    assert Barrier.objects.get().action == own
+    assert client.post("/gebieden/WK999901/knelpunten/",
+                       {**form, "action": str(other.pk)}).status_code == 403  # fmt: skip
+    assert client.post("/gebieden/WK999902/knelpunten/", form).status_code == 403
+    assert Barrier.objects.count() == 1

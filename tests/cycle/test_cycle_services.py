@@ -289,3 +289,33 @@ def test_an_action_placed_on_the_map_keeps_its_own_place(world: World) -> None:
                           wkt="POINT (157500 463500)")  # fmt: skip
     assert services.detect_couplings("GM9999").found == 0
     assert Activity.objects.filter(action=action).count() == 1
+
+
+def test_a_partner_records_knelpunten_for_its_area_and_own_actions(world: World) -> None:
+    from gebiedskompas.cycle.models import Barrier
+
+    corporation = Organisation.objects.create(code="corp", name="Woonstichting Noord",
+                                              kind="partner")  # fmt: skip
+    partner = user_with(None, username="ria")
+    grant(partner, "partner", "WK999901", organisation=corporation)
+    plan = services.create_plan("WK999901", 2026, by=world.manager)
+    own = services.add_action(plan.pk, title="Renovatie", owner="Gemeente / Woonstichting Noord",
+                              start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    other = services.add_action(plan.pk, title="Speeltuin", owner="Welzijn",
+                                start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    wijk = Area.objects.get(code="WK999901")
+    assert services.may_record_barrier(partner, wijk)
+    assert services.may_record_barrier(partner, wijk, own)  # takes part in a joint action
+    assert not services.may_record_barrier(partner, wijk, other)
+    assert not services.may_record_barrier(partner, Area.objects.get(code="WK999902"))
+    barrier = services.record_barrier("WK999901", category="samenwerking", action_id=own.pk,
+                                      description="Bewoners niet bereikt", by=partner)  # fmt: skip
+    assert barrier.raised_by == "ria (Woonstichting Noord)" and barrier.action == own
+    for kwargs in ({"area_code": "WK999901", "action_id": other.pk},
+                   {"area_code": "WK999902", "action_id": None}):  # fmt: skip
+        with pytest.raises(services.NotAllowed):
+            services.record_barrier(category="data", description="x", by=partner, **kwargs)
+    # Escalating and resolving stay with the plan editors.
+    with pytest.raises(services.NotAllowed):
+        services.resolve_barrier(barrier.pk, resolution="Opgelost", by=partner)
+    assert Barrier.objects.count() == 1

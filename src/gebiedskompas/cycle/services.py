@@ -529,15 +529,28 @@ def record_barrier(
     *,
     category: str,
     description: str,
-    raised_by: str,
     by: Any,
+    raised_by: str = "",
     raised_on: date | None = None,
     action_id: int | None = None,
     escalated_to: str = "",
 ) -> Barrier:
-    """A knelpunt for the area, optionally for one of its actions."""
+    """A knelpunt for the area, optionally for one of its actions, recorded by a plan editor
+    of the area, or by a department or partner for the area in its scope or an action it owns
+    or takes part in (see `may_record_barrier`). Without `raised_by`, the user and their
+    organisation are named."""
     area = _area(area_code)
-    _require(by, EDIT_PLAN, area)
+    action = None
+    if action_id is not None:
+        action = Action.objects.filter(pk=action_id, plan__area=area).first()
+        if action is None:
+            raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
+    if not may_record_barrier(by, area, action):
+        raise NotAllowed(
+            f"u mag geen knelpunt vastleggen voor {area.name} ({area.code})"
+            + (f" bij actie {action.title!r}" if action is not None else "")
+        )
+    raised_by = raised_by.strip() or raiser_name(by)
     if category not in BarrierCategory.values:
         raise KompasError(
             f"categorie {category!r} bestaat niet; kies uit {', '.join(BarrierCategory.values)}",
@@ -546,8 +559,6 @@ def record_barrier(
         )
     if not description.strip() or not raised_by.strip():
         raise KompasError("beschrijf het knelpunt en wie het meldt", column="description")
-    if action_id is not None and not Action.objects.filter(pk=action_id, plan__area=area).exists():
-        raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
     today = timezone.localdate()
     return Barrier.objects.create(
         area=area,
@@ -559,6 +570,31 @@ def record_barrier(
         escalated_to=escalated_to.strip()[:160],
         escalated_on=today if escalated_to.strip() else None,
     )
+
+
+def may_record_barrier(by: Any, area: Area, action: Action | None = None) -> bool:
+    """Plan editors of the area record any knelpunt there. A department or partner
+    (edit_activity on the area) records one for the area, or for an action of its own: one
+    whose owner names its organisation (a joint action "A / B" belongs to both)."""
+    if can(by, EDIT_PLAN, area):
+        return True
+    if not can(by, EDIT_ACTIVITY, area):
+        return False
+    return action is None or owned_by_user(action.owner, by)
+
+
+def raiser_name(by: Any) -> str:
+    """The signed-in user's name, with their organisation where they act for one."""
+    user = _user(by)
+    if user is None:
+        return ""
+    name = user.get_full_name() or user.get_username()
+    from gebiedskompas.accounts.models import Organisation
+    from gebiedskompas.accounts.permissions import organisations
+
+    ids = organisations(user)
+    orgs = sorted(Organisation.objects.filter(pk__in=ids).values_list("name", flat=True))
+    return f"{name} ({', '.join(orgs)})" if orgs else name
 
 
 # --- koppelkansen -------------------------------------------------------------------------------

@@ -637,11 +637,14 @@ def area_couplings(request: HttpRequest, area: Area) -> HttpResponse:
 @area_view(*PLAN_READ)
 @require_http_methods(["GET", "HEAD", "POST"])
 def area_barriers(request: HttpRequest, area: Area) -> HttpResponse:
-    """The barrier log of the area (and below); editors record, escalate and resolve."""
+    """The barrier log of the area (and below); plan editors record, escalate and resolve; a
+    department or partner records knelpunten of the area or of its own actions."""
+    may_edit = can(request.user, EDIT_PLAN, area)
+    may_record = services.may_record_barrier(request.user, area)
     if request.method == "POST":
-        if not can(request.user, EDIT_PLAN, area):
-            return _deny(request)
         what = request.POST.get("form", "")
+        if not (may_edit or (what == "record" and may_record)):
+            return _deny(request)
         try:
             if what == "record":
                 action = request.POST.get("action", "")
@@ -672,15 +675,20 @@ def area_barriers(request: HttpRequest, area: Area) -> HttpResponse:
                 raise Http404
         except NotFound as exc:
             raise Http404 from exc
+        except services.NotAllowed as exc:
+            raise PermissionDenied from exc
         except KompasError as exc:
             _error(request, exc)
         return redirect("web:area-barriers", code=area.code)
-    actions = Action.objects.filter(plan__area=area).order_by("title")
+    actions = [
+        a for a in Action.objects.filter(plan__area=area).order_by("title")
+        if may_edit or services.may_record_barrier(request.user, area, a)
+    ]  # fmt: skip
     return _page(
         request, area, "knelpunten", "barriers.html",
         barriers=list(selectors.barriers_for_area(area)),
-        categories=BarrierCategory.choices, actions=actions,
-        municipality=area.municipality or area,
+        categories=BarrierCategory.choices, actions=actions, may_record=may_record,
+        raiser=services.raiser_name(request.user), municipality=area.municipality or area,
     )  # fmt: skip
 
 
