@@ -130,6 +130,13 @@ TABLE: dict[str, Rule] = {
     # web: the gebiedscyclus (the matrix world has no agendas, actions or activities)
     "web:area-agenda": public(kwargs=AREA),
     "web:agenda-status": public(405, kwargs={**AREA, "agenda_id": "0"}),  # POST only
+    "web:agenda-documents": public(405, kwargs={**AREA, "agenda_id": "0"}),  # POST only
+    # A concept agenda's document: for those who see the concept (an adopted agenda's documents
+    # are public: tests/cycle/test_agenda_documents.py).
+    "web:agenda-document": Rule(
+        kwargs={**AREA, "agenda_id": "{agenda}", "document_id": "{document}"},
+        allowed=INTERNAL_READERS,
+    ),
     "web:area-plan": Rule(kwargs=AREA, allowed=PLAN_READERS),
     "web:action": Rule(kwargs={**AREA, "action_id": "0"}, allowed=PLAN_READERS, ok=404),
     "web:area-activities": Rule(kwargs=AREA, allowed=PLAN_READERS),
@@ -280,9 +287,12 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
     """One of each gebiedscyclus object in `area` (a wijk of `municipality`), as URL values."""
     from datetime import date
 
+    from django.core.files.base import ContentFile
+
     from gebiedskompas.cycle.models import (
         Action,
         Activity,
+        AgendaDocument,
         AreaAgenda,
         AreaPlan,
         Barrier,
@@ -290,6 +300,9 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
     )
 
     agenda = AreaAgenda.objects.create(area=area, title="Agenda", start_year=2025, end_year=2028)
+    document = AgendaDocument(agenda=agenda, kind="decision", title="Besluit",
+                              file_name="besluit.pdf", content_type="application/pdf", size=9)
+    document.file.save("besluit.pdf", ContentFile(b"%PDF-1.4\n"), save=True)  # fmt: skip
     plan = AreaPlan.objects.create(area=area, year=2025, agenda=agenda)
     action = Action.objects.create(
         plan=plan, title="Actie", owner="Wijkteam", start=date(2025, 1, 1)
@@ -303,7 +316,7 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
         municipality=municipality, activity_a=a, activity_b=b, score=0.5
     )
     found = {"agenda": agenda, "plan": plan, "action": action, "barrier": barrier,
-             "activity": a, "coupling": coupling}  # fmt: skip
+             "activity": a, "coupling": coupling, "document": document}  # fmt: skip
     return {name: str(obj.pk) for name, obj in found.items()}
 
 

@@ -325,11 +325,20 @@ def target_rows(agenda: AreaAgenda, *, public: bool) -> list[tuple[Any, list[Tar
     return out
 
 
+# Agendas (and their documents) anyone may read: adopted ones and the versions they replaced.
+PUBLIC_AGENDA_STATUSES = frozenset({"adopted", "superseded"})
+
+
 def visible_agendas(area: Area, *, internal: bool) -> list[AreaAgenda]:
-    """The agendas a reader may see: all with view_internal, else only adopted ones."""
-    found = agendas_for_area(area)
+    """The agendas a reader may see: all with view_internal, else only adopted ones; with
+    their documents."""
+    from gebiedskompas.cycle.models import AgendaDocument
+
+    found = agendas_for_area(area).prefetch_related(
+        Prefetch("documents", queryset=AgendaDocument.objects.select_related("status_change"))
+    )
     if not internal:
-        found = found.filter(status__in=["adopted", "superseded"])
+        found = found.filter(status__in=sorted(PUBLIC_AGENDA_STATUSES))
     return list(found)
 
 

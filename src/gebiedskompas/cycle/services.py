@@ -9,6 +9,7 @@ history row in the same transaction.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -29,10 +30,12 @@ from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.cycle.documents import Document, validate_document
 from gebiedskompas.cycle.domain import couplings, workflow
 from gebiedskompas.cycle.domain.workflow import ActionStatus, AgendaStatus
 from gebiedskompas.cycle.models import (
     Action,
+    AgendaDocument,
     ActionStatusChange,
     Activity,
     AgendaStatusChange,
@@ -45,6 +48,7 @@ from gebiedskompas.cycle.models import (
     CouplingOutcome,
     CouplingStatus,
     Direction,
+    DocumentKind,
     Priority,
     Story,
     StoryStatus,
@@ -368,13 +372,16 @@ def change_agenda_status(
     note: str = "",
     decision_reference: str = "",
     adopted_on: date | None = None,
+    document: tuple[str, bytes] | None = None,
 ) -> AreaAgenda:
     """Move the agenda along its lifecycle. Adopting a new version supersedes the adopted
-    version it replaces, with a history row on each."""
+    version it replaces, with a history row on each. `document` (name, bytes): the decision,
+    attached to this step; checked first, so a refused file changes nothing."""
     try:
         target = AgendaStatus(to)
     except ValueError:
         raise KompasError(f"onbekende status {to!r}", column="status", value=to) from None
+    checked = validate_document(*document) if document is not None else None
     with transaction.atomic():
         agenda = _agenda_for_update(agenda_id)
         _require(by, EDIT_PLAN, agenda.area)
@@ -401,7 +408,7 @@ def change_agenda_status(
                 )
         agenda.status = target
         agenda.save(update_fields=["status", "adopted_on", "decision_reference"])
-        AgendaStatusChange.objects.create(
+        change = AgendaStatusChange.objects.create(
             agenda=agenda,
             from_status=current,
             to_status=target,
@@ -409,7 +416,60 @@ def change_agenda_status(
             by=_user(by),
             at=now,
         )
+        if checked is not None:
+            _store_document(agenda, checked, by=by, kind=DocumentKind.DECISION,
+                            title=decision_reference or checked.name, status_change=change)  # fmt: skip
     return agenda
+
+
+def attach_agenda_document(
+    agenda_id: int, *, name: str, data: bytes, by: Any, title: str = "", kind: str = ""
+) -> AgendaDocument:
+    """Attach a document (a decision or another attachment) to the agenda, whatever its
+    status: adding a document does not change what was adopted."""
+    kind = kind or DocumentKind.ATTACHMENT
+    if kind not in DocumentKind.values:
+        raise KompasError(f"onbekende soort document {kind!r}", column="kind", value=kind)
+    checked = validate_document(name, data)
+    with transaction.atomic():
+        agenda = AreaAgenda.objects.select_related("area").filter(pk=agenda_id).first()
+        if agenda is None:
+            raise NotFound(f"onbekende gebiedsagenda {agenda_id}", value=agenda_id)
+        _require(by, EDIT_PLAN, agenda.area)
+        return _store_document(agenda, checked, by=by, kind=kind, title=title or checked.name)
+
+
+def _store_document(
+    agenda: AreaAgenda,
+    document: Document,
+    *,
+    by: Any,
+    kind: str,
+    title: str,
+    status_change: AgendaStatusChange | None = None,
+) -> AgendaDocument:
+    from django.core.files.base import ContentFile
+
+    row = AgendaDocument(
+        agenda=agenda,
+        status_change=status_change,
+        kind=kind,
+        title=title.strip()[:200],
+        file_name=document.name,
+        content_type=document.content_type,
+        size=len(document.data),
+        uploaded_by=_user(by),
+    )
+    suffix = document.name.rsplit(".", 1)[-1].lower()
+    # A name of our own on disk; the reader's name only in the download.
+    row.file.save(f"agenda-{agenda.pk}-{uuid.uuid4().hex}.{suffix}", ContentFile(document.data),
+                  save=False)  # fmt: skip
+    try:
+        row.save()
+    except Exception:
+        row.file.delete(save=False)
+        raise
+    return row
 
 
 # --- plan and actions ---------------------------------------------------------------------------

@@ -241,7 +241,9 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
                 "priorities": selectors.target_rows(agenda, public=not true_values),
                 "editable": status in workflow.AGENDA_EDITABLE or status is AgendaStatus.ADOPTED,
                 "buttons": [(s.value, AGENDA_BUTTONS[s]) for s in AGENDA_BUTTONS if s in allowed],
+                "may_adopt": AgendaStatus.ADOPTED in allowed,
                 "history": list(agenda.status_changes.all()) if internal else [],
+                "documents": list(agenda.documents.all()),
             }
         )
     return _page(
@@ -283,6 +285,7 @@ def agenda_status(request: HttpRequest, area: Area, agenda_id: int) -> HttpRespo
     if not AreaAgenda.objects.filter(pk=agenda_id, area=area).exists():
         raise Http404
     adopted_on = _date(request.POST.get("adopted_on"))
+    upload = request.FILES.get("document")
     try:
         services.change_agenda_status(
             agenda_id,
@@ -291,12 +294,93 @@ def agenda_status(request: HttpRequest, area: Area, agenda_id: int) -> HttpRespo
             note=request.POST.get("note", ""),
             decision_reference=request.POST.get("decision_reference", ""),
             adopted_on=adopted_on,
+            document=_read_upload(upload) if upload else None,
         )
     except KompasError as exc:
         _error(request, exc)
     else:
         messages.success(request, _("Status van de agenda gewijzigd."))
     return redirect("web:area-agenda", code=area.code)
+
+
+def _read_upload(upload: Any) -> tuple[str, bytes]:
+    """The upload's name and bytes, refused unread when larger than documents may be."""
+    from gebiedskompas.core.uploads import UploadRefused
+    from gebiedskompas.cycle.documents import max_document_bytes
+
+    if upload.size > max_document_bytes():
+        raise UploadRefused(
+            _("%(name)s is groter dan %(mb)d MB.")
+            % {"name": upload.name, "mb": max_document_bytes() // (1024 * 1024)},
+            column="document",
+        )
+    return upload.name, upload.read()
+
+
+def _visible_agenda(request: HttpRequest, area: Area, agenda_id: int) -> Any:
+    """The agenda of the area when the reader may see it (adopted agendas: everyone; others:
+    readers of internal pages or plan editors); 404 when unknown."""
+    from gebiedskompas.cycle.models import AreaAgenda
+
+    agenda = AreaAgenda.objects.filter(pk=agenda_id, area=area).first()
+    if agenda is None:
+        raise Http404(_("Onbekende gebiedsagenda."))
+    internal = can(request.user, VIEW_INTERNAL, area) or can(request.user, EDIT_PLAN, area)
+    if not internal and agenda.status not in selectors.PUBLIC_AGENDA_STATUSES:
+        return None
+    return agenda
+
+
+@require_POST
+@area_view(EDIT_PLAN)
+def agenda_documents(request: HttpRequest, area: Area, agenda_id: int) -> HttpResponse:
+    """Attach a document (a decision or another attachment) to the agenda."""
+    from gebiedskompas.cycle.models import AreaAgenda
+
+    if not AreaAgenda.objects.filter(pk=agenda_id, area=area).exists():
+        raise Http404
+    upload = request.FILES.get("document")
+    try:
+        if upload is None:
+            raise KompasError(_("Kies een bestand."), column="document")
+        name, data = _read_upload(upload)
+        services.attach_agenda_document(
+            agenda_id, name=name, data=data, by=request.user,
+            title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
+        )  # fmt: skip
+    except KompasError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Document toegevoegd."))
+    return redirect("web:area-agenda", code=area.code)
+
+
+@area_view()
+@require_safe
+def agenda_document(
+    request: HttpRequest, area: Area, agenda_id: int, document_id: int
+) -> HttpResponse:
+    """Download one of the agenda's documents: for those who may see the agenda."""
+    from django.http import FileResponse
+
+    agenda = _visible_agenda(request, area, agenda_id)
+    if agenda is None:
+        return _deny(request)
+    document = agenda.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404(_("Onbekend document."))
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Het bestand ontbreekt.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.file_name,
+        content_type=document.content_type,
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    if agenda.status not in selectors.PUBLIC_AGENDA_STATUSES:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _date(value: Any) -> date | None:
