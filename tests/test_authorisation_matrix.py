@@ -300,8 +300,14 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
     )
 
     agenda = AreaAgenda.objects.create(area=area, title="Agenda", start_year=2025, end_year=2028)
-    document = AgendaDocument(agenda=agenda, kind="decision", title="Besluit",
-                              file_name="besluit.pdf", content_type="application/pdf", size=9)
+    document = AgendaDocument(
+        agenda=agenda,
+        kind="decision",
+        title="Besluit",
+        file_name="besluit.pdf",
+        content_type="application/pdf",
+        size=9,
+    )
     document.file.save("besluit.pdf", ContentFile(b"%PDF-1.4\n"), save=True)  # fmt: skip
     plan = AreaPlan.objects.create(area=area, year=2025, agenda=agenda)
     action = Action.objects.create(

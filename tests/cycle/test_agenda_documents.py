@@ -91,14 +91,20 @@ def test_a_concepts_documents_are_for_its_internal_readers_only(world: World) ->
     # Another agenda's number in the path does not open it.
     other = services.create_agenda("WK999901", title="Wijk", start_year=2026, end_year=2029,
                                    by=world.manager)  # fmt: skip
-    assert _client(world.manager).get(
-        f"/gebieden/WK999901/agenda/{other.pk}/documenten/{document.pk}"
-    ).status_code == 404
+    assert (
+        _client(world.manager)
+        .get(f"/gebieden/WK999901/agenda/{other.pk}/documenten/{document.pk}")
+        .status_code
+        == 404
+    )
     # Only plan editors attach.
     upload = {"document": SimpleUploadedFile("b.pdf", PDF), "kind": "attachment"}
-    assert _client(world.department).post(
-        f"/gebieden/SD999901/agenda/{agenda.pk}/documenten/", upload
-    ).status_code == 403
+    assert (
+        _client(world.department)
+        .post(f"/gebieden/SD999901/agenda/{agenda.pk}/documenten/", upload)
+        .status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(

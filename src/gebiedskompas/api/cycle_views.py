@@ -3,8 +3,9 @@
 Reading agendas, plans, actions and knelpunten needs ``view_internal`` on the area (lists keep
 only what the caller may read); writing them ``edit_plan`` (gebiedsmanager, gebiedsverbinder,
 beheerder); a department or partner (``edit_activity``) also records knelpunten of an area in
-its scope or of its own actions. Activities: readers with ``view_internal``, and departments and partners
-(``edit_activity``) for their own organisation's activities, which they also create and change.
+its scope or of its own actions. Activities: readers with ``view_internal``, and departments and
+partners (``edit_activity``) for their own organisation's activities, which they also create and
+change.
 Koppelkansen: readers of either activity's place; deciding one needs ``edit_plan`` or
 ``edit_activity`` there. Every decision goes through `accounts.permissions`; writes through
 `cycle.services` or `api.services`.

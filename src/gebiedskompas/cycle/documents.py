@@ -70,9 +70,10 @@ def _check_package(base: str, suffix: str, data: bytes) -> None:
             if suffix in OOXML:
                 ok = "[Content_Types].xml" in names
             else:
-                ok = "mimetype" in names and package.read("mimetype").decode(
-                    "ascii", "replace"
-                ).strip() == ODF[suffix]
+                ok = (
+                    "mimetype" in names
+                    and package.read("mimetype").decode("ascii", "replace").strip() == ODF[suffix]
+                )
     except (zipfile.BadZipFile, KeyError, OSError):
         ok = False
     if not ok:

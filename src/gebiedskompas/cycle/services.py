@@ -21,7 +21,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-
 from shapely.geometry.base import BaseGeometry
 
 from gebiedskompas.accounts.permissions import can
@@ -35,9 +34,9 @@ from gebiedskompas.cycle.domain import couplings, workflow
 from gebiedskompas.cycle.domain.workflow import ActionStatus, AgendaStatus
 from gebiedskompas.cycle.models import (
     Action,
-    AgendaDocument,
     ActionStatusChange,
     Activity,
+    AgendaDocument,
     AgendaStatusChange,
     AreaAgenda,
     AreaPlan,
@@ -417,8 +416,10 @@ def change_agenda_status(
             at=now,
         )
         if checked is not None:
-            _store_document(agenda, checked, by=by, kind=DocumentKind.DECISION,
-                            title=decision_reference or checked.name, status_change=change)  # fmt: skip
+            _store_document(
+                agenda, checked, by=by, kind=DocumentKind.DECISION,
+                title=decision_reference or checked.name, status_change=change,
+            )  # fmt: skip
     return agenda
 
 

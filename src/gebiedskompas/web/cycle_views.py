@@ -19,8 +19,8 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Q
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -787,8 +787,7 @@ def _readable_municipalities(user: Any) -> list[Area]:
     found = Area.objects.filter(level=Level.GEMEENTE)
     if roots is not None:
         found = found.filter(
-            Q(pk__in=roots)
-            | Q(pk__in=Area.objects.filter(pk__in=roots).values("municipality_id"))
+            Q(pk__in=roots) | Q(pk__in=Area.objects.filter(pk__in=roots).values("municipality_id"))
         )
     return list(found.order_by("name"))
 
@@ -916,9 +915,7 @@ def my_work(request: HttpRequest) -> HttpResponse:
         )
     actions = list(Action.objects.filter(owner_q).select_related("plan__area"))
     # The actions' own activities (their place in the koppelkansen) are listed as actions.
-    activities = list(
-        Activity.objects.filter(owner_q, action__isnull=True).select_related("area")
-    )
+    activities = list(Activity.objects.filter(owner_q, action__isnull=True).select_related("area"))
     found = list(selectors.couplings_for_owner(names))
     return render(
         request,
