@@ -236,3 +236,18 @@ def test_a_partner_records_a_knelpunt_on_the_barriers_page(world: World) -> None
                        {**form, "action": str(other.pk)}).status_code == 403  # fmt: skip
     assert client.post("/gebieden/WK999902/knelpunten/", form).status_code == 403
     assert Barrier.objects.count() == 1
+    # On the page of its own action too; another owner's action has no such form.
+    action_page = f"/gebieden/WK999901/acties/{own.pk}/"
+    assert 'value="barrier"' in client.get(action_page).content.decode()
+    assert (
+        'value="barrier"'
+        not in client.get(f"/gebieden/WK999901/acties/{other.pk}/").content.decode()
+    )
+    response = client.post(action_page, {"form": "barrier", "category": "capaciteit",
+                                         "description": "Te weinig handen", "raised_by": ""},
+                           follow=True)  # fmt: skip
+    assert "Te weinig handen (ria (Woonstichting Noord))" in response.content.decode()
+    assert client.post(f"/gebieden/WK999901/acties/{other.pk}/",
+                       {"form": "barrier", "category": "data",
+                        "description": "x"}).status_code == 403  # fmt: skip
+    assert Barrier.objects.count() == 2

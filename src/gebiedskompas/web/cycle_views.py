@@ -535,13 +535,21 @@ def action_detail(request: HttpRequest, area: Area, action_id: int) -> HttpRespo
     """One action: status buttons, progress updates, milestones, funding per source, barriers."""
     action = _action_or_404(area, action_id)
     editable = services.may_edit_action(request.user, action, area)
+    may_record = services.may_record_barrier(request.user, area, action)
     update_form = UpdateForm(None, initial={"date": timezone.localdate()})
     if request.method == "POST":
-        if not editable:
-            return _deny(request)
         what = request.POST.get("form", "")
+        if not (editable or (what == "barrier" and may_record)):
+            return _deny(request)
         try:
-            if what == "status":
+            if what == "barrier":
+                services.record_barrier(
+                    area.code, action_id=action.pk, category=request.POST.get("category", ""),
+                    description=request.POST.get("description", ""),
+                    raised_by=request.POST.get("raised_by", ""), by=request.user,
+                )  # fmt: skip
+                messages.success(request, _("Knelpunt vastgelegd."))
+            elif what == "status":
                 services.change_action_status(
                     action.pk, request.POST.get("status", ""), by=request.user,
                     note=request.POST.get("note", ""),
@@ -600,7 +608,8 @@ def action_detail(request: HttpRequest, area: Area, action_id: int) -> HttpRespo
         history=list(action.status_changes.all()),
         couplings=list(action.couplings.select_related("activity_a", "activity_b")),
         places=[area, *Area.objects.filter(parent=area).order_by("code")],
-        placed=getattr(action, "activity", None),
+        placed=getattr(action, "activity", None), may_record=may_record,
+        categories=BarrierCategory.choices, raiser=services.raiser_name(request.user),
     )  # fmt: skip
 
 
