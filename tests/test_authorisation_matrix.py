@@ -130,6 +130,13 @@ TABLE: dict[str, Rule] = {
     # web: the gebiedscyclus (the matrix world has no agendas, actions or activities)
     "web:area-agenda": public(kwargs=AREA),
     "web:agenda-status": public(405, kwargs={**AREA, "agenda_id": "0"}),  # POST only
+    "web:agenda-documents": public(405, kwargs={**AREA, "agenda_id": "0"}),  # POST only
+    # A concept agenda's document: for those who see the concept (an adopted agenda's documents
+    # are public: tests/cycle/test_agenda_documents.py).
+    "web:agenda-document": Rule(
+        kwargs={**AREA, "agenda_id": "{agenda}", "document_id": "{document}"},
+        allowed=INTERNAL_READERS,
+    ),
     "web:area-plan": Rule(kwargs=AREA, allowed=PLAN_READERS),
     "web:action": Rule(kwargs={**AREA, "action_id": "0"}, allowed=PLAN_READERS, ok=404),
     "web:area-activities": Rule(kwargs=AREA, allowed=PLAN_READERS),
@@ -280,9 +287,12 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
     """One of each gebiedscyclus object in `area` (a wijk of `municipality`), as URL values."""
     from datetime import date
 
+    from django.core.files.base import ContentFile
+
     from gebiedskompas.cycle.models import (
         Action,
         Activity,
+        AgendaDocument,
         AreaAgenda,
         AreaPlan,
         Barrier,
@@ -290,6 +300,15 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
     )
 
     agenda = AreaAgenda.objects.create(area=area, title="Agenda", start_year=2025, end_year=2028)
+    document = AgendaDocument(
+        agenda=agenda,
+        kind="decision",
+        title="Besluit",
+        file_name="besluit.pdf",
+        content_type="application/pdf",
+        size=9,
+    )
+    document.file.save("besluit.pdf", ContentFile(b"%PDF-1.4\n"), save=True)  # fmt: skip
     plan = AreaPlan.objects.create(area=area, year=2025, agenda=agenda)
     action = Action.objects.create(
         plan=plan, title="Actie", owner="Wijkteam", start=date(2025, 1, 1)
@@ -303,7 +322,7 @@ def _cycle(area: Any, municipality: Any) -> dict[str, str]:
         municipality=municipality, activity_a=a, activity_b=b, score=0.5
     )
     found = {"agenda": agenda, "plan": plan, "action": action, "barrier": barrier,
-             "activity": a, "coupling": coupling}  # fmt: skip
+             "activity": a, "coupling": coupling, "document": document}  # fmt: skip
     return {name: str(obj.pk) for name, obj in found.items()}
 
 
@@ -352,4 +371,42 @@ def test_status_per_role_inside_and_outside_scope(name: str) -> None:
             if got != want:
                 where = "inside" if inside else "outside"
                 wrong.append(f"{role} {where} {url}: {got}, expected {want}")
+    assert not wrong, "\n".join(wrong)
+
+
+# Who may record a knelpunt (POST), in the web page and the API: plan editors, and departments
+# and partners for an area in their scope (these have no organisation here, so no actions of
+# their own: tests/cycle and tests/api check a partner's own actions).
+BARRIER_RECORDERS = frozenset({"operator", "beheerder", "gebiedsmanager", "gebiedsverbinder",
+                               "afdeling", "partner"})  # fmt: skip
+
+
+@pytest.mark.parametrize("via", ["web", "api"])
+def test_recording_a_knelpunt_per_role_inside_and_outside_scope(via: str) -> None:
+    from gebiedskompas.cycle.models import Barrier
+
+    world = build_world()
+    wrong = []
+    for role, client in _clients(world).items():
+        for inside in (True, False):
+            code = world.town.wijk.code if inside else "WK888801"
+            before = Barrier.objects.count()
+            if via == "web":
+                got = client.post(f"/gebieden/{code}/knelpunten/", {
+                    "form": "record", "category": "data", "description": "Geen cijfers",
+                    "raised_by": role,
+                }).status_code  # fmt: skip
+            else:
+                got = client.post("/api/v1/knelpunten", {
+                    "gebied": code, "categorie": "data", "omschrijving": "Geen cijfers",
+                    "gemeldDoor": role, "gemeldOp": "2025-01-01",
+                }, content_type="application/json").status_code  # fmt: skip
+            recorded = Barrier.objects.count() - before
+            allowed = role in BARRIER_RECORDERS and (inside or role == "operator")
+            want = (302 if via == "web" else 201) if allowed else (
+                (302 if via == "web" else 401) if role == ANONYMOUS else 403
+            )  # fmt: skip
+            if got != want or recorded != int(allowed):
+                where = "inside" if inside else "outside"
+                wrong.append(f"{role} {where}: {got} ({recorded} recorded), expected {want}")
     assert not wrong, "\n".join(wrong)

@@ -317,6 +317,7 @@ CACHES = {
     },
 }
 KOMPAS_PUBLIC_MIN_POPULATION = int(config.get("KOMPAS_PUBLIC_MIN_POPULATION"))  # type: ignore[call-overload]
+KOMPAS_DOCUMENT_MAX_MB = int(config.get("KOMPAS_DOCUMENT_MAX_MB"))  # type: ignore[call-overload]
 
 LOGGING = {
     "version": 1,

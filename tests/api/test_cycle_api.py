@@ -13,7 +13,7 @@ from django.test import Client
 from gebiedskompas.accounts.models import Organisation, OrganisationKind
 from gebiedskompas.accounts.services import issue_token
 from gebiedskompas.cycle import services as cycle
-from gebiedskompas.cycle.models import Activity, AreaAgenda, CouplingOpportunity
+from gebiedskompas.cycle.models import Activity, AreaAgenda, Barrier, CouplingOpportunity
 from tests.accounts.conftest import World
 from tests.accounts.helpers import grant, user_with
 
@@ -263,3 +263,29 @@ def test_a_key_issued_to_one_organisation_writes_only_its_activities(cyc: Cycle)
         content_type="application/json",
     )
     assert created.status_code == 201 and created.json()["eigenaar"] == "Politie"
+
+
+def test_partner_records_knelpunten_of_its_area_and_own_actions_only(cyc: Cycle) -> None:
+    partner = user_with(None, username="corp-knelpunt")
+    grant(partner, "partner", cyc.world.town.gemeente, organisation=cyc.corporation)
+    client = _client(partner)
+    wijk = cyc.world.town.wijk.code
+    own = cycle.add_action(cyc.plan_id, title="Renovatie", owner="Woonstichting Noord",
+                           start=date(2025, 1, 1), by=cyc.operator)  # fmt: skip
+    body = {"gebied": wijk, "categorie": "samenwerking", "omschrijving": "Geen overleg",
+            "gemeldDoor": "Ria (Woonstichting Noord)", "gemeldOp": "2025-04-01"}  # fmt: skip
+    created = client.post("/api/v1/knelpunten", body, content_type="application/json")
+    assert created.status_code == 201, created.content
+    assert created.json()["gemeldDoor"] == "Ria (Woonstichting Noord)"
+    with_action = client.post("/api/v1/knelpunten", {**body, "actie": own.pk},
+                              content_type="application/json")  # fmt: skip
+    assert with_action.status_code == 201 and with_action.json()["actie"] == own.pk
+    # Another owner's action, and an area outside the partner's scope: refused, nothing stored.
+    count = Barrier.objects.count()
+    others = client.post("/api/v1/knelpunten", {**body, "actie": cyc.action_id},
+                         content_type="application/json")  # fmt: skip
+    assert others.status_code == 403
+    outside = client.post("/api/v1/knelpunten", {**body, "gebied": "WK888801"},
+                          content_type="application/json")  # fmt: skip
+    assert outside.status_code == 403
+    assert Barrier.objects.count() == count

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from gebiedskompas.areas.models import Area
-from gebiedskompas.cycle import services
+from gebiedskompas.cycle import selectors, services
 from gebiedskompas.cycle.models import Action, Activity, AreaAgenda, CouplingOpportunity, Priority
 from gebiedskompas.indicators.models import Indicator, Observation
 from tests.accounts.helpers import user_with
@@ -48,6 +48,33 @@ def test_public_sees_adopted_agendas_only_with_targets_against_the_latest_value(
     staff = _client(world.manager).get("/gebieden/SD999901/agenda/").content.decode()
     assert "Conceptagenda" in staff and "Speerpunt toevoegen" in staff
     assert draft.pk
+
+
+def test_public_targets_show_only_disclosed_values(world: World) -> None:
+    """The first buurt has 20 inhabitants, below the public minimum: its share of one-person
+    households (35 %) is shown to staff, never to the public; the wijk's value (43.7 %) is."""
+    year = timezone.localdate().year
+    for code in ("BU99990101", "WK999901"):
+        agenda = services.create_agenda(code, title=f"Agenda {code}", start_year=year,
+                                        end_year=year + 3, by=world.manager)  # fmt: skip
+        priority = services.add_priority(agenda.pk, title="Minder alleen", by=world.manager)
+        services.add_target(priority.pk, indicator_key="percentage_eenpersoonshuishoudens",
+                            value=30, year=year + 3, direction="down",
+                            by=world.manager)  # fmt: skip
+        for step in ("proposed", "adopted"):
+            services.change_agenda_status(agenda.pk, step, by=world.manager)
+    small = _client().get("/gebieden/BU99990101/agenda/").content.decode()
+    assert "Minder alleen" in small and "35 (2024)" not in small
+    assert "geen gegevens" in small  # the public verdict knows no value either
+    staff = _client(world.manager).get("/gebieden/BU99990101/agenda/").content.decode()
+    assert "35 (2024)" in staff
+    wijk = _client().get("/gebieden/WK999901/agenda/").content.decode()
+    assert "43,70 (2024)" in wijk
+    # The selector other readers (the API) reuse gives the same answer.
+    pct = Indicator.objects.get(key="percentage_eenpersoonshuishoudens")
+    buurt = Area.objects.get(code="BU99990101")
+    assert selectors.public_target_values(buurt, [pct.pk]) == {}
+    assert selectors.internal_target_values(buurt, [pct.pk]) == {pct.pk: [("2024", 35.0)]}
 
 
 def test_manager_creates_an_agenda_and_a_priority_with_a_target(world: World) -> None:
@@ -179,3 +206,48 @@ def test_progress_report_page_and_budget_overview(world: World) -> None:
     assert "Agenda Noord" in page and "Groeien" in page and "op koers" in page
     assert client.get("/budgetten/?gemeente=GM9999").status_code == 200
     assert client.get("/voortgang/?gemeente=GM8888").status_code == 403
+
+
+def test_a_partner_records_a_knelpunt_on_the_barriers_page(world: World) -> None:
+    from gebiedskompas.accounts.models import Organisation
+    from gebiedskompas.cycle.models import Barrier
+    from tests.accounts.helpers import grant
+
+    corporation = Organisation.objects.create(code="corp", name="Woonstichting Noord",
+                                              kind="partner")  # fmt: skip
+    partner = user_with(None, username="ria")
+    grant(partner, "partner", "WK999901", organisation=corporation)
+    plan = services.create_plan("WK999901", 2026, by=world.manager)
+    own = services.add_action(plan.pk, title="Renovatie flats", owner="Woonstichting Noord",
+                              start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    other = services.add_action(plan.pk, title="Speeltuin", owner="Welzijn",
+                                start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    client = _client(partner)
+    page = client.get("/gebieden/WK999901/knelpunten/").content.decode()
+    assert "Knelpunt vastleggen" in page and 'value="ria (Woonstichting Noord)"' in page
+    assert "Renovatie flats" in page and "Speeltuin" not in page  # only its own actions
+    assert "Escaleer" not in page
+    form = {"form": "record", "category": "samenwerking", "description": "Geen overleg",
+            "raised_by": "Ria", "action": str(own.pk)}  # fmt: skip
+    response = client.post("/gebieden/WK999901/knelpunten/", form, follow=True)
+    assert "Knelpunt vastgelegd" in response.content.decode()
+    assert Barrier.objects.get().action == own
+    assert client.post("/gebieden/WK999901/knelpunten/",
+                       {**form, "action": str(other.pk)}).status_code == 403  # fmt: skip
+    assert client.post("/gebieden/WK999902/knelpunten/", form).status_code == 403
+    assert Barrier.objects.count() == 1
+    # On the page of its own action too; another owner's action has no such form.
+    action_page = f"/gebieden/WK999901/acties/{own.pk}/"
+    assert 'value="barrier"' in client.get(action_page).content.decode()
+    assert (
+        'value="barrier"'
+        not in client.get(f"/gebieden/WK999901/acties/{other.pk}/").content.decode()
+    )
+    response = client.post(action_page, {"form": "barrier", "category": "capaciteit",
+                                         "description": "Te weinig handen", "raised_by": ""},
+                           follow=True)  # fmt: skip
+    assert "Te weinig handen (ria (Woonstichting Noord))" in response.content.decode()
+    assert client.post(f"/gebieden/WK999901/acties/{other.pk}/",
+                       {"form": "barrier", "category": "data",
+                        "description": "x"}).status_code == 403  # fmt: skip
+    assert Barrier.objects.count() == 2

@@ -235,3 +235,87 @@ def test_an_action_placed_on_the_map_takes_part_in_the_koppelkansen(world: World
     assert Activity.objects.filter(action=action).count() == 1
     with pytest.raises(services.NotAllowed):
         services.place_action(action.pk, area_code="WK999901", by=world.department)
+
+
+def test_an_action_without_a_pin_takes_part_in_its_plans_area(world: World) -> None:
+    plan = services.create_plan("WK999901", 2026, by=world.manager)
+    action = services.add_action(plan.pk, title="Speeltuin vernieuwen", owner="Welzijn",
+                                 start=date(2026, 3, 1), end=date(2026, 9, 30),
+                                 by=world.manager)  # fmt: skip
+    buurt = Area.objects.filter(parent__code="WK999901").order_by("code").first()
+    assert buurt is not None and not buurt.geometry_rd  # the buurt has no boundary of its own
+    pipes = Activity.objects.create(
+        municipality=world.town.gemeente, title="Riolering vervangen", owner="Riolering",
+        start=date(2026, 6, 1), end=date(2026, 12, 31), area=buurt,
+        geometry_rd=shapely.to_wkb(shapely.Point(155_500, 463_500)),
+    )  # fmt: skip
+    same_owner = Activity.objects.create(
+        municipality=world.town.gemeente, title="Buurtkamer", owner="welzijn ",
+        start=date(2026, 1, 1), area=buurt,
+        geometry_rd=shapely.to_wkb(shapely.Point(155_400, 463_400)),
+    )  # fmt: skip
+    elsewhere = Activity.objects.create(
+        municipality=world.town.gemeente, title="Ver weg", owner="Groen",
+        start=date(2026, 1, 1), geometry_rd=shapely.to_wkb(shapely.Point(158_000, 463_500)),
+    )  # fmt: skip
+    found = services.detect_couplings("GM9999")
+    assert found.found == 1
+    coupling = CouplingOpportunity.objects.select_related("activity_a", "activity_b").get()
+    pair = {coupling.activity_a, coupling.activity_b}
+    assert pipes in pair and same_owner not in pair and elsewhere not in pair
+    [mine] = pair - {pipes}
+    assert mine.action == action and mine.area.code == "WK999901" and not mine.geometry_rd
+    # Its activity follows the action; the page shows where it takes part.
+    Action.objects.filter(pk=action.pk).update(title="Speeltuin en pleintje")
+    services.detect_couplings("GM9999")
+    assert Activity.objects.get(action=action).title == "Speeltuin en pleintje"
+    # A cancelled action no longer takes part.
+    services.change_action_status(action.pk, "cancelled", by=world.manager)
+    assert services.detect_couplings("GM9999").found == 0
+    assert not CouplingOpportunity.objects.exists()
+
+
+def test_an_action_placed_on_the_map_keeps_its_own_place(world: World) -> None:
+    plan = services.create_plan("WK999901", 2026, by=world.manager)
+    action = services.add_action(plan.pk, title="Bankjes", owner="Welzijn",
+                                 start=date(2026, 3, 1), by=world.manager)  # fmt: skip
+    Activity.objects.create(
+        municipality=world.town.gemeente, title="Riolering", owner="Riolering",
+        start=date(2026, 1, 1), geometry_rd=shapely.to_wkb(shapely.Point(155_500, 463_500)),
+    )  # fmt: skip
+    assert services.detect_couplings("GM9999").found == 1
+    # Pinned 1.5 km east of the riolering: too far for a koppelkans.
+    services.place_action(action.pk, area_code="WK999901", by=world.manager,
+                          wkt="POINT (157500 463500)")  # fmt: skip
+    assert services.detect_couplings("GM9999").found == 0
+    assert Activity.objects.filter(action=action).count() == 1
+
+
+def test_a_partner_records_knelpunten_for_its_area_and_own_actions(world: World) -> None:
+    from gebiedskompas.cycle.models import Barrier
+
+    corporation = Organisation.objects.create(code="corp", name="Woonstichting Noord",
+                                              kind="partner")  # fmt: skip
+    partner = user_with(None, username="ria")
+    grant(partner, "partner", "WK999901", organisation=corporation)
+    plan = services.create_plan("WK999901", 2026, by=world.manager)
+    own = services.add_action(plan.pk, title="Renovatie", owner="Gemeente / Woonstichting Noord",
+                              start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    other = services.add_action(plan.pk, title="Speeltuin", owner="Welzijn",
+                                start=date(2026, 1, 1), by=world.manager)  # fmt: skip
+    wijk = Area.objects.get(code="WK999901")
+    assert services.may_record_barrier(partner, wijk)
+    assert services.may_record_barrier(partner, wijk, own)  # takes part in a joint action
+    assert not services.may_record_barrier(partner, wijk, other)
+    assert not services.may_record_barrier(partner, Area.objects.get(code="WK999902"))
+    barrier = services.record_barrier("WK999901", category="samenwerking", action_id=own.pk,
+                                      description="Bewoners niet bereikt", by=partner)  # fmt: skip
+    assert barrier.raised_by == "ria (Woonstichting Noord)" and barrier.action == own
+    for kwargs in ({"area_code": "WK999901", "action_id": other.pk},
+                   {"area_code": "WK999902", "action_id": None}):  # fmt: skip
+        with pytest.raises(services.NotAllowed):
+            services.record_barrier(category="data", description="x", by=partner, **kwargs)
+    # Escalating and resolving stay with the plan editors.
+    with pytest.raises(services.NotAllowed):
+        services.resolve_barrier(barrier.pk, resolution="Opgelost", by=partner)
+    assert Barrier.objects.count() == 1

@@ -100,3 +100,73 @@ def test_cli_writes_the_report(
     assert main(["report", "voortgang", "--municipality", "GM9999", "--period", "twee",
                  "-o", str(out)]) == 1  # fmt: skip
     assert "period 'twee'" in capsys.readouterr().err
+
+
+def test_report_sums_up_initiatives_and_budget_rounds_where_there_are_any(world: World) -> None:
+    from django.utils import timezone
+
+    from gebiedskompas.participation import services as participation
+    from gebiedskompas.participation.models import Ballot
+
+    year = timezone.localdate().year
+    for code in ("SD999901", "WK999902"):
+        agenda = services.create_agenda(code, title=f"Agenda {code}", start_year=year,
+                                        end_year=year + 3, by=world.manager)  # fmt: skip
+        services.change_agenda_status(agenda.pk, "proposed", by=world.manager)
+    # In the stadsdeel (a wijk below it): three initiatives, two granted, one of them paid.
+    made = [
+        participation.apply_initiative(
+            participation.InitiativeInput("WK999901", title, "Samen doen", budget_asked=asked)
+        )[0]
+        for title, asked in (("Straatfeest", 500), ("Moestuin", 1200), ("Graffiti", 300))
+    ]
+    for initiative in made:
+        participation.assess_initiative(initiative.pk, criteria={}, advice="", by=world.manager)
+    participation.decide_initiative(made[0].pk, decision="granted", reason="Mooi",
+                                    by=world.manager)  # fmt: skip
+    participation.decide_initiative(made[1].pk, decision="partly_granted", reason="Deels",
+                                    amount=800, by=world.manager)  # fmt: skip
+    participation.decide_initiative(made[2].pk, decision="refused", reason="Nee",
+                                    by=world.manager)  # fmt: skip
+    participation.record_payment(made[0].pk, amount=450, by=world.manager)
+    # A budget round with two ideas on the ballot and three votes.
+    budget_round = participation.create_round(
+        participation.RoundInput(area_code="WK999901", name="Buurtbudget", budget=1000),
+        by=world.manager,
+    )
+    participation.change_phase(budget_round.pk, "ideas", by=world.manager)
+    ideas = [participation.submit_idea(budget_round.pk, title=t) for t in ("Bankje", "Boom")]
+    participation.change_phase(budget_round.pk, "check", by=world.manager)
+    for idea in ideas:
+        participation.check_idea(idea.pk, feasible=True, cost=600, by=world.manager)
+    participation.change_phase(budget_round.pk, "voting", by=world.manager)
+    for choice in (ideas[0], ideas[0], ideas[1]):
+        Ballot.objects.create(round=budget_round, choices=[[choice.pb_id, 1]])
+    participation.change_phase(budget_round.pk, "results", by=world.manager)
+
+    report = voortgang.build_report("GM9999", year, year)
+    text = _text(voortgang.progress_pdf(report))
+    assert "Bewonersinitiatieven en buurtbegrotingen" in text
+    expected = ("Bewonersinitiatieven: 3 aangevraagd, 2 toegekend; € 1.300 toegekend, "
+                "€ 450 uitbetaald.")  # fmt: skip
+    rounds = "Buurtbegrotingen: 1, met 2 ideeën, 3 stemmen en 1 gekozen ideeën."
+    assert text.count(expected) == 2  # in the stadsdeel's section and the summary
+    assert text.count(rounds) == 2
+    # The wijk without any has no such section.
+    [wijk] = [s for s in report.sections if s.area.code == "WK999902"]
+    assert wijk.participation is None
+    assert report_document_participation(report) == [[expected, rounds], []]
+    page = _client_page(world, year)
+    assert expected in page and rounds in page
+
+
+def report_document_participation(report: voortgang.Report) -> list[list[str]]:
+    return [s["participation"] for s in voortgang.report_document(report)["sections"]]
+
+
+def _client_page(world: World, year: int) -> str:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(world.manager)
+    return client.get(f"/voortgang/?gemeente=GM9999&periode={year}-{year}").content.decode()

@@ -60,26 +60,33 @@ MENU = {
     "/verhalen/beoordelen/": "Verhalen beoordelen",
     "/beheer/inlezen/": "Inlezen",
     "/analyse/runs/": "Analyses",
+    "/budgetten/": "Budgetten",
+    "/voortgang/": "Voortgang",
+    "/mijn-werk/": "Mijn werk",
 }
+CYCLE = {"/budgetten/", "/voortgang/"}
+MINE = {"/mijn-werk/"}
 
 
 @pytest.mark.parametrize(
     ("role", "shown"),
     [
         (None, set()),
-        ("afdeling", set()),
-        ("partner", set()),
-        ("wethouder", {"/analyse/runs/"}),
-        ("gebiedsverbinder", {"/analyse/runs/", "/verhalen/beoordelen/"}),
-        ("analist", {"/analyse/", "/beheer/inlezen/"}),
-        ("beheerder", {"/analyse/", "/verhalen/beoordelen/", "/beheer/inlezen/"}),
+        ("afdeling", CYCLE | MINE),
+        ("partner", MINE),
+        ("wethouder", {"/analyse/runs/"} | CYCLE),
+        ("gebiedsverbinder", {"/analyse/runs/", "/verhalen/beoordelen/"} | CYCLE | MINE),
+        ("gebiedsmanager", {"/analyse/runs/", "/verhalen/beoordelen/"} | CYCLE | MINE),
+        ("analist", {"/analyse/", "/beheer/inlezen/"} | CYCLE),
+        ("beheerder", {"/analyse/", "/verhalen/beoordelen/", "/beheer/inlezen/"} | CYCLE | MINE),
     ],
     ids=[
         "no role",
-        "department",
-        "partner",
-        "alderman reads analyses",
+        "department: overviews and own work",
+        "partner: own work",
+        "alderman reads analyses and overviews",
         "connector moderates",
+        "area manager: budgets, progress, own work",
         "analyst runs and imports",
         "administrator",
     ],  # fmt: skip
@@ -98,6 +105,24 @@ def test_menu_shows_what_the_user_may_do_not_whether_they_are_staff(
     assert linked == shown
     for path in shown:
         assert client.get(path).status_code == 200, path  # the entry leads somewhere allowed
+
+
+def test_overviews_from_the_menu_ask_for_a_municipality_when_there_are_several(
+    town: Town,
+) -> None:
+    from gebiedskompas.areas.models import Area
+
+    other = Area.objects.create(code="GM8888", name="Elders", level="gemeente")
+    client = Client()
+    client.force_login(user_with("operator", None))
+    html = client.get("/voortgang/").content.decode()
+    assert "Kies een gemeente" in html
+    assert f'href="/voortgang/?gemeente={town.gemeente.code}"' in html
+    assert f'href="/voortgang/?gemeente={other.code}"' in html
+    scoped = Client()
+    scoped.force_login(user_with("gebiedsmanager", town.gemeente, username="gm"))
+    assert town.gemeente.name in scoped.get("/budgetten/").content.decode()
+    assert Client().get("/budgetten/").status_code == 302
 
 
 def test_anonymous_menu_has_only_public_entries(town: Town) -> None:

@@ -37,6 +37,9 @@ AUDITED: dict[str, Audited] = {
     # The gebiedscyclus (a higher layer, so named by string): readable with view_history on
     # the area the agenda, plan or knelpunt belongs to.
     "gebiedsagenda": Audited("cycle.AreaAgenda", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),
+    "agendadocument": Audited(
+        "cycle.AgendaDocument", lambda u, obj: can(u, VIEW_HISTORY, obj.agenda.area)
+    ),
     "speerpunt": Audited("cycle.Priority", lambda u, obj: can(u, VIEW_HISTORY, obj.agenda.area)),
     "doel": Audited("cycle.Target", lambda u, obj: can(u, VIEW_HISTORY, obj.priority.agenda.area)),
     "gebiedsplan": Audited("cycle.AreaPlan", lambda u, obj: can(u, VIEW_HISTORY, obj.area)),

@@ -2,8 +2,10 @@
 
 Reading agendas, plans, actions and knelpunten needs ``view_internal`` on the area (lists keep
 only what the caller may read); writing them ``edit_plan`` (gebiedsmanager, gebiedsverbinder,
-beheerder). Activities: readers with ``view_internal``, and departments and partners
-(``edit_activity``) for their own organisation's activities, which they also create and change.
+beheerder); a department or partner (``edit_activity``) also records knelpunten of an area in
+its scope or of its own actions. Activities: readers with ``view_internal``, and departments and
+partners (``edit_activity``) for their own organisation's activities, which they also create and
+change.
 Koppelkansen: readers of either activity's place; deciding one needs ``edit_plan`` or
 ``edit_activity`` there. Every decision goes through `accounts.permissions`; writes through
 `cycle.services` or `api.services`.
@@ -630,7 +632,8 @@ class KnelpuntList(_List):
         return self.page(qs.order_by("-raised_on", "pk"))
 
     @extend_schema(
-        summary="Een knelpunt vastleggen (gebiedsmanager, gebiedsverbinder)",
+        summary="Een knelpunt vastleggen (gebiedsmanager, gebiedsverbinder; afdeling of "
+        "partner voor een gebied in de eigen scope of een eigen actie)",
         request=s.NieuwKnelpunt,
         responses={201: s.KnelpuntSerializer, **WRITE_ERRORS},
     )
@@ -639,7 +642,12 @@ class KnelpuntList(_List):
         data = s.NieuwKnelpunt(data=request.data)
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        area = _area_to_edit(request, v["gebied"], EDIT_PLAN)
+        area = Area.objects.filter(code=v["gebied"]).first()
+        if area is None:
+            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
+        if not cycle.may_record_barrier(request.user, area):
+            _deny(request)
+        # cycle.record_barrier checks the action too: a partner's own actions only.
         barrier = cycle.record_barrier(
             area.code,
             category=v["categorie"],
@@ -650,7 +658,8 @@ class KnelpuntList(_List):
             action_id=v["actie"],
             escalated_to=v["geescaleerdNaar"],
         )
-        body = self.get_serializer(_barrier(request, barrier.pk)).data
+        # The one who recorded it sees it back, even without view_internal (a partner).
+        body = self.get_serializer(_barriers().get(pk=barrier.pk)).data
         return Response(body, status=status.HTTP_201_CREATED)
 
 

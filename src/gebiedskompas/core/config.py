@@ -67,6 +67,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Smallest number of inhabitants for which rates and means are shown publicly.",
     ),
     Setting(
+        "KOMPAS_DOCUMENT_MAX_MB",
+        int,
+        20,
+        "Largest decision document (PDF or office file) accepted on a gebiedsagenda, in MB.",
+    ),
+    Setting(
         "KOMPAS_SECURE",
         _bool,
         False,

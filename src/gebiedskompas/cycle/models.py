@@ -250,6 +250,47 @@ class AgendaStatusChange(_AppendOnly):
         return f"{self.from_status or '—'} → {self.to_status}"
 
 
+class DocumentKind(models.TextChoices):
+    DECISION = "decision", _("besluit")
+    ATTACHMENT = "attachment", _("bijlage")
+
+
+class AgendaDocument(models.Model):
+    """A document of an agenda: the decision adopting it (attached on the adoption step, with
+    that step's history row) or any other attachment. Stored under the data folder's uploads
+    (and so in every backup); served only to readers of the agenda, so an adopted agenda's
+    documents are public and a concept's are not."""
+
+    agenda = models.ForeignKey(AreaAgenda, on_delete=models.CASCADE, related_name="documents")
+    status_change = models.ForeignKey(
+        AgendaStatusChange,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="documents",
+        verbose_name=_("bij statuswijziging"),
+    )
+    kind = models.CharField(_("soort"), max_length=10, choices=DocumentKind.choices)
+    title = models.CharField(_("titel"), max_length=200)
+    file = models.FileField(_("bestand"), upload_to="agendas/%Y/%m/")
+    file_name = models.CharField(_("bestandsnaam"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField(_("grootte (bytes)"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("document bij een agenda")
+        verbose_name_plural = _("documenten bij agenda's")
+        ordering = ["agenda_id", "uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 # --- area plan ----------------------------------------------------------------------------------
 
 

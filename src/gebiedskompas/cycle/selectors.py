@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -249,23 +250,63 @@ class TargetRow:
         return targets.PROGRESS_LABELS[self.assessment.progress]
 
 
-def target_rows(agenda: AreaAgenda) -> list[tuple[Any, list[TargetRow]]]:
-    """Per priority of the agenda, its targets with the latest value of the indicator in the
-    agenda's area (values with status ok, computed aggregates included) and whether it is on
-    track."""
+def public_target_values(
+    area: Area, indicator_ids: Collection[int]
+) -> dict[int, list[tuple[str, float]]]:
+    """Per indicator (by id), the area's values in period order as the public may see them:
+    through the installation's disclosure control (`indicators.selectors.disclosed_cells`:
+    counts rounded, small areas and derivable cells suppressed, percentages capped), computed
+    aggregates included. Suppressed and missing values are left out. For every page, export or
+    endpoint showing targets to readers without ``view_internal``."""
+    from gebiedskompas.indicators.selectors import (
+        Shown,
+        area_with_ancestors,
+        disclosed_cells,
+        family_filter,
+        indicators_by_id,
+    )
+
+    if not indicator_ids:
+        return {}
+    indicators = indicators_by_id(indicator_ids)
+    loaded = area_with_ancestors(area.code) or area
+    table = disclosed_cells(family_filter([loaded]), indicators, public=True, keep={area.code})
+    keys = {indicator.key: pk for pk, indicator in indicators.items()}
+    series: dict[int, list[tuple[str, float]]] = {}
+    for (code, key, period), cell in sorted(table.cells.items()):
+        if code == area.code and cell.shown == Shown.VALUE and cell.value is not None:
+            series.setdefault(keys[key], []).append((period, cell.value))
+    return series
+
+
+def internal_target_values(
+    area: Area, indicator_ids: Collection[int]
+) -> dict[int, list[tuple[str, float]]]:
+    """Per indicator (by id), the area's true values in period order (status ok, computed
+    aggregates included): for readers with ``view_internal`` only."""
     from gebiedskompas.indicators.models import Observation
 
-    priorities = list(agenda.priorities.prefetch_related("targets__indicator"))
-    keys = {t.indicator_id for p in priorities for t in p.targets.all()}
     series: dict[int, list[tuple[str, float]]] = {}
     for ind, period, value in (
         Observation.objects.filter(
-            area_id=agenda.area_id, indicator_id__in=keys, value__isnull=False, status="ok"
+            area_id=area.pk, indicator_id__in=list(indicator_ids), value__isnull=False,
+            status="ok",
         )
         .order_by("indicator_id", "period")
         .values_list("indicator_id", "period", "value")
-    ):
+    ):  # fmt: skip
         series.setdefault(ind, []).append((period, value))
+    return series
+
+
+def target_rows(agenda: AreaAgenda, *, public: bool) -> list[tuple[Any, list[TargetRow]]]:
+    """Per priority of the agenda, its targets with the latest value of the indicator in the
+    agenda's area and whether it is on track. With `public`, the values the public may see
+    (`public_target_values`); else the true values."""
+    priorities = list(agenda.priorities.prefetch_related("targets__indicator"))
+    keys = {t.indicator_id for p in priorities for t in p.targets.all()}
+    read = public_target_values if public else internal_target_values
+    series = read(agenda.area, keys)
     out = []
     for priority in priorities:
         rows = [
@@ -284,11 +325,20 @@ def target_rows(agenda: AreaAgenda) -> list[tuple[Any, list[TargetRow]]]:
     return out
 
 
+# Agendas (and their documents) anyone may read: adopted ones and the versions they replaced.
+PUBLIC_AGENDA_STATUSES = frozenset({"adopted", "superseded"})
+
+
 def visible_agendas(area: Area, *, internal: bool) -> list[AreaAgenda]:
-    """The agendas a reader may see: all with view_internal, else only adopted ones."""
-    found = agendas_for_area(area)
+    """The agendas a reader may see: all with view_internal, else only adopted ones; with
+    their documents."""
+    from gebiedskompas.cycle.models import AgendaDocument
+
+    found = agendas_for_area(area).prefetch_related(
+        Prefetch("documents", queryset=AgendaDocument.objects.select_related("status_change"))
+    )
     if not internal:
-        found = found.filter(status__in=["adopted", "superseded"])
+        found = found.filter(status__in=sorted(PUBLIC_AGENDA_STATUSES))
     return list(found)
 
 

@@ -9,6 +9,7 @@ history row in the same transaction.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -17,8 +18,10 @@ from typing import Any, Final
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry.base import BaseGeometry
 
 from gebiedskompas.accounts.permissions import can
 from gebiedskompas.accounts.roles import EDIT_ACTIVITY, EDIT_PLAN
@@ -26,12 +29,14 @@ from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.cycle.documents import Document, validate_document
 from gebiedskompas.cycle.domain import couplings, workflow
 from gebiedskompas.cycle.domain.workflow import ActionStatus, AgendaStatus
 from gebiedskompas.cycle.models import (
     Action,
     ActionStatusChange,
     Activity,
+    AgendaDocument,
     AgendaStatusChange,
     AreaAgenda,
     AreaPlan,
@@ -42,6 +47,7 @@ from gebiedskompas.cycle.models import (
     CouplingOutcome,
     CouplingStatus,
     Direction,
+    DocumentKind,
     Priority,
     Story,
     StoryStatus,
@@ -365,13 +371,16 @@ def change_agenda_status(
     note: str = "",
     decision_reference: str = "",
     adopted_on: date | None = None,
+    document: tuple[str, bytes] | None = None,
 ) -> AreaAgenda:
     """Move the agenda along its lifecycle. Adopting a new version supersedes the adopted
-    version it replaces, with a history row on each."""
+    version it replaces, with a history row on each. `document` (name, bytes): the decision,
+    attached to this step; checked first, so a refused file changes nothing."""
     try:
         target = AgendaStatus(to)
     except ValueError:
         raise KompasError(f"onbekende status {to!r}", column="status", value=to) from None
+    checked = validate_document(*document) if document is not None else None
     with transaction.atomic():
         agenda = _agenda_for_update(agenda_id)
         _require(by, EDIT_PLAN, agenda.area)
@@ -398,7 +407,7 @@ def change_agenda_status(
                 )
         agenda.status = target
         agenda.save(update_fields=["status", "adopted_on", "decision_reference"])
-        AgendaStatusChange.objects.create(
+        change = AgendaStatusChange.objects.create(
             agenda=agenda,
             from_status=current,
             to_status=target,
@@ -406,7 +415,62 @@ def change_agenda_status(
             by=_user(by),
             at=now,
         )
+        if checked is not None:
+            _store_document(
+                agenda, checked, by=by, kind=DocumentKind.DECISION,
+                title=decision_reference or checked.name, status_change=change,
+            )  # fmt: skip
     return agenda
+
+
+def attach_agenda_document(
+    agenda_id: int, *, name: str, data: bytes, by: Any, title: str = "", kind: str = ""
+) -> AgendaDocument:
+    """Attach a document (a decision or another attachment) to the agenda, whatever its
+    status: adding a document does not change what was adopted."""
+    kind = kind or DocumentKind.ATTACHMENT
+    if kind not in DocumentKind.values:
+        raise KompasError(f"onbekende soort document {kind!r}", column="kind", value=kind)
+    checked = validate_document(name, data)
+    with transaction.atomic():
+        agenda = AreaAgenda.objects.select_related("area").filter(pk=agenda_id).first()
+        if agenda is None:
+            raise NotFound(f"onbekende gebiedsagenda {agenda_id}", value=agenda_id)
+        _require(by, EDIT_PLAN, agenda.area)
+        return _store_document(agenda, checked, by=by, kind=kind, title=title or checked.name)
+
+
+def _store_document(
+    agenda: AreaAgenda,
+    document: Document,
+    *,
+    by: Any,
+    kind: str,
+    title: str,
+    status_change: AgendaStatusChange | None = None,
+) -> AgendaDocument:
+    from django.core.files.base import ContentFile
+
+    row = AgendaDocument(
+        agenda=agenda,
+        status_change=status_change,
+        kind=kind,
+        title=title.strip()[:200],
+        file_name=document.name,
+        content_type=document.content_type,
+        size=len(document.data),
+        uploaded_by=_user(by),
+    )
+    suffix = document.name.rsplit(".", 1)[-1].lower()
+    # A name of our own on disk; the reader's name only in the download.
+    row.file.save(f"agenda-{agenda.pk}-{uuid.uuid4().hex}.{suffix}", ContentFile(document.data),
+                  save=False)  # fmt: skip
+    try:
+        row.save()
+    except Exception:
+        row.file.delete(save=False)
+        raise
+    return row
 
 
 # --- plan and actions ---------------------------------------------------------------------------
@@ -526,15 +590,28 @@ def record_barrier(
     *,
     category: str,
     description: str,
-    raised_by: str,
     by: Any,
+    raised_by: str = "",
     raised_on: date | None = None,
     action_id: int | None = None,
     escalated_to: str = "",
 ) -> Barrier:
-    """A knelpunt for the area, optionally for one of its actions."""
+    """A knelpunt for the area, optionally for one of its actions, recorded by a plan editor
+    of the area, or by a department or partner for the area in its scope or an action it owns
+    or takes part in (see `may_record_barrier`). Without `raised_by`, the user and their
+    organisation are named."""
     area = _area(area_code)
-    _require(by, EDIT_PLAN, area)
+    action = None
+    if action_id is not None:
+        action = Action.objects.filter(pk=action_id, plan__area=area).first()
+        if action is None:
+            raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
+    if not may_record_barrier(by, area, action):
+        raise NotAllowed(
+            f"u mag geen knelpunt vastleggen voor {area.name} ({area.code})"
+            + (f" bij actie {action.title!r}" if action is not None else "")
+        )
+    raised_by = raised_by.strip() or raiser_name(by)
     if category not in BarrierCategory.values:
         raise KompasError(
             f"categorie {category!r} bestaat niet; kies uit {', '.join(BarrierCategory.values)}",
@@ -543,8 +620,6 @@ def record_barrier(
         )
     if not description.strip() or not raised_by.strip():
         raise KompasError("beschrijf het knelpunt en wie het meldt", column="description")
-    if action_id is not None and not Action.objects.filter(pk=action_id, plan__area=area).exists():
-        raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
     today = timezone.localdate()
     return Barrier.objects.create(
         area=area,
@@ -556,6 +631,31 @@ def record_barrier(
         escalated_to=escalated_to.strip()[:160],
         escalated_on=today if escalated_to.strip() else None,
     )
+
+
+def may_record_barrier(by: Any, area: Area, action: Action | None = None) -> bool:
+    """Plan editors of the area record any knelpunt there. A department or partner
+    (edit_activity on the area) records one for the area, or for an action of its own: one
+    whose owner names its organisation (a joint action "A / B" belongs to both)."""
+    if can(by, EDIT_PLAN, area):
+        return True
+    if not can(by, EDIT_ACTIVITY, area):
+        return False
+    return action is None or owned_by_user(action.owner, by)
+
+
+def raiser_name(by: Any) -> str:
+    """The signed-in user's name, with their organisation where they act for one."""
+    user = _user(by)
+    if user is None:
+        return ""
+    name = user.get_full_name() or user.get_username()
+    from gebiedskompas.accounts.models import Organisation
+    from gebiedskompas.accounts.permissions import organisations
+
+    ids = organisations(user)
+    orgs = sorted(Organisation.objects.filter(pk__in=ids).values_list("name", flat=True))
+    return f"{name} ({', '.join(orgs)})" if orgs else name
 
 
 # --- koppelkansen -------------------------------------------------------------------------------
@@ -585,24 +685,56 @@ def detect_couplings(
     scores of known pairs, keeps decided ones as they were decided, and removes open pairs that
     no longer overlap. An activity without its own geometry takes its area's boundary."""
     municipality = _municipality(municipality_code)
+    places = _AreaPlaces()
     spans = []
-    for activity in Activity.objects.filter(municipality=municipality).select_related("area"):
-        wkb = activity.geometry_rd or (activity.area.geometry_rd if activity.area else None)
+    for activity in (
+        Activity.objects.filter(municipality=municipality)
+        .exclude(action__status=ActionStatus.CANCELLED)
+        .select_related("area", "action")
+    ):
+        own = geometry_from_wkb(activity.geometry_rd) if activity.geometry_rd else None
         spans.append(
             couplings.Span(
                 key=activity.pk,
-                owner=activity.owner,
-                start=activity.start,
-                end=activity.end,
-                geometry=geometry_from_wkb(wkb) if wkb else None,
+                # An action's activity follows the action's owner and period.
+                owner=activity.action.owner if activity.action else activity.owner,
+                start=activity.action.start if activity.action else activity.start,
+                end=activity.action.end if activity.action else activity.end,
+                geometry=own or places.of(activity.area),
             )
         )
+    # Actions not placed on the map take part in their plan's area.
+    unplaced = {
+        action.pk: action
+        for action in Action.objects.filter(
+            Q(plan__area=municipality) | Q(plan__area__municipality=municipality),
+            activity__isnull=True,
+        )
+        .exclude(status=ActionStatus.CANCELLED)
+        .select_related("plan__area")
+    }
+    spans += [
+        couplings.Span(key=f"actie-{action.pk}", owner=action.owner, start=action.start,
+                       end=action.end, geometry=places.of(action.plan.area))
+        for action in unplaced.values()
+    ]  # fmt: skip
     pairs = couplings.detect(spans, distance_m=distance_m, window_days=window_days)
     created = 0
     with transaction.atomic():
+        _follow_actions(municipality)
+        activity_of: dict[str, int] = {}
+
+        def key_of(key: object) -> int:
+            if isinstance(key, int):
+                return key
+            if str(key) not in activity_of:
+                action = unplaced[int(str(key).removeprefix("actie-"))]
+                activity_of[str(key)] = _action_activity(action, municipality).pk
+            return activity_of[str(key)]
+
         seen: set[tuple[int, int]] = set()
         for pair in pairs:
-            a, b = sorted((int(str(pair.a)), int(str(pair.b))))
+            a, b = sorted((key_of(pair.a), key_of(pair.b)))
             seen.add((a, b))
             _row, is_new = CouplingOpportunity.objects.update_or_create(
                 activity_a_id=a,
@@ -624,6 +756,65 @@ def detect_couplings(
         ]
         CouplingOpportunity.objects.filter(pk__in=stale).delete()
     return Detection(found=len(pairs), created=created, removed=len(stale))
+
+
+class _AreaPlaces:
+    """The place of an area in the koppelkansen: its own boundary, else the union of its
+    children's boundaries (a stadsdeel drawn only as its wijken); read once per area."""
+
+    def __init__(self) -> None:
+        self._found: dict[int, BaseGeometry | None] = {}
+
+    def of(self, area: Area | None) -> BaseGeometry | None:
+        if area is None:
+            return None
+        if area.pk not in self._found:
+            import shapely
+
+            wkbs = [area.geometry_rd] if area.geometry_rd else [
+                wkb for wkb in Area.objects.filter(parent=area, geometry_rd__isnull=False)
+                .values_list("geometry_rd", flat=True) if wkb
+            ]  # fmt: skip
+            parts = [geometry_from_wkb(bytes(w)) for w in wkbs]
+            self._found[area.pk] = (
+                None if not parts else parts[0] if len(parts) == 1 else shapely.union_all(parts)
+            )
+        return self._found[area.pk]
+
+
+def _action_activity(action: Action, municipality: Area) -> Activity:
+    """The activity an action not placed on the map takes part in the koppelkansen as: in its
+    plan's area, without a geometry of its own (`place_action` moves it)."""
+    activity, _created = Activity.objects.get_or_create(
+        action=action,
+        defaults={
+            "municipality": municipality,
+            "external_id": f"actie-{action.pk}",
+            "title": action.title,
+            "owner": action.owner,
+            "start": action.start,
+            "end": action.end,
+            "area": action.plan.area,
+        },
+    )
+    return activity
+
+
+def _follow_actions(municipality: Area) -> None:
+    """Keep the title, owner and period of the actions' activities in step with the actions."""
+    from django.db.models import F
+
+    stale = Activity.objects.filter(municipality=municipality, action__isnull=False).exclude(
+        Q(title=F("action__title"), owner=F("action__owner"), start=F("action__start"))
+        & (Q(end=F("action__end")) | Q(end__isnull=True, action__end__isnull=True))
+    )
+    for activity in stale.select_related("action"):
+        assert activity.action is not None
+        activity.title = activity.action.title
+        activity.owner = activity.action.owner
+        activity.start = activity.action.start
+        activity.end = activity.action.end
+        activity.save(update_fields=["title", "owner", "start", "end"])
 
 
 def decide_coupling(

@@ -3,7 +3,8 @@ college and council.
 
 Per area with an agenda covering the period: its priorities, targets against the latest values
 (on track / off track / no data), the actions of the period's plans and their status, budget
-use, barriers and a summary of signals; an executive summary on top. The web page and the PDF
+use, barriers and a summary of signals, residents' initiatives and budget rounds where there
+are any; an executive summary on top. The web page and the PDF
 (typst, in the wijkfoto's style) read the same `Report`.
 """
 
@@ -52,6 +53,7 @@ class AreaSection:
     barriers: list[dict[str, str]]
     signals: dict[str, int] | None
     targets: Counter[str] = field(default_factory=Counter)
+    participation: Participation | None = None
 
 
 @dataclass
@@ -79,6 +81,76 @@ def _signals(area: Area, first: int, last: int) -> dict[str, int] | None:
     if not total:
         return None
     return {"total": total, "closed": found.filter(status="closed").count()}
+
+
+@dataclass(frozen=True)
+class Participation:
+    """Residents' initiatives submitted and budget rounds started in the period, in the area
+    and below."""
+
+    initiatives: int
+    granted: int  # granted in full or in part (paid and reported ones included)
+    amount_granted: Decimal
+    amount_paid: Decimal
+    rounds: int
+    ideas: int
+    votes: int  # ballots cast
+    winners: int  # ideas the round's method selected
+
+    def lines(self) -> list[str]:
+        out = []
+        if self.initiatives:
+            out.append(
+                _("Bewonersinitiatieven: %(n)d aangevraagd, %(granted)d toegekend; "
+                  "%(amount)s toegekend, %(paid)s uitbetaald.")
+                % {"n": self.initiatives, "granted": self.granted,
+                   "amount": _euro(self.amount_granted), "paid": _euro(self.amount_paid)}
+            )  # fmt: skip
+        if self.rounds:
+            out.append(
+                _("Buurtbegrotingen: %(n)d, met %(ideas)d ideeën, %(votes)d stemmen en "
+                  "%(winners)d gekozen ideeën.")
+                % {"n": self.rounds, "ideas": self.ideas, "votes": self.votes,
+                   "winners": self.winners}
+            )  # fmt: skip
+        return out
+
+
+def _participation(area: Area, first: int, last: int) -> Participation | None:
+    """Like `_signals`: None where the area (and below) had no initiative or round."""
+    from django.db.models import Count, Sum
+
+    from gebiedskompas.participation.domain.initiatives import InitiativeStatus
+    from gebiedskompas.participation.models import Ballot, BudgetRound, Idea, Initiative
+
+    below = Q(area=area) | Q(area__parent=area) | Q(area__parent__parent=area)
+    granted = Q(status__in=[InitiativeStatus.GRANTED, InitiativeStatus.PARTLY_GRANTED,
+                            InitiativeStatus.PAID, InitiativeStatus.REPORTED])  # fmt: skip
+    initiatives = Initiative.objects.filter(
+        below, submitted_at__year__gte=first, submitted_at__year__lte=last
+    ).aggregate(
+        n=Count("pk"),
+        granted=Count("pk", filter=granted),
+        amount=Sum("amount_granted", filter=granted),
+        paid=Sum("amount_paid"),
+    )
+    rounds = BudgetRound.objects.filter(
+        below, created_at__year__gte=first, created_at__year__lte=last
+    )
+    ideas = Idea.objects.filter(round__in=rounds).aggregate(
+        n=Count("pk"), winners=Count("pk", filter=Q(selected=True))
+    )
+    found = Participation(
+        initiatives=initiatives["n"],
+        granted=initiatives["granted"],
+        amount_granted=initiatives["amount"] or Decimal("0"),
+        amount_paid=initiatives["paid"] or Decimal("0"),
+        rounds=rounds.count(),
+        ideas=ideas["n"],
+        votes=Ballot.objects.filter(round__in=rounds).count(),
+        winners=ideas["winners"],
+    )
+    return found if found.initiatives or found.rounds else None
 
 
 def _agenda_for(area: Area, first: int, last: int) -> AreaAgenda | None:
@@ -118,7 +190,7 @@ def build_report(municipality_code: str, first: int, last: int) -> Report:
         assert agenda is not None
         targets: Counter[str] = Counter()
         priorities = []
-        for priority, rows in selectors.target_rows(agenda):
+        for priority, rows in selectors.target_rows(agenda, public=False):
             items = []
             for row in rows:
                 targets[row.assessment.progress] += 1
@@ -186,6 +258,7 @@ def build_report(municipality_code: str, first: int, last: int) -> Report:
                 barriers=barriers,
                 signals=_signals(area, first, last),
                 targets=targets,
+                participation=_participation(area, first, last),
             )
         )
     return Report(
@@ -226,6 +299,19 @@ def _summary(sections: list[AreaSection]) -> list[str]:
         _("Knelpunten: %(n)d, waarvan %(open)d nog open.")
         % {"n": sum(len(s.barriers) for s in sections), "open": open_barriers},
     ]
+    taking_part = [s.participation for s in sections if s.participation is not None]
+    if taking_part:
+        zero = Decimal("0")
+        lines += Participation(
+            initiatives=sum(p.initiatives for p in taking_part),
+            granted=sum(p.granted for p in taking_part),
+            amount_granted=sum((p.amount_granted for p in taking_part), zero),
+            amount_paid=sum((p.amount_paid for p in taking_part), zero),
+            rounds=sum(p.rounds for p in taking_part),
+            ideas=sum(p.ideas for p in taking_part),
+            votes=sum(p.votes for p in taking_part),
+            winners=sum(p.winners for p in taking_part),
+        ).lines()
     return lines
 
 
@@ -250,6 +336,7 @@ def report_document(report: Report) -> dict[str, Any]:
             "budget": _("Budget"),
             "barriers": _("Knelpunten"),
             "signals": _("Meldingen"),
+            "participation": _("Bewonersinitiatieven en buurtbegrotingen"),
             "columns_targets": [_("Indicator"), _("Doel"), _("Laatste waarde"), _("Oordeel")],
             "columns_actions": [
                 _("Actie"), _("Eigenaar"), _("Jaar"), _("Status"), _("Besteed / begroot"),
@@ -277,6 +364,7 @@ def report_document(report: Report) -> dict[str, Any]:
                 % s.signals
                 if s.signals
                 else "",
+                "participation": s.participation.lines() if s.participation else [],
             }
             for s in report.sections
         ],

@@ -9,10 +9,13 @@ from django.http import HttpRequest
 
 from gebiedskompas.accounts.permissions import can_somewhere
 from gebiedskompas.accounts.roles import (
+    EDIT_ACTIVITY,
+    EDIT_PLAN,
     IMPORT_DATA,
     MODERATE_STORIES,
     RUN_ANALYSIS,
     VIEW_ANALYSIS,
+    VIEW_INTERNAL,
 )
 
 
@@ -26,5 +29,8 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             "view_analysis": can_somewhere(user, VIEW_ANALYSIS),
             "moderate_stories": can_somewhere(user, MODERATE_STORIES),
             "import_data": can_somewhere(user, IMPORT_DATA),
+            # The municipality's budgets and progress report; an owner's own work.
+            "cycle_overviews": can_somewhere(user, VIEW_INTERNAL),
+            "my_work": can_somewhere(user, EDIT_ACTIVITY) or can_somewhere(user, EDIT_PLAN),
         }
     }

@@ -20,6 +20,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -200,7 +201,8 @@ class PriorityForm(forms.Form):
 def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
     """The area's agendas with priorities and targets against the latest values; editors
     create an agenda or add a priority (with a target)."""
-    internal = can(request.user, VIEW_INTERNAL, area) or can(request.user, EDIT_PLAN, area)
+    true_values = can(request.user, VIEW_INTERNAL, area)
+    internal = true_values or can(request.user, EDIT_PLAN, area)
     agendas = selectors.visible_agendas(area, internal=internal)
     agenda_form = AgendaForm(None, auto_id="agenda_%s")  # ids apart from the priority form
     priority_form = PriorityForm(None, area=area)
@@ -235,10 +237,13 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
         shown.append(
             {
                 "agenda": agenda,
-                "priorities": selectors.target_rows(agenda),
+                # The public sees targets against disclosed values only.
+                "priorities": selectors.target_rows(agenda, public=not true_values),
                 "editable": status in workflow.AGENDA_EDITABLE or status is AgendaStatus.ADOPTED,
                 "buttons": [(s.value, AGENDA_BUTTONS[s]) for s in AGENDA_BUTTONS if s in allowed],
+                "may_adopt": AgendaStatus.ADOPTED in allowed,
                 "history": list(agenda.status_changes.all()) if internal else [],
+                "documents": list(agenda.documents.all()),
             }
         )
     return _page(
@@ -280,6 +285,7 @@ def agenda_status(request: HttpRequest, area: Area, agenda_id: int) -> HttpRespo
     if not AreaAgenda.objects.filter(pk=agenda_id, area=area).exists():
         raise Http404
     adopted_on = _date(request.POST.get("adopted_on"))
+    upload = request.FILES.get("document")
     try:
         services.change_agenda_status(
             agenda_id,
@@ -288,12 +294,93 @@ def agenda_status(request: HttpRequest, area: Area, agenda_id: int) -> HttpRespo
             note=request.POST.get("note", ""),
             decision_reference=request.POST.get("decision_reference", ""),
             adopted_on=adopted_on,
+            document=_read_upload(upload) if upload else None,
         )
     except KompasError as exc:
         _error(request, exc)
     else:
         messages.success(request, _("Status van de agenda gewijzigd."))
     return redirect("web:area-agenda", code=area.code)
+
+
+def _read_upload(upload: Any) -> tuple[str, bytes]:
+    """The upload's name and bytes, refused unread when larger than documents may be."""
+    from gebiedskompas.core.uploads import UploadRefused
+    from gebiedskompas.cycle.documents import max_document_bytes
+
+    if upload.size > max_document_bytes():
+        raise UploadRefused(
+            _("%(name)s is groter dan %(mb)d MB.")
+            % {"name": upload.name, "mb": max_document_bytes() // (1024 * 1024)},
+            column="document",
+        )
+    return upload.name, upload.read()
+
+
+def _visible_agenda(request: HttpRequest, area: Area, agenda_id: int) -> Any:
+    """The agenda of the area when the reader may see it (adopted agendas: everyone; others:
+    readers of internal pages or plan editors); 404 when unknown."""
+    from gebiedskompas.cycle.models import AreaAgenda
+
+    agenda = AreaAgenda.objects.filter(pk=agenda_id, area=area).first()
+    if agenda is None:
+        raise Http404(_("Onbekende gebiedsagenda."))
+    internal = can(request.user, VIEW_INTERNAL, area) or can(request.user, EDIT_PLAN, area)
+    if not internal and agenda.status not in selectors.PUBLIC_AGENDA_STATUSES:
+        return None
+    return agenda
+
+
+@require_POST
+@area_view(EDIT_PLAN)
+def agenda_documents(request: HttpRequest, area: Area, agenda_id: int) -> HttpResponse:
+    """Attach a document (a decision or another attachment) to the agenda."""
+    from gebiedskompas.cycle.models import AreaAgenda
+
+    if not AreaAgenda.objects.filter(pk=agenda_id, area=area).exists():
+        raise Http404
+    upload = request.FILES.get("document")
+    try:
+        if upload is None:
+            raise KompasError(_("Kies een bestand."), column="document")
+        name, data = _read_upload(upload)
+        services.attach_agenda_document(
+            agenda_id, name=name, data=data, by=request.user,
+            title=request.POST.get("title", ""), kind=request.POST.get("kind", ""),
+        )  # fmt: skip
+    except KompasError as exc:
+        _error(request, exc)
+    else:
+        messages.success(request, _("Document toegevoegd."))
+    return redirect("web:area-agenda", code=area.code)
+
+
+@area_view()
+@require_safe
+def agenda_document(
+    request: HttpRequest, area: Area, agenda_id: int, document_id: int
+) -> HttpResponse:
+    """Download one of the agenda's documents: for those who may see the agenda."""
+    from django.http import FileResponse
+
+    agenda = _visible_agenda(request, area, agenda_id)
+    if agenda is None:
+        return _deny(request)
+    document = agenda.documents.filter(pk=document_id).first()
+    if document is None:
+        raise Http404(_("Onbekend document."))
+    try:
+        handle = document.file.open("rb")
+    except FileNotFoundError:
+        raise Http404(_("Het bestand ontbreekt.")) from None
+    response = FileResponse(
+        handle, as_attachment=True, filename=document.file_name,
+        content_type=document.content_type,
+    )  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    if agenda.status not in selectors.PUBLIC_AGENDA_STATUSES:
+        response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _date(value: Any) -> date | None:
@@ -448,13 +535,21 @@ def action_detail(request: HttpRequest, area: Area, action_id: int) -> HttpRespo
     """One action: status buttons, progress updates, milestones, funding per source, barriers."""
     action = _action_or_404(area, action_id)
     editable = services.may_edit_action(request.user, action, area)
+    may_record = services.may_record_barrier(request.user, area, action)
     update_form = UpdateForm(None, initial={"date": timezone.localdate()})
     if request.method == "POST":
-        if not editable:
-            return _deny(request)
         what = request.POST.get("form", "")
+        if not (editable or (what == "barrier" and may_record)):
+            return _deny(request)
         try:
-            if what == "status":
+            if what == "barrier":
+                services.record_barrier(
+                    area.code, action_id=action.pk, category=request.POST.get("category", ""),
+                    description=request.POST.get("description", ""),
+                    raised_by=request.POST.get("raised_by", ""), by=request.user,
+                )  # fmt: skip
+                messages.success(request, _("Knelpunt vastgelegd."))
+            elif what == "status":
                 services.change_action_status(
                     action.pk, request.POST.get("status", ""), by=request.user,
                     note=request.POST.get("note", ""),
@@ -513,7 +608,8 @@ def action_detail(request: HttpRequest, area: Area, action_id: int) -> HttpRespo
         history=list(action.status_changes.all()),
         couplings=list(action.couplings.select_related("activity_a", "activity_b")),
         places=[area, *Area.objects.filter(parent=area).order_by("code")],
-        placed=getattr(action, "activity", None),
+        placed=getattr(action, "activity", None), may_record=may_record,
+        categories=BarrierCategory.choices, raiser=services.raiser_name(request.user),
     )  # fmt: skip
 
 
@@ -634,11 +730,14 @@ def area_couplings(request: HttpRequest, area: Area) -> HttpResponse:
 @area_view(*PLAN_READ)
 @require_http_methods(["GET", "HEAD", "POST"])
 def area_barriers(request: HttpRequest, area: Area) -> HttpResponse:
-    """The barrier log of the area (and below); editors record, escalate and resolve."""
+    """The barrier log of the area (and below); plan editors record, escalate and resolve; a
+    department or partner records knelpunten of the area or of its own actions."""
+    may_edit = can(request.user, EDIT_PLAN, area)
+    may_record = services.may_record_barrier(request.user, area)
     if request.method == "POST":
-        if not can(request.user, EDIT_PLAN, area):
-            return _deny(request)
         what = request.POST.get("form", "")
+        if not (may_edit or (what == "record" and may_record)):
+            return _deny(request)
         try:
             if what == "record":
                 action = request.POST.get("action", "")
@@ -669,23 +768,55 @@ def area_barriers(request: HttpRequest, area: Area) -> HttpResponse:
                 raise Http404
         except NotFound as exc:
             raise Http404 from exc
+        except services.NotAllowed as exc:
+            raise PermissionDenied from exc
         except KompasError as exc:
             _error(request, exc)
         return redirect("web:area-barriers", code=area.code)
-    actions = Action.objects.filter(plan__area=area).order_by("title")
+    actions = [
+        a for a in Action.objects.filter(plan__area=area).order_by("title")
+        if may_edit or services.may_record_barrier(request.user, area, a)
+    ]  # fmt: skip
     return _page(
         request, area, "knelpunten", "barriers.html",
         barriers=list(selectors.barriers_for_area(area)),
-        categories=BarrierCategory.choices, actions=actions,
-        municipality=area.municipality or area,
+        categories=BarrierCategory.choices, actions=actions, may_record=may_record,
+        raiser=services.raiser_name(request.user), municipality=area.municipality or area,
     )  # fmt: skip
 
 
 # --- per municipality: recurring barriers, budgets, progress report -----------------------------
 
 
+def _readable_municipalities(user: Any) -> list[Area]:
+    """The municipalities the user may read internal pages of (somewhere inside), by name."""
+    from gebiedskompas.accounts.permissions import scope_roots
+
+    roots = scope_roots(user, VIEW_INTERNAL)
+    found = Area.objects.filter(level=Level.GEMEENTE)
+    if roots is not None:
+        found = found.filter(
+            Q(pk__in=roots) | Q(pk__in=Area.objects.filter(pk__in=roots).values("municipality_id"))
+        )
+    return list(found.order_by("name"))
+
+
 def _municipality_or_deny(request: HttpRequest) -> Area | HttpResponse:
+    """The municipality named by ``?gemeente=``; without it, the user's only municipality, or
+    a page to choose one (from the main menu)."""
     code = request.GET.get("gemeente", "")
+    if not code:
+        if not request.user.is_authenticated:
+            return _deny(request)
+        choices = _readable_municipalities(request.user)
+        if len(choices) == 1:
+            return choices[0]
+        if not choices:
+            return _deny(request)
+        return render(
+            request, "web/cycle/choose_municipality.html",
+            {"municipalities": choices, "path": request.path},
+        )  # fmt: skip
     municipality = Area.objects.filter(code=code, level=Level.GEMEENTE).first()
     if municipality is None:
         raise Http404(_("Kies een gemeente."))
@@ -782,8 +913,6 @@ def my_work(request: HttpRequest) -> HttpResponse:
         _decide(request)
         return redirect("web:my-work")
     names = services.organisation_names(request.user)
-    from django.db.models import Q
-
     from gebiedskompas.cycle.models import Activity
 
     owner_q = Q(pk__in=[])
@@ -794,7 +923,8 @@ def my_work(request: HttpRequest) -> HttpResponse:
             | Q(owner__icontains=f"/ {name}")
         )
     actions = list(Action.objects.filter(owner_q).select_related("plan__area"))
-    activities = list(Activity.objects.filter(owner_q).select_related("area"))
+    # The actions' own activities (their place in the koppelkansen) are listed as actions.
+    activities = list(Activity.objects.filter(owner_q, action__isnull=True).select_related("area"))
     found = list(selectors.couplings_for_owner(names))
     return render(
         request,

@@ -26,6 +26,16 @@ urlpatterns = [
         cycle_views.agenda_status,
         name="agenda-status",
     ),
+    path(
+        "gebieden/<str:code>/agenda/<int:agenda_id>/documenten/",
+        cycle_views.agenda_documents,
+        name="agenda-documents",
+    ),
+    path(
+        "gebieden/<str:code>/agenda/<int:agenda_id>/documenten/<int:document_id>",
+        cycle_views.agenda_document,
+        name="agenda-document",
+    ),
     path("gebieden/<str:code>/plan/", cycle_views.area_plan, name="area-plan"),
     path("gebieden/<str:code>/acties/<int:action_id>/", cycle_views.action_detail, name="action"),
     path("gebieden/<str:code>/activiteiten/", cycle_views.area_activities, name="area-activities"),
