@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
@@ -254,23 +255,27 @@ class TargetRow:
         return targets.PROGRESS_LABELS[self.assessment.progress]
 
 
-def target_rows(agenda: AreaAgenda) -> list[tuple[Any, list[TargetRow]]]:
+def target_rows(agenda: AreaAgenda, *, public: bool = False) -> list[tuple[Any, list[TargetRow]]]:
     """Per priority of the agenda, its targets with the latest value of the indicator in the
     agenda's area (values with status ok, computed aggregates included) and whether it is on
-    track."""
+    track. `public`: the values as the public may see them (disclosure control, see
+    `public_target_series`), for readers without view_internal."""
     from gebiedskompas.indicators.models import Observation
 
     priorities = list(agenda.priorities.prefetch_related("targets__indicator"))
     keys = {t.indicator_id for p in priorities for t in p.targets.all()}
     series: dict[int, list[tuple[str, float]]] = {}
-    for ind, period, value in (
-        Observation.objects.filter(
-            area_id=agenda.area_id, indicator_id__in=keys, value__isnull=False, status="ok"
-        )
-        .order_by("indicator_id", "period")
-        .values_list("indicator_id", "period", "value")
-    ):
-        series.setdefault(ind, []).append((period, value))
+    if public:
+        series = public_target_series(agenda.area_id, keys)
+    else:
+        for ind, period, value in (
+            Observation.objects.filter(
+                area_id=agenda.area_id, indicator_id__in=keys, value__isnull=False, status="ok"
+            )
+            .order_by("indicator_id", "period")
+            .values_list("indicator_id", "period", "value")
+        ):
+            series.setdefault(ind, []).append((period, value))
     out = []
     for priority in priorities:
         rows = [
@@ -289,11 +294,43 @@ def target_rows(agenda: AreaAgenda) -> list[tuple[Any, list[TargetRow]]]:
     return out
 
 
+def public_target_series(
+    area_id: int, indicator_ids: Collection[int]
+) -> dict[int, list[tuple[str, float]]]:
+    """The area's values of these indicators as the public may see them, per indicator id and
+    oldest first: the disclosure control of every public page (`disclosed_cells` over the area's
+    family, so complementary suppression holds); a suppressed value is left out."""
+    from gebiedskompas.indicators.selectors import (
+        Shown,
+        area_with_ancestors,
+        disclosed_cells,
+        family_filter,
+        indicators_by_id,
+    )
+
+    code = Area.objects.filter(pk=area_id).values_list("code", flat=True).first()
+    area = area_with_ancestors(code) if code and indicator_ids else None
+    if area is None:
+        return {}
+    indicators = indicators_by_id(indicator_ids)
+    ids = {indicator.key: pk for pk, indicator in indicators.items()}
+    table = disclosed_cells(family_filter([area]), indicators, public=True, keep=[area.code])
+    series: dict[int, list[tuple[str, float]]] = {}
+    for (_code, key, period), cell in sorted(table.cells.items()):
+        if cell.shown == Shown.VALUE and cell.value is not None:
+            series.setdefault(ids[key], []).append((period, cell.value))
+    return series
+
+
+# Adopted agendas, and those a newer adopted version replaced, are public documents.
+PUBLIC_AGENDA_STATUSES: Final = ("adopted", "superseded")
+
+
 def visible_agendas(area: Area, *, internal: bool) -> list[AreaAgenda]:
     """The agendas a reader may see: all with view_internal, else only adopted ones."""
     found = agendas_for_area(area)
     if not internal:
-        found = found.filter(status__in=["adopted", "superseded"])
+        found = found.filter(status__in=PUBLIC_AGENDA_STATUSES)
     return list(found)
 
 

@@ -235,7 +235,9 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
         shown.append(
             {
                 "agenda": agenda,
-                "priorities": selectors.target_rows(agenda),
+                "priorities": selectors.target_rows(
+                    agenda, public=not can(request.user, VIEW_INTERNAL, area)
+                ),
                 "editable": status in workflow.AGENDA_EDITABLE or status is AgendaStatus.ADOPTED,
                 "buttons": [(s.value, AGENDA_BUTTONS[s]) for s in AGENDA_BUTTONS if s in allowed],
                 "history": list(agenda.status_changes.all()) if internal else [],
