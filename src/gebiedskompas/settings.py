@@ -282,9 +282,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # Largest accepted upload per kind; every upload is checked by name, size and content
 # (gebiedskompas.core.uploads).
-KOMPAS_MAX_PHOTO_BYTES = 10 * 1024 * 1024
-KOMPAS_MAX_TABLE_BYTES = 200 * 1024 * 1024
-KOMPAS_MAX_METADATA_BYTES = 20 * 1024 * 1024
+MAX_PHOTO_BYTES = int(config.get("KOMPAS_MAX_PHOTO_MB")) * 1024 * 1024  # type: ignore[call-overload]  # declared int
+MAX_TABLE_BYTES = int(config.get("KOMPAS_MAX_TABLE_MB")) * 1024 * 1024  # type: ignore[call-overload]  # declared int
+MAX_METADATA_BYTES = int(config.get("KOMPAS_MAX_METADATA_MB")) * 1024 * 1024  # type: ignore[call-overload]  # declared int
 
 # Background tasks: django-tasks with its database backend; `kompas worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -89,7 +89,7 @@ def test_upload_refuses_an_image_renamed_to_csv(staff: Client) -> None:
 
 
 def test_upload_refuses_a_file_over_the_size_limit(staff: Client, settings) -> None:  # type: ignore[no-untyped-def]
-    settings.KOMPAS_MAX_TABLE_BYTES = 100
+    settings.MAX_TABLE_BYTES = 100
     upload = SimpleUploadedFile("kwb.csv", cbs_bytes(ROWS), content_type="text/csv")
     response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
     assert "kwb.csv: het bestand is" in response.content.decode()

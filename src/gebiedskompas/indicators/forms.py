@@ -46,7 +46,7 @@ class UploadForm(forms.Form):
     def clean_file(self):  # type: ignore[no-untyped-def]  # Django form hook
         upload = self.cleaned_data["file"]
         try:
-            check_uploaded(upload, TABLE_SUFFIXES, settings.KOMPAS_MAX_TABLE_BYTES)
+            check_uploaded(upload, TABLE_SUFFIXES, settings.MAX_TABLE_BYTES)
         except UploadRefused as exc:
             raise forms.ValidationError(exc.message) from exc
         return upload
@@ -55,7 +55,7 @@ class UploadForm(forms.Form):
         upload = self.cleaned_data.get("metadata")
         if upload:
             try:
-                check_uploaded(upload, METADATA_SUFFIXES, settings.KOMPAS_MAX_METADATA_BYTES)
+                check_uploaded(upload, METADATA_SUFFIXES, settings.MAX_METADATA_BYTES)
             except UploadRefused as exc:
                 raise forms.ValidationError(exc.message) from exc
         return upload

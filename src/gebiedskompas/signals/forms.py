@@ -62,7 +62,7 @@ class SignalForm(forms.Form):
         photo = self.cleaned_data.get("photo")
         if photo:
             try:
-                check_uploaded(photo, PHOTO_SUFFIXES, settings.KOMPAS_MAX_PHOTO_BYTES)
+                check_uploaded(photo, PHOTO_SUFFIXES, settings.MAX_PHOTO_BYTES)
             except UploadRefused as exc:
                 raise forms.ValidationError(exc.message) from exc
         return photo

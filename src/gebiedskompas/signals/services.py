@@ -214,7 +214,7 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
         raise KompasError("geef een locatie: een punt op de kaart of een adres", column="lat")
     photo: tuple[str, bytes] | None = None
     if data.photo_data:
-        photo = clean_photo(data.photo_name, data.photo_data, settings.KOMPAS_MAX_PHOTO_BYTES)
+        photo = clean_photo(data.photo_name, data.photo_data, settings.MAX_PHOTO_BYTES)
     reported_at = data.reported_at or timezone.now()
     signal = Signal(
         municipality=municipality,
