@@ -159,7 +159,8 @@ TABLE: dict[str, Rule] = {
     "api:analyses": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
     "api:analyse": Rule(kwargs={"run_id": "{run}"}, allowed=ANALYSIS_READERS, anonymous=401),
     # the gebiedscyclus: lists keep what the caller may read; objects in GM9999 / GM8888
-    "api:gebiedsagendas": Rule(allowed=SIGNED_IN, scoped=False, anonymous=401),
+    # Adopted agendas are public documents (anyone lists them); the matrix's agenda is a concept.
+    "api:gebiedsagendas": public(),
     "api:gebiedsagenda": Rule(
         kwargs={"agenda_id": "{agenda}"}, allowed=INTERNAL_READERS, anonymous=401
     ),

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "simple_history",
+    "csp",
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
@@ -83,10 +84,31 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "gebiedskompas.web.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content Security Policy (django-csp): every asset comes from this site itself (see DESIGN.md),
+# no inline script or style, and maps draw the app's own GeoJSON on a plain background (no tile
+# service), so images are this site's own or data: URIs (Leaflet's markers). The admin keeps
+# Django's own pages, which carry inline script, and is left out.
+CONTENT_SECURITY_POLICY = {
+    "EXCLUDE_URL_PREFIXES": ["/admin/"],
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "gebiedskompas.urls"
 WSGI_APPLICATION = "gebiedskompas.wsgi.application"
@@ -258,6 +280,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Largest accepted upload per kind; every upload is checked by name, size and content
+# (gebiedskompas.core.uploads).
+MAX_PHOTO_BYTES = int(config.get("KOMPAS_MAX_PHOTO_MB")) * 1024 * 1024  # type: ignore[call-overload]  # declared int
+MAX_TABLE_BYTES = int(config.get("KOMPAS_MAX_TABLE_MB")) * 1024 * 1024  # type: ignore[call-overload]  # declared int
+MAX_METADATA_BYTES = int(config.get("KOMPAS_MAX_METADATA_MB")) * 1024 * 1024  # type: ignore[call-overload]  # declared int
 
 # Background tasks: django-tasks with its database backend; `kompas worker` runs them.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -85,7 +85,10 @@ def cyc(world: World) -> Cycle:
 
 
 def test_lists_need_sign_in_and_keep_what_the_caller_may_read(cyc: Cycle) -> None:
-    assert Client().get("/api/v1/gebiedsagendas").status_code == 401
+    anonymous = Client().get("/api/v1/gebiedsagendas")
+    assert anonymous.status_code == 200 and anonymous.json()["resultaten"] == []  # a concept
+    assert Client().get(f"/api/v1/gebiedsagendas/{cyc.agenda.pk}").status_code == 401
+    assert Client().get("/api/v1/acties").status_code == 401
     manager = _client(user_with("gebiedsmanager", cyc.world.town.gemeente))
     body = manager.get("/api/v1/gebiedsagendas").json()
     assert [a["titel"] for a in body["resultaten"]] == ["Samen sterker"]
@@ -289,3 +292,53 @@ def test_partner_records_knelpunten_of_its_area_and_own_actions_only(cyc: Cycle)
                           content_type="application/json")  # fmt: skip
     assert outside.status_code == 403
     assert Barrier.objects.count() == count
+
+
+def _adopt(agenda_id: int, by: Any) -> None:
+    for status in ("proposed", "adopted"):
+        cycle.change_agenda_status(
+            agenda_id, status, by=by, decision_reference="Raad 2024/12", adopted_on=date(2024, 5, 1)
+        )
+
+
+def test_adopted_agendas_are_public_with_priorities_and_targets(cyc: Cycle) -> None:
+    priority = cycle.add_priority(cyc.agenda.pk, title="Meer ontmoeting", by=cyc.operator)
+    cycle.add_target(priority.pk, indicator_key="inwoners", value=3200, year=2027,
+                     direction="up", by=cyc.operator)  # fmt: skip
+    _adopt(cyc.agenda.pk, cyc.operator)
+    other_wijk = cyc.world.town.wijken[1].code
+    concept = cycle.create_agenda(other_wijk, title="Nog geheim", start_year=2025, end_year=2028,
+                                  by=cyc.operator)  # fmt: skip
+    consulted = cycle.create_agenda(cyc.world.other_buurt.parent.code, title="In consultatie",
+                                    start_year=2025, end_year=2028, by=cyc.operator)  # fmt: skip
+    cycle.change_agenda_status(consulted.pk, "consultation", by=cyc.operator)
+
+    anonymous = Client()
+    listed = anonymous.get("/api/v1/gebiedsagendas").json()
+    assert [a["titel"] for a in listed["resultaten"]] == ["Samen sterker"]
+    body = anonymous.get(f"/api/v1/gebiedsagendas/{cyc.agenda.pk}").json()
+    assert body["status"] == "adopted" and body["besluit"] == "Raad 2024/12"
+    (speerpunt,) = body["speerpunten"]
+    assert speerpunt["titel"] == "Meer ontmoeting"
+    assert speerpunt["doelen"] == [
+        {"indicator": "inwoners", "streefwaarde": "3200.000", "jaar": 2027, "richting": "up"}
+    ]
+    for hidden in (concept.pk, consulted.pk):
+        assert anonymous.get(f"/api/v1/gebiedsagendas/{hidden}").status_code == 401
+    # A signed-in user without internal rights sees only the public ones too; a manager of the
+    # area sees the concept as well, one of another municipality not.
+    partner = _client(user_with("partner", cyc.world.town.gemeente))
+    assert partner.get("/api/v1/gebiedsagendas").json()["totaal"] == 1
+    assert partner.get(f"/api/v1/gebiedsagendas/{concept.pk}").status_code == 403
+    manager = _client(user_with("gebiedsmanager", cyc.world.town.gemeente))
+    titles = {a["titel"] for a in manager.get("/api/v1/gebiedsagendas").json()["resultaten"]}
+    assert titles == {"Samen sterker", "Nog geheim"}
+    operator = _client(cyc.operator)
+    assert operator.get("/api/v1/gebiedsagendas").json()["totaal"] == 3
+    # Reading is public, changing is not.
+    refused = anonymous.patch(f"/api/v1/gebiedsagendas/{cyc.agenda.pk}", {"status": "concept"},
+                              content_type="application/json")  # fmt: skip
+    assert refused.status_code == 401
+    added = partner.post(f"/api/v1/gebiedsagendas/{cyc.agenda.pk}/speerpunten", {"titel": "x"},
+                         content_type="application/json")  # fmt: skip
+    assert added.status_code == 403

@@ -71,7 +71,42 @@ def test_a_bad_upload_shows_where_and_writes_nothing(staff: Client) -> None:
 def test_upload_refuses_other_file_types(staff: Client) -> None:
     upload = SimpleUploadedFile("kaart.pdf", b"%PDF-1.4", content_type="application/pdf")
     response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
-    assert "Alleen CSV- of XLSX-bestanden" in response.content.decode()
+    html = response.content.decode()
+    expected = "kaart.pdf: bestandstype .pdf wordt niet aangenomen; verwacht .csv, .gz, .txt, .xlsx"
+    assert expected in html
+    assert Observation.objects.count() == 0
+
+
+def test_upload_refuses_an_image_renamed_to_csv(staff: Client) -> None:
+    from tests.core.test_uploads import png
+
+    upload = SimpleUploadedFile("kwb.csv", png(), content_type="text/csv")
+    response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
+    assert "kwb.csv: de inhoud is geen tekst (CSV) maar een PNG-afbeelding" in (
+        response.content.decode()
+    )
+    assert Observation.objects.count() == 0
+
+
+def test_upload_refuses_a_file_over_the_size_limit(staff: Client, settings) -> None:  # type: ignore[no-untyped-def]
+    settings.MAX_TABLE_BYTES = 100
+    upload = SimpleUploadedFile("kwb.csv", cbs_bytes(ROWS), content_type="text/csv")
+    response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
+    assert "kwb.csv: het bestand is" in response.content.decode()
+    assert "ten hoogste 100 bytes toegestaan" in response.content.decode()
+    assert Observation.objects.count() == 0
+
+
+def test_cbs_metadata_must_be_json(staff: Client) -> None:
+    upload = SimpleUploadedFile("kwb.csv", cbs_bytes(ROWS), content_type="text/csv")
+    meta = SimpleUploadedFile("DataProperties.json", b"<html>", content_type="application/json")
+    response = staff.post(
+        "/beheer/inlezen/", {"kind": "cbs", "file": upload, "metadata": meta, "year": 2024}
+    )
+    assert "DataProperties.json: de inhoud is geen geldige JSON maar HTML of script" in (
+        response.content.decode()
+    )
+    assert Observation.objects.count() == 0
 
 
 def test_own_figures_need_an_area_column_and_period(staff: Client) -> None:

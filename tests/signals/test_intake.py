@@ -48,14 +48,27 @@ def test_form_refuses_a_photo_that_is_not_an_image(place: Place) -> None:
     fake = SimpleUploadedFile("foto.jpg", b"%PDF-1.4 not a photo", content_type="image/jpeg")
     response = Client().post(FORM, _form(place, photo=fake))
     assert response.status_code == 200
-    assert "foto.jpg: the file is not a readable image" in response.content.decode()
+    html = response.content.decode()
+    expected = "foto.jpg: de inhoud is geen afbeelding (JPEG, PNG of WebP) maar een PDF-document"
+    assert expected in html
+    assert Signal.objects.count() == 0
+
+
+def test_form_refuses_a_script_renamed_to_jpg(place: Place) -> None:
+    fake = SimpleUploadedFile(
+        "foto.jpg", b"<script>alert(document.cookie)</script>", content_type="image/jpeg"
+    )
+    response = Client().post(FORM, _form(place, photo=fake))
+    assert "foto.jpg: de inhoud is geen afbeelding (JPEG, PNG of WebP) maar HTML of script" in (
+        response.content.decode()
+    )
     assert Signal.objects.count() == 0
 
 
 def test_form_refuses_a_photo_of_the_wrong_type(place: Place) -> None:
     fake = SimpleUploadedFile("foto.exe", b"MZ", content_type="application/octet-stream")
     response = Client().post(FORM, _form(place, photo=fake))
-    assert "file type .exe is not accepted" in response.content.decode()
+    assert "foto.exe: bestandstype .exe wordt niet aangenomen" in response.content.decode()
 
 
 def test_form_strips_gps_exif_from_the_photo(place: Place) -> None:

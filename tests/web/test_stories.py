@@ -110,3 +110,70 @@ def test_story_dated_in_the_future_is_refused_beside_the_date(client: Client, to
     date_field = html.split('for="id_date"', 1)[1].split("</div>", 1)[0]
     assert "De datum ligt in de toekomst." in date_field
     assert not Story.objects.exists()
+
+
+def _pending_story(client: Client, town: Town) -> Story:
+    post_story(client, town.wijk.code, "De stoep ligt open.")
+    return Story.objects.get(status=StoryStatus.PENDING)
+
+
+def test_a_gebiedsverbinder_of_the_area_may_approve_a_story(client: Client, town: Town) -> None:
+    from tests.accounts.helpers import user_with
+
+    story = _pending_story(client, town)
+    verbinder = user_with("gebiedsverbinder", town.wijk)
+    services.moderate_story(story.pk, approve=True, by=verbinder)
+    story.refresh_from_db()
+    assert story.status == StoryStatus.APPROVED and story.moderated_by == verbinder
+    assert (
+        "De stoep ligt open."
+        in client.get(reverse("web:area-stories", args=[town.wijk.code])).content.decode()
+    )
+
+
+def test_the_moderation_page_lets_a_gebiedsverbinder_approve_in_the_ui(
+    client: Client, town: Town
+) -> None:
+    from tests.accounts.helpers import user_with
+
+    story = _pending_story(client, town)
+    client.force_login(user_with("gebiedsverbinder", town.wijk))
+    page = client.get(reverse("web:moderation")).content.decode()
+    assert "De stoep ligt open." in page
+    response = client.post(reverse("web:moderation"), {"story": story.pk, "decision": "approve"})
+    assert response.status_code == 302
+    assert Story.objects.get(pk=story.pk).status == StoryStatus.APPROVED
+
+
+@pytest.mark.parametrize("who", ["other area", "wethouder"])
+def test_others_may_not_approve_a_story(client: Client, town: Town, who: str) -> None:
+    from gebiedskompas.areas.models import Area
+    from tests.accounts.helpers import user_with
+
+    story = _pending_story(client, town)
+    if who == "other area":
+        elsewhere = Area.objects.create(
+            code="WK099901", name="Andere wijk", level="wijk", parent=town.gemeente,
+            municipality=town.gemeente,
+        )  # fmt: skip
+        user = user_with("gebiedsverbinder", elsewhere)
+    else:
+        user = user_with("wethouder", town.gemeente)
+    with pytest.raises(services.NotAllowed, match="niet beoordelen"):
+        services.moderate_story(story.pk, approve=True, by=user)
+    client.force_login(user)
+    assert "De stoep ligt open." not in client.get(reverse("web:moderation")).content.decode()
+    client.post(reverse("web:moderation"), {"story": story.pk, "decision": "approve"})
+    assert Story.objects.get(pk=story.pk).status == StoryStatus.PENDING
+
+
+def test_adding_a_story_needs_the_right_in_its_areas(town: Town) -> None:
+    from tests.accounts.helpers import user_with
+
+    data = services.StoryInput([town.wijk.code], "Buurtapp loopt goed", "wonen", date(2024, 1, 1))
+    with pytest.raises(services.NotAllowed):
+        services.add_story(data, role=AuthorRole.PARTNER, by=user_with("wethouder", town.wijk))
+    story = services.add_story(
+        data, role=AuthorRole.PARTNER, by=user_with("partner", town.wijk), organisation="Welzijn"
+    )
+    assert story.status == StoryStatus.APPROVED

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.db.models import Model
 
 from gebiedskompas.accounts.permissions import can, can_somewhere
-from gebiedskompas.accounts.roles import MANAGE_ROLES, VIEW_HISTORY
+from gebiedskompas.accounts.roles import HANDLE_SIGNAL, MANAGE_ROLES, VIEW_HISTORY, VIEW_INTERNAL
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,32 @@ AUDITED: dict[str, Audited] = {
     "initiatief": Audited(
         "participation.Initiative", lambda u, obj: can(u, VIEW_HISTORY, obj.area)
     ),
+    # Signals: a signal's history is for those who may see the signal (view_internal on its
+    # area) and either read history or handle signals there; a municipality's categories,
+    # routing rules and escalation steps for history readers of the municipality.
+    "melding": Audited("signals.Signal", lambda u, obj: _may_read_signal(u, obj)),
+    "meldingcategorie": Audited(
+        "signals.Category", lambda u, obj: can(u, VIEW_HISTORY, obj.municipality)
+    ),
+    "routeringsregel": Audited(
+        "signals.RoutingRule", lambda u, obj: can(u, VIEW_HISTORY, obj.municipality)
+    ),
+    "escalatiestap": Audited(
+        "signals.EscalationStep", lambda u, obj: can(u, VIEW_HISTORY, obj.municipality)
+    ),
 }
+
+
+def _may_read_signal(user: Any, signal: Any) -> bool:
+    return can(user, VIEW_INTERNAL, signal.area) and (
+        can(user, VIEW_HISTORY, signal.area) or can(user, HANDLE_SIGNAL, signal.area)
+    )
+
+
+def records_of(obj: Model) -> Any:
+    """The object's django-simple-history manager (named `history` unless the model uses that
+    name for something else, as Signal does for its status log)."""
+    return getattr(obj, obj._meta.simple_history_manager_attribute)  # type: ignore[attr-defined]  # set by simple_history
 
 
 @dataclass(frozen=True)
@@ -100,7 +125,7 @@ def model_of(name: str) -> type[Model] | None:
 
 def entries(obj: Model) -> list[Entry]:
     """The object's history, newest first, each with the fields that changed."""
-    records = list(obj.history.select_related("history_user").order_by("-history_date", "-pk"))  # type: ignore[attr-defined]  # simple_history manager
+    records = list(records_of(obj).select_related("history_user").order_by("-history_date", "-pk"))
     out = []
     for index, record in enumerate(records):
         older = records[index + 1] if index + 1 < len(records) else None

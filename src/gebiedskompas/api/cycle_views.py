@@ -1,11 +1,12 @@
 """REST endpoints of the gebiedscyclus under /api/v1/ (Dutch API Design Rules).
 
-Reading agendas, plans, actions and knelpunten needs ``view_internal`` on the area (lists keep
-only what the caller may read); writing them ``edit_plan`` (gebiedsmanager, gebiedsverbinder,
-beheerder); a department or partner (``edit_activity``) also records knelpunten of an area in
-its scope or of its own actions. Activities: readers with ``view_internal``, and departments and
-partners (``edit_activity``) for their own organisation's activities, which they also create and
-change.
+An adopted agenda (and one a newer adopted version superseded) is a public document: anyone,
+signed in or not, may list and read it with its priorities and targets. Reading other agendas,
+plans, actions and knelpunten needs ``view_internal`` on the area (lists keep only what the
+caller may read); writing them ``edit_plan`` (gebiedsmanager, gebiedsverbinder, beheerder); a
+department or partner (``edit_activity``) also records knelpunten of an area in its scope or of
+its own actions. Activities: readers with ``view_internal``, and departments and partners
+(``edit_activity``) for their own organisation's activities, which they also create and change.
 Koppelkansen: readers of either activity's place; deciding one needs ``edit_plan`` or
 ``edit_activity`` there. Every decision goes through `accounts.permissions`; writes through
 `cycle.services` or `api.services`.
@@ -36,6 +37,7 @@ from gebiedskompas.cycle.models import (
     Barrier,
     CouplingOpportunity,
 )
+from gebiedskompas.cycle.selectors import PUBLIC_AGENDA_STATUSES
 
 WRITE_ERRORS = _problems(400, 401, 403, 404, 429)
 READ_ERRORS = _problems(400, 401, 403, 404, 429)
@@ -126,11 +128,21 @@ def _agendas() -> QuerySet[AreaAgenda]:
     )
 
 
+def _readable_agendas(user: Any) -> Q:
+    """A filter keeping the agendas `user` may read: the public ones, and any other in an area
+    where the user has view_internal."""
+    internal = area_filter(user, VIEW_INTERNAL, "area")
+    if not internal:  # view_internal everywhere
+        return internal
+    return Q(status__in=PUBLIC_AGENDA_STATUSES) | internal
+
+
 def _agenda(request: Request, agenda_id: int) -> AreaAgenda:
     agenda = _agendas().filter(pk=agenda_id).first()
     if agenda is None:
         raise exceptions.NotFound(f"Onbekende gebiedsagenda: {agenda_id}")
-    if not can(request.user, VIEW_INTERNAL, agenda.area):
+    public = agenda.status in PUBLIC_AGENDA_STATUSES
+    if not public and not can(request.user, VIEW_INTERNAL, agenda.area):
         _deny(request)
     return agenda
 
@@ -139,13 +151,13 @@ class GebiedsagendaList(_List):
     serializer_class = s.GebiedsagendaSerializer
 
     @extend_schema(
-        summary="Gebiedsagenda's (voor wie de gebieden intern mag lezen)",
+        summary="Gebiedsagenda's: vastgestelde voor iedereen, andere voor wie het gebied intern "
+        "mag lezen",
         parameters=[*FILTERS, _status_param(s.AGENDA_STATUSES)],
         responses={200: s.GebiedsagendaSerializer(many=True), **LIST_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        _signed_in(request)
-        qs = _agendas().filter(area_filter(request.user, VIEW_INTERNAL, "area"))
+        qs = _agendas().filter(_readable_agendas(request.user))
         if area := _area_param(request):
             qs = qs.filter(_subtree("area", area))
         if (year := _year(request)) is not None:
@@ -180,7 +192,7 @@ class GebiedsagendaDetail(KompasAPIView, generics.GenericAPIView):  # type: igno
     serializer_class = s.GebiedsagendaSerializer
 
     @extend_schema(
-        summary="Eén gebiedsagenda met speerpunten en doelen",
+        summary="Eén gebiedsagenda met speerpunten en doelen (vastgesteld: openbaar)",
         responses={200: s.GebiedsagendaSerializer, **READ_ERRORS},
     )
     def get(self, request: Request, agenda_id: int) -> Response:

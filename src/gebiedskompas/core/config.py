@@ -245,6 +245,24 @@ SETTINGS: tuple[Setting, ...] = (
         "instead of queued again.",
     ),
     Setting(
+        "KOMPAS_MAX_PHOTO_MB",
+        int,
+        10,
+        "Largest photo accepted with a signal (MB); every upload is also checked by content.",
+    ),
+    Setting(
+        "KOMPAS_MAX_TABLE_MB",
+        int,
+        200,
+        "Largest CSV, XLSX or gzip file accepted at /beheer/inlezen/ (MB).",
+    ),
+    Setting(
+        "KOMPAS_MAX_METADATA_MB",
+        int,
+        20,
+        "Largest CBS metadata file (DataProperties.json) accepted at /beheer/inlezen/ (MB).",
+    ),
+    Setting(
         "KOMPAS_MIN_FREE_DISK_MB",
         int,
         1024,

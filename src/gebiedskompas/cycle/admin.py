@@ -30,8 +30,12 @@ class StoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptab
 
     def _moderate(self, request: HttpRequest, queryset: QuerySet[Story], *, approve: bool) -> None:
         ids: list[Any] = list(queryset.values_list("pk", flat=True))
+        done = 0
         for pk in ids:
-            services.moderate_story(pk, approve=approve, by=request.user)
-        self.message_user(
-            request, _("%(n)d verhalen beoordeeld.") % {"n": len(ids)}, messages.SUCCESS
-        )
+            try:
+                services.moderate_story(pk, approve=approve, by=request.user)
+            except services.NotAllowed as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                done += 1
+        self.message_user(request, _("%(n)d verhalen beoordeeld.") % {"n": done}, messages.SUCCESS)

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
-from gebiedskompas.accounts.permissions import can
-from gebiedskompas.accounts.roles import EDIT_ACTIVITY, EDIT_PLAN
+from gebiedskompas.accounts.permissions import all_in_scope, can
+from gebiedskompas.accounts.roles import ADD_STORY, EDIT_ACTIVITY, EDIT_PLAN, MODERATE_STORIES
 from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb
 from gebiedskompas.areas.models import Area, Level
@@ -137,12 +137,13 @@ def submit_resident_story(data: StoryInput, *, ip_address: str) -> Story:
 
 
 def add_story(data: StoryInput, *, role: str, by: Any, organisation: str = "") -> Story:
-    """A professional's or partner's story entered by staff: shown at once."""
-    if not (by is not None and by.is_authenticated and by.is_staff):
-        raise NotAllowed(_("Alleen medewerkers kunnen verhalen direct plaatsen."))
+    """A professional's or partner's story entered by staff: shown at once. The author needs
+    the right to add stories (ADD_STORY) in every area the story is about."""
     if role not in (AuthorRole.PROFESSIONAL, AuthorRole.PARTNER):
         raise KompasError(_("Kies de rol professional of partner."), column="author_role")
     areas, indicators = _validate(data)
+    if not all_in_scope(by, ADD_STORY, areas):
+        raise NotAllowed(_("U mag in deze gebieden geen verhalen direct plaatsen."))
     with transaction.atomic():
         story = Story.objects.create(
             author=data.author.strip()[:120],
@@ -164,11 +165,13 @@ def add_story(data: StoryInput, *, role: str, by: Any, organisation: str = "") -
 
 
 def moderate_story(story_id: int, *, approve: bool, by: Any) -> Story:
-    """Approve or reject a pending story (staff only); a decided story may be decided again."""
-    if not (by is not None and by.is_authenticated and by.is_staff):
-        raise NotAllowed(_("Alleen medewerkers kunnen verhalen beoordelen."))
+    """Approve or reject a pending story; a decided story may be decided again. The moderator
+    needs the right to moderate stories (MODERATE_STORIES) in every area the story is about,
+    so a decision never publishes a story in an area outside their own."""
     with transaction.atomic():
         story = Story.objects.select_for_update().get(pk=story_id)
+        if not all_in_scope(by, MODERATE_STORIES, story.areas.all()):
+            raise NotAllowed(_("U mag verhalen over deze gebieden niet beoordelen."))
         story.status = StoryStatus.APPROVED if approve else StoryStatus.REJECTED
         story.moderated_by = by
         story.moderated_at = timezone.now()

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx", ".gz")
+from gebiedskompas.core.uploads import UploadRefused, check_uploaded
+
+TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".gz")
+METADATA_SUFFIXES = (".json",)
 
 
 class UploadForm(forms.Form):
@@ -42,13 +45,19 @@ class UploadForm(forms.Form):
 
     def clean_file(self):  # type: ignore[no-untyped-def]  # Django form hook
         upload = self.cleaned_data["file"]
-        name = upload.name.lower()
-        if not name.endswith(ALLOWED_SUFFIXES):
-            raise forms.ValidationError(
-                _("Alleen CSV- of XLSX-bestanden (eventueel met gzip) kunnen worden ingelezen.")
-            )
-        if upload.size > MAX_UPLOAD_BYTES:
-            raise forms.ValidationError(_("Het bestand is groter dan 200 MB."))
+        try:
+            check_uploaded(upload, TABLE_SUFFIXES, settings.MAX_TABLE_BYTES)
+        except UploadRefused as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return upload
+
+    def clean_metadata(self):  # type: ignore[no-untyped-def]  # Django form hook
+        upload = self.cleaned_data.get("metadata")
+        if upload:
+            try:
+                check_uploaded(upload, METADATA_SUFFIXES, settings.MAX_METADATA_BYTES)
+            except UploadRefused as exc:
+                raise forms.ValidationError(exc.message) from exc
         return upload
 
     def clean(self):  # type: ignore[no-untyped-def]  # Django form hook

@@ -4,10 +4,11 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from gebiedskompas.core.uploads import UploadRefused, check_upload
-from gebiedskompas.signals.domain.photos import MAX_PHOTO_BYTES, PHOTO_SUFFIXES
+from gebiedskompas.core.uploads import UploadRefused, check_uploaded
+from gebiedskompas.signals.domain.photos import PHOTO_SUFFIXES
 from gebiedskompas.signals.services import MAX_DESCRIPTION
 
 
@@ -61,7 +62,7 @@ class SignalForm(forms.Form):
         photo = self.cleaned_data.get("photo")
         if photo:
             try:
-                check_upload(photo.name, photo.size, PHOTO_SUFFIXES, MAX_PHOTO_BYTES)
+                check_uploaded(photo, PHOTO_SUFFIXES, settings.MAX_PHOTO_BYTES)
             except UploadRefused as exc:
                 raise forms.ValidationError(exc.message) from exc
         return photo

@@ -8,6 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from gebiedskompas.accounts.models import Organisation
 from gebiedskompas.areas.models import Area
@@ -54,6 +55,8 @@ class Category(models.Model):
     )
     reporter_text = models.TextField(_("tekst voor de melder"), blank=True, default="")
     is_active = models.BooleanField(default=True)
+    # The audit trail (django-simple-history): staff change categories in the admin.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("categorie")
@@ -83,6 +86,7 @@ class RoutingRule(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     is_active = models.BooleanField(default=True)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("routeringsregel")
@@ -128,6 +132,11 @@ class Signal(models.Model):
     deadline = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The audit trail: every change of status, assignment, area or text, with who and when.
+    # `history` is the status log (StatusChange, with notes), so the records are `audit`. The
+    # reporter's personal data is in Reporter, which keeps no history, so none of it is copied
+    # here; the idempotency key and the update time are left out as noise.
+    audit = HistoricalRecords(excluded_fields=["idempotency_key", "updated_at"])
 
     class Meta:
         verbose_name = _("melding")
@@ -251,6 +260,7 @@ class EscalationStep(models.Model):
     label = models.CharField(_("omschrijving"), max_length=200)
     after_working_days = models.PositiveSmallIntegerField(_("na werkdagen"), default=0)
     role = models.SlugField(_("rol"), max_length=40)
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("escalatiestap")

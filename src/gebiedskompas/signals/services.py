@@ -214,7 +214,7 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
         raise KompasError("geef een locatie: een punt op de kaart of een adres", column="lat")
     photo: tuple[str, bytes] | None = None
     if data.photo_data:
-        photo = clean_photo(data.photo_name, data.photo_data)
+        photo = clean_photo(data.photo_name, data.photo_data, settings.MAX_PHOTO_BYTES)
     reported_at = data.reported_at or timezone.now()
     signal = Signal(
         municipality=municipality,
@@ -236,7 +236,7 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
         signal.photo.save(f"{signal.reference}{suffix}", ContentFile(content), save=False)
     try:
         with transaction.atomic():
-            signal.save()
+            _as(signal, by).save()
             StatusChange.objects.create(
                 signal=signal,
                 to_status=Status.REPORTED,
@@ -267,6 +267,14 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
 # --- status -------------------------------------------------------------------------------------
 
 
+def _as(signal: Signal, by: Any) -> Signal:
+    """Name `by` as the author of the signal's next audit record (django-simple-history takes
+    the request's user otherwise, and there is none for the API's, CLI's and jobs' changes)."""
+    if by is not None and getattr(by, "is_authenticated", False):
+        signal._history_user = by  # type: ignore[attr-defined]  # read by simple_history
+    return signal
+
+
 def _set_status(signal: Signal, to: Status, *, by: Any, note: str, at: datetime) -> StatusChange:
     current = Status(signal.status)
     try:
@@ -282,7 +290,7 @@ def _set_status(signal: Signal, to: Status, *, by: Any, note: str, at: datetime)
         signal.closed_at = None
         signal.deadline = compute_deadline(signal.category, at)
         Reporter.objects.filter(signal=signal).update(purge_after=None)
-    signal.save(update_fields=["status", "closed_at", "deadline", "updated_at"])
+    _as(signal, by).save(update_fields=["status", "closed_at", "deadline", "updated_at"])
     change = StatusChange.objects.create(
         signal=signal, from_status=current.value, to_status=to.value, note=note, by=by, at=at
     )
@@ -379,7 +387,7 @@ def assign(
                 )
         locked.department = org
         locked.assigned_to = user
-        locked.save(update_fields=["department", "assigned_to", "updated_at"])
+        _as(locked, by).save(update_fields=["department", "assigned_to", "updated_at"])
         text = f"toegewezen aan {org.name if org else 'geen afdeling'}" + (
             f" ({user.get_username()})" if user else ""
         )
@@ -428,13 +436,14 @@ def split(
             if existing is not None:
                 children.append(existing)
                 continue
-            child = Signal.objects.create(
+            child = Signal(
                 municipality=parent.municipality, area=parent.area, category=category,
                 description=description[:MAX_DESCRIPTION], lat=parent.lat, lon=parent.lon,
                 address=parent.address, location_verified=parent.location_verified,
                 channel=parent.channel, department=department, idempotency_key=key,
                 reported_at=moment, deadline=compute_deadline(category, moment), parent=parent,
             )  # fmt: skip
+            _as(child, by).save()
             StatusChange.objects.create(
                 signal=child, to_status=Status.REPORTED,
                 note=f"deel {number} van melding {parent.reference}", by=by, at=moment,
@@ -468,7 +477,7 @@ def merge(
         _set_status(dup, Status.CANCELLED, by=by, at=moment,
                     note=f"dubbele melding, samengevoegd met {target.reference}")  # fmt: skip
         dup.merged_into = target
-        dup.save(update_fields=["merged_into", "updated_at"])
+        _as(dup, by).save(update_fields=["merged_into", "updated_at"])
         Note.objects.create(signal=target, kind=NoteKind.MERGE, by=by, at=moment,
                             text=f"melding {dup.reference} samengevoegd hiermee")  # fmt: skip
     return target

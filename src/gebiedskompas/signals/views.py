@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from gebiedskompas.accounts.history import AUDITED
 from gebiedskompas.accounts.models import Organisation, Role, RoleAssignment
 from gebiedskompas.accounts.permissions import (
     area_chain,
@@ -222,6 +223,7 @@ def _detail_context(request: HttpRequest, signal: Signal, **forms: Any) -> dict[
         "transitions": transitions,
         "reporter": reporter,
         "shows_reporter": can(request.user, VIEW_REPORTER, signal.area),
+        "shows_audit": AUDITED["melding"].may_read(request.user, signal),
         "nearby": selectors.similar_nearby(signal) if may_handle else [],
         "note_form": forms.get("note_form") or NoteForm(),
         "assign_form": forms.get("assign_form")

@@ -576,6 +576,10 @@ def moderation(request: HttpRequest) -> HttpResponse:
             story_services.moderate_story(story_id, approve=approve, by=request.user)
         except Story.DoesNotExist as exc:
             raise Http404 from exc
+        except story_services.NotAllowed as exc:
+            messages.error(request, exc.message)
+            return redirect("web:moderation")
         messages.success(request, _("Verhaal goedgekeurd.") if approve else _("Verhaal afgewezen."))
         return redirect("web:moderation")
-    return render(request, "web/moderation.html", {"pending": list(stories.pending_stories())})
+    pending = list(stories.pending_stories(request.user))
+    return render(request, "web/moderation.html", {"pending": pending})

@@ -11,7 +11,7 @@ from typing import Final
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from gebiedskompas.core.uploads import UploadRefused, check_upload
+from gebiedskompas.core.uploads import UploadRefused, check_bytes
 
 PHOTO_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".webp")
 MAX_PHOTO_BYTES: Final = 10 * 1024 * 1024
@@ -21,15 +21,13 @@ FORMATS: Final = {"JPEG": ".jpg", "PNG": ".png", "WEBP": ".webp"}
 def clean_photo(name: str, data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> tuple[str, bytes]:
     """The photo's suffix and its bytes re-encoded without metadata. Raises UploadRefused when
     the name, size or content is not an accepted image."""
-    check_upload(name, len(data), PHOTO_SUFFIXES, max_bytes)
+    check_bytes(name, data, PHOTO_SUFFIXES, max_bytes)
     try:
-        with Image.open(io.BytesIO(data)) as probe:
-            probe.verify()
         with Image.open(io.BytesIO(data)) as image:
             kind = image.format or ""
             if kind not in FORMATS:
                 raise UploadRefused(
-                    f"{name}: {kind or 'this file'} is not a JPEG, PNG or WebP photo"
+                    f"{name}: {kind or 'dit bestand'} is geen JPEG-, PNG- of WebP-foto"
                 )
             upright = ImageOps.exif_transpose(image)
             upright.info = {}
@@ -38,5 +36,5 @@ def clean_photo(name: str, data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> tup
             out = io.BytesIO()
             upright.save(out, format=kind)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UploadRefused(f"{name}: the file is not a readable image") from exc
+        raise UploadRefused(f"{name}: de afbeelding is niet te lezen") from exc
     return FORMATS[kind], out.getvalue()
