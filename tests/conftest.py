@@ -48,3 +48,25 @@ def _empty_cache() -> None:
 
     for cache in caches.all(initialized_only=False):
         cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request: pytest.FixtureRequest) -> None:
+    """The default roles are stored by a data migration; a transactional test empties every
+    table when it ends. With tests spread over workers (pytest-xdist) or in random order, a
+    later test could then find no roles: store them again where they are missing."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    if marker is None and not {"db", "transactional_db", "live_server"} & set(names):
+        return
+    transactional = (
+        (marker is not None and bool(marker.kwargs.get("transaction")))
+        or "transactional_db" in names
+        or "live_server" in names
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from gebiedskompas.accounts.models import Role
+    from gebiedskompas.accounts.services import ensure_default_roles
+
+    if not Role.objects.exists():
+        ensure_default_roles()
