@@ -158,3 +158,22 @@ class ReportForm(forms.Form):
     report = forms.CharField(
         label=_("Verslag achteraf"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class ApplicantReportForm(forms.Form):
+    """The applicant's report afterwards, on their private status page (text only: the project
+    has no validator for uploaded files yet)."""
+
+    report = forms.CharField(
+        label=_("Hoe is het gegaan?"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Wat hebt u gedaan, wie deden mee, wat leverde het op?"),
+    )
+    spending = forms.CharField(
+        label=_("Waaraan is het geld besteed? (niet verplicht)"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bijvoorbeeld: huur tent € 250, boodschappen € 180."),
+    )

@@ -249,6 +249,9 @@ class Initiative(models.Model):
     paid_on = models.DateField(_("uitbetaald op"), null=True, blank=True)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     report = models.TextField(_("verslag achteraf"), blank=True, default="")
+    spending = models.TextField(_("besteding (samenvatting)"), blank=True, default="")
+    # Who filed the report: the applicant through their status link, or staff for them.
+    reported_by_applicant = models.BooleanField(default=False)
     # A granted initiative appears in the area plan (and its budget) as an action.
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -1022,6 +1022,36 @@ def record_report(initiative_id: int, *, report: str, by: Any) -> Initiative:
     return initiative
 
 
+def report_by_applicant(token: str, *, report: str, spending: str = "") -> Initiative:
+    """The applicant files the short report afterwards through their private status link (the
+    token is their authorisation), once the initiative is paid out. Audited like every move:
+    the history row has no user and says it came through the status link."""
+    if not report.strip():
+        raise KompasError("het verslag is leeg", column="report")
+    if len(report) > MAX_TEXT or len(spending) > MAX_TEXT:
+        raise KompasError(f"een tekst is langer dan {MAX_TEXT} tekens", column="report")
+    with transaction.atomic():
+        initiative = (
+            Initiative.objects.select_for_update()
+            .filter(token_hash=_token_hash(token))
+            .first()
+        )
+        if initiative is None:
+            raise NotFound("onbekende statuslink")
+        if initiative.status != InitiativeStatus.PAID:
+            raise StatusError(
+                "een verslag kan alleen na de uitbetaling, en één keer", column="status"
+            )
+        _move(initiative, InitiativeStatus.REPORTED)
+        initiative.report = report.strip()
+        initiative.spending = spending.strip()
+        initiative.reported_on = timezone.localdate()
+        initiative.reported_by_applicant = True
+        initiative._change_reason = "verslag van de aanvrager via de statuslink"  # type: ignore[attr-defined]  # simple-history reads it
+        initiative.save()
+    return initiative
+
+
 def purge_contacts(now: datetime | None = None, *, dry_run: bool = False) -> int:
     """Delete residents' contact details past their retention; returns how many."""
     expired = ResidentContact.objects.filter(purge_after__lt=now or timezone.now())

@@ -32,6 +32,7 @@ from gebiedskompas.participation.domain.initiatives import CRITERIA, InitiativeS
 from gebiedskompas.participation.domain.phases import ALLOWED, Phase
 from gebiedskompas.participation.forms import (
     CRITERIA_LABELS,
+    ApplicantReportForm,
     AssessForm,
     CheckForm,
     CodeForm,
@@ -303,16 +304,44 @@ def initiative_new(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/initiative_form.html", {"form": form})
 
 
-@require_GET
+@limit_posts("initiative-report")
+@require_http_methods(["GET", "HEAD", "POST"])
 def initiative_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The applicant's private page; the token in the link is the authorisation. Once paid out,
+    it carries the form for the short report afterwards."""
     try:
         initiative = services.initiative_by_token(token)
     except KompasError:
         raise Http404 from None
+    may_report = initiative.status == InitiativeStatus.PAID
+    form = ApplicantReportForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not may_report:
+            form = None
+            messages.error(request, _("Een verslag kan alleen na de uitbetaling, en één keer."))
+            status = 409
+        elif form.is_valid():
+            try:
+                services.report_by_applicant(
+                    token, report=form.cleaned_data["report"], spending=form.cleaned_data["spending"]
+                )
+            except KompasError as exc:
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, _("Dank u wel, uw verslag is ontvangen."))
+                return redirect("participation:initiative-status", token=token)
+        if form is not None and form.errors:
+            status = 422
     return render(
         request,
         "participation/initiative_status.html",
-        {"initiative": initiative, "steps": _steps(initiative)},
+        {
+            "initiative": initiative,
+            "steps": _steps(initiative),
+            "report_form": form if may_report else None,
+        },
+        status=status,
     )
 
 
