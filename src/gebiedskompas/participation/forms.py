@@ -96,6 +96,30 @@ class CodeForm(forms.Form):
     )
 
 
+class EmailVoteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Uw e-mailadres"),
+        help_text=_("U krijgt een link waarmee u één keer kunt stemmen. Wij bewaren uw "
+                    "e-mailadres niet, alleen een versleutelde vingerafdruk ervan."),
+    )  # fmt: skip
+    postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
+    number = forms.CharField(
+        label=_("Huisnummer en toevoeging"),
+        max_length=20,
+        required=False,
+        help_text=_("Bijvoorbeeld 12 of 12A."),
+    )
+
+    def __init__(self, *args: Any, register: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if register:
+            self.fields["postcode"].required = True
+            self.fields["number"].required = True
+        else:
+            del self.fields["postcode"]
+            del self.fields["number"]
+
+
 class CheckForm(forms.Form):
     idea = forms.IntegerField(widget=forms.HiddenInput)
     feasible = forms.ChoiceField(

@@ -12,6 +12,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -37,6 +38,7 @@ from gebiedskompas.participation.forms import (
     CheckForm,
     CodeForm,
     DecideForm,
+    EmailVoteForm,
     IdeaForm,
     InitiativeForm,
     PayForm,
@@ -63,6 +65,9 @@ def _refusal_text(reason: str, round_: BudgetRound) -> str:
         "unknown_code": _("Deze stemcode kennen wij niet. Controleer de code in uw brief."),
         "used_code": _("Met deze stemcode is al gestemd."),
         "closed": _("De stemming is niet open."),
+        "bad_link": _("Deze stemlink is onbekend, verlopen of al gebruikt. Vraag een nieuwe aan."),
+        "used_email": _("Met dit e-mailadres is al gestemd."),
+        "address_used": _("Voor iedereen die op dit adres mag stemmen is al gestemd."),
     }
     return texts.get(reason, _("Uw stem kon niet worden verwerkt."))
 
@@ -210,6 +215,81 @@ def vote(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
         )
     return render(
         request, "participation/vote_done.html", {"round": budget_round, "changed": result.changed}
+    )
+
+
+@limit_posts("vote-email")
+@require_http_methods(["GET", "HEAD", "POST"])
+@_public_round
+def vote_email(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
+    """Ask for a one-time voting link by e-mail (where the round allows it)."""
+    if not can(request.user, PARTICIPATE, budget_round.area):
+        return _deny(request)
+    if not budget_round.email_voting:
+        raise Http404
+    register = services.needs_register(budget_round)
+    form = EmailVoteForm(request.POST or None, register=register)
+    context: dict[str, Any] = {
+        "round": budget_round,
+        "form": form,
+        "is_open": budget_round.phase == Phase.VOTING,
+        "register": register,
+        "minutes": int(services.EMAIL_LINK_VALIDITY.total_seconds() // 60),
+    }
+    if request.method == "POST" and context["is_open"] and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_email_vote(
+                budget_round.pk,
+                email=data["email"],
+                postcode=data.get("postcode", ""),
+                number=data.get("number", ""),
+                link_for=lambda token: request.build_absolute_uri(
+                    reverse(
+                        "participation:vote-email-link",
+                        kwargs={"round_id": budget_round.pk, "token": token},
+                    )
+                ),
+            )
+        except KompasError as exc:
+            form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
+                           exc.message)  # fmt: skip
+        else:
+            return render(request, "participation/vote_email_sent.html", context)
+    status = 422 if form.errors else 200
+    return render(request, "participation/vote_email.html", context, status=status)
+
+
+@limit_posts("vote", rate="60/hour")
+@require_http_methods(["GET", "HEAD", "POST"])
+@_public_round
+def vote_email_link(request: HttpRequest, budget_round: BudgetRound, token: str) -> HttpResponse:
+    """The ballot behind a one-time e-mail link; the token in the link is the verification."""
+    if not can(request.user, PARTICIPATE, budget_round.area):
+        return _deny(request)
+    context: dict[str, Any] = {"round": budget_round, "is_open": budget_round.phase == Phase.VOTING}
+    try:
+        if not context["is_open"]:
+            raise services.BallotError("closed", reason="closed")
+        services.email_link(budget_round.pk, token)
+    except services.BallotError as exc:
+        context["error"] = _refusal_text(exc.reason, budget_round)
+        return render(request, "participation/vote_email_link.html", context, status=404)
+    ideas = selectors.ballot_ideas(budget_round)
+    if request.method != "POST":
+        return _ballot_page(request, budget_round, ideas, "")
+    try:
+        choices = _choices_from(request, budget_round, [i.pb_id for i in ideas])
+        services.cast_ballot_by_email(budget_round.pk, token, choices)
+    except services.BallotError as exc:
+        if exc.reason in services.CODE_REASONS:
+            context["error"] = _refusal_text(exc.reason, budget_round)
+            return render(request, "participation/vote_email_link.html", context, status=409)
+        return _ballot_page(
+            request, budget_round, ideas, "", error=_refusal_text(exc.reason, budget_round)
+        )
+    return render(
+        request, "participation/vote_done.html", {"round": budget_round, "by_email": True}
     )
 
 
