@@ -914,16 +914,28 @@ def cast_ballot_by_email(
 
 
 def profile_of(budget_round: BudgetRound) -> Profile:
-    """The round's ballots as an allocation profile: ideas on the ballot, each ballot naming
-    the ideas it gave a value (cost satisfaction, see the allocation package)."""
-    ideas = list(
+    """The round's ballots as an allocation profile of the ideas on the ballot. What a ballot
+    counts as follows its type (see the allocation package and ADR 0006): approval and knapsack
+    ballots name ideas (cost satisfaction), cumulative ballots give points, ranking ballots give
+    Borda points (favourite of m ideas m, then m - 1, …)."""
+    ideas = dict(
         budget_round.ideas.filter(status=IdeaStatus.ACCEPTED).values_list("project_id", "cost")
     )
-    named = [
-        [idea for idea, _value in choices]
-        for choices in Ballot.objects.filter(round=budget_round).values_list("choices", flat=True)
-    ]
-    return Profile.from_ballots({pid: cost for pid, cost in ideas}, budget_round.budget, named)
+    costs = {pid: cost or Decimal(0) for pid, cost in ideas.items()}
+    ballots = list(Ballot.objects.filter(round=budget_round).values_list("choices", flat=True))
+    kind = BallotType(budget_round.ballot_type)
+    if kind == BallotType.CUMULATIVE:
+        return Profile.from_points(
+            costs, budget_round.budget, [{p: float(v) for p, v in b if p in costs} for b in ballots]
+        )
+    if kind == BallotType.RANKING:
+        return Profile.from_rankings(
+            costs,
+            budget_round.budget,
+            [[p for p, _ in sorted(b, key=lambda c: c[1]) if p in costs] for b in ballots],
+        )
+    named = [[idea for idea, _value in choices if idea in costs] for choices in ballots]
+    return Profile.from_ballots(costs, budget_round.budget, named)
 
 
 def tally(budget_round: BudgetRound, method: str | None = None) -> Allocation:
