@@ -217,6 +217,10 @@ TABLE: dict[str, Rule] = {
     "participation:initiative": Rule(
         kwargs={"initiative_id": "{initiative}"}, allowed=PARTICIPATION_STAFF
     ),
+    # The matrix's initiative has no report photo: staff get 404, others are refused first.
+    "participation:initiative-photo": Rule(
+        kwargs={"initiative_id": "{initiative}"}, allowed=PARTICIPATION_STAFF, ok=404
+    ),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from gebiedskompas.participation import services
@@ -221,10 +222,18 @@ def test_the_applicant_files_the_report_afterwards_through_the_private_link(plac
     empty = client.post(link, {"csrfmiddlewaretoken": _token(client, link), "report": "  "})
     assert empty.status_code == 422 and "Dit veld is vereist" in empty.content.decode()
     assert Initiative.objects.get().status == "paid"
+    text_file = SimpleUploadedFile("bon.txt", b"geen foto")
+    refused = client.post(
+        link, {"csrfmiddlewaretoken": _token(client, link), "report": "Zo ging het",
+               "photo": text_file},
+    )  # fmt: skip
+    assert refused.status_code == 422 and ".txt is not accepted" in refused.content.decode()
+    assert Initiative.objects.get().status == "paid"
     sent = client.post(
         link,
         {"csrfmiddlewaretoken": _token(client, link), "report": "Dertig buren zaaiden mee.",
-         "spending": "zaden € 120, gereedschap € 680"},
+         "spending": "zaden € 120, gereedschap € 680",
+         "photo": SimpleUploadedFile("tuin.jpg", _jpeg_with_gps())},
     )  # fmt: skip
     assert sent.status_code == 302
     page = client.get(link).content.decode()
@@ -242,3 +251,21 @@ def test_the_applicant_files_the_report_afterwards_through_the_private_link(plac
     verbinder.force_login(user_with("gebiedsverbinder", place.wijk, username="v"))
     detail = verbinder.get(f"/beheer/initiatieven/{initiative.pk}/").content.decode()
     assert "gereedschap € 680" in detail and "via de statuslink" in detail
+    photo = verbinder.get(f"/beheer/initiatieven/{initiative.pk}/foto/")
+    content = b"".join(photo.streaming_content)  # type: ignore[attr-defined]
+    assert photo.status_code == 200 and content.startswith(b"\xff\xd8")
+    assert b"PhoneMaker" not in content  # metadata stripped as for a signal's photo
+    assert client.get(f"/beheer/initiatieven/{initiative.pk}/foto/").status_code == 302
+
+
+def _jpeg_with_gps() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (8, 8), "green")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()

@@ -185,8 +185,8 @@ class ReportForm(forms.Form):
 
 
 class ApplicantReportForm(forms.Form):
-    """The applicant's report afterwards, on their private status page (text only: the project
-    has no validator for uploaded files yet)."""
+    """The applicant's report afterwards, on their private status page: text, a spending
+    summary and optionally one photo (checked as a signal's photo is)."""
 
     report = forms.CharField(
         label=_("Hoe is het gegaan?"),
@@ -201,3 +201,22 @@ class ApplicantReportForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Bijvoorbeeld: huur tent € 250, boodschappen € 180."),
     )
+    photo = forms.FileField(
+        label=_("Foto (niet verplicht)"),
+        required=False,
+        help_text=_(
+            "JPEG, PNG of WebP, ten hoogste 10 MB. Locatiegegevens in de foto worden verwijderd."
+        ),
+    )
+
+    def clean_photo(self) -> Any:
+        from gebiedskompas.core.uploads import UploadRefused, check_upload
+        from gebiedskompas.signals.domain.photos import MAX_PHOTO_BYTES, PHOTO_SUFFIXES
+
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            try:
+                check_upload(photo.name, photo.size, PHOTO_SUFFIXES, MAX_PHOTO_BYTES)
+            except UploadRefused as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return photo

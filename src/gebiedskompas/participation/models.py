@@ -294,6 +294,8 @@ class Initiative(models.Model):
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     report = models.TextField(_("verslag achteraf"), blank=True, default="")
     spending = models.TextField(_("besteding (samenvatting)"), blank=True, default="")
+    # A photo with the applicant's report: re-encoded without metadata (signals' photo check).
+    report_photo = models.FileField(upload_to="initiatives/%Y/%m/", blank=True, default="")
     # Who filed the report: the applicant through their status link, or staff for them.
     reported_by_applicant = models.BooleanField(default=False)
     # A granted initiative appears in the area plan (and its budget) as an action.

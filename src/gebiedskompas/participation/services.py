@@ -1274,14 +1274,28 @@ def record_report(initiative_id: int, *, report: str, by: Any) -> Initiative:
     return initiative
 
 
-def report_by_applicant(token: str, *, report: str, spending: str = "") -> Initiative:
+def report_by_applicant(
+    token: str,
+    *,
+    report: str,
+    spending: str = "",
+    photo_name: str = "",
+    photo_data: bytes = b"",
+) -> Initiative:
     """The applicant files the short report afterwards through their private status link (the
-    token is their authorisation), once the initiative is paid out. Audited like every move:
-    the history row has no user and says it came through the status link."""
+    token is their authorisation), once the initiative is paid out. An optional photo is
+    checked and re-encoded without metadata as a signal's photo is (``UploadRefused``
+    otherwise). Audited like every move: the history row has no user and says it came through
+    the status link."""
+    from django.core.files.base import ContentFile
+
+    from gebiedskompas.signals.domain.photos import clean_photo
+
     if not report.strip():
         raise KompasError("het verslag is leeg", column="report")
     if len(report) > MAX_TEXT or len(spending) > MAX_TEXT:
         raise KompasError(f"een tekst is langer dan {MAX_TEXT} tekens", column="report")
+    photo = clean_photo(photo_name, photo_data) if photo_data else None
     with transaction.atomic():
         initiative = (
             Initiative.objects.select_for_update()
@@ -1299,6 +1313,11 @@ def report_by_applicant(token: str, *, report: str, spending: str = "") -> Initi
         initiative.spending = spending.strip()
         initiative.reported_on = timezone.localdate()
         initiative.reported_by_applicant = True
+        if photo is not None:
+            suffix, content = photo
+            initiative.report_photo.save(
+                f"verslag-{initiative.pk}{suffix}", ContentFile(content), save=False
+            )
         initiative._change_reason = "verslag van de aanvrager via de statuslink"  # type: ignore[attr-defined]  # simple-history reads it
         initiative.save()
     return initiative

@@ -24,4 +24,9 @@ urlpatterns = [
         views.initiative_detail,
         name="initiative",
     ),
+    path(
+        "beheer/initiatieven/<int:initiative_id>/foto/",
+        views.initiative_photo,
+        name="initiative-photo",
+    ),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -394,7 +394,9 @@ def initiative_status(request: HttpRequest, token: str) -> HttpResponse:
     except KompasError:
         raise Http404 from None
     may_report = initiative.status == InitiativeStatus.PAID
-    form = ApplicantReportForm(request.POST if request.method == "POST" else None)
+    form = ApplicantReportForm(
+        request.POST if request.method == "POST" else None, request.FILES or None
+    )
     status = 200
     if request.method == "POST":
         if not may_report:
@@ -402,12 +404,17 @@ def initiative_status(request: HttpRequest, token: str) -> HttpResponse:
             messages.error(request, _("Een verslag kan alleen na de uitbetaling, en één keer."))
             status = 409
         elif form.is_valid():
+            photo = form.cleaned_data.get("photo")
             try:
                 services.report_by_applicant(
-                    token, report=form.cleaned_data["report"], spending=form.cleaned_data["spending"]
+                    token,
+                    report=form.cleaned_data["report"],
+                    spending=form.cleaned_data["spending"],
+                    photo_name=photo.name if photo else "",
+                    photo_data=photo.read() if photo else b"",
                 )
             except KompasError as exc:
-                form.add_error(None, exc.message)
+                form.add_error("photo" if exc.problem.column is None else None, exc.message)
             else:
                 messages.success(request, _("Dank u wel, uw verslag is ontvangen."))
                 return redirect("participation:initiative-status", token=token)
@@ -423,6 +430,19 @@ def initiative_status(request: HttpRequest, token: str) -> HttpResponse:
         },
         status=status,
     )
+
+
+@require_GET
+def initiative_photo(request: HttpRequest, initiative_id: int) -> HttpResponse:
+    """The photo with an applicant's report, for staff who assess initiatives in the area."""
+    initiative = selectors.initiative_or_none(initiative_id)
+    if initiative is None:
+        raise Http404
+    if not can(request.user, ASSESS_INITIATIVE, initiative.area):
+        return _deny(request)
+    if not initiative.report_photo:
+        raise Http404
+    return FileResponse(initiative.report_photo.open("rb"))
 
 
 def _steps(initiative: Any) -> list[tuple[str, bool]]:
