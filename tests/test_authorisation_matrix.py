@@ -207,6 +207,8 @@ TABLE: dict[str, Rule] = {
     "participation:idea-new": public(kwargs=ROUND),
     "participation:vote": public(kwargs=ROUND),
     "participation:vote-email": public(kwargs=ROUND),
+    # Voting with the municipal login needs single sign-on, which is off here.
+    "participation:vote-login": public(404, kwargs=ROUND),
     # An unknown link: the same 404 for everyone (a real link is the verification itself).
     "participation:vote-email-link": public(404, kwargs=ROUND | {"token": "onbekend"}),
     "participation:results": public(kwargs=ROUND),

@@ -172,3 +172,43 @@ def test_the_e_mail_request_form_is_rate_limited(place: Place, settings: object)
         for n in range(4)
     ]
     assert codes == [200, 200, 200, 429] and len(mail.outbox) == 3
+
+
+@pytest.mark.web
+def test_a_resident_signed_in_with_the_municipal_login_votes_once_per_account(
+    place: Place, settings: object
+) -> None:
+    from django.contrib.auth import get_user_model
+
+    budget_round, ids, letters = _household_round(place)
+    url = f"/buurtbegroting/{budget_round.pk}/stemmen/inlog/"
+    assert Client().get(url).status_code == 404  # the round does not offer it
+    type(budget_round).objects.filter(pk=budget_round.pk).update(login_voting=True)
+    assert Client().get(url).status_code == 404  # nor does the installation (no sign-on)
+    settings.OIDC_RP_CLIENT_ID = "kompas"  # type: ignore[attr-defined]
+    settings.OIDC_OP_AUTHORIZATION_ENDPOINT = "https://login.example/auth"  # type: ignore[attr-defined]
+
+    anonymous = Client().get(url).content.decode()
+    assert "Log eerst in" in anonymous and "/oidc/authenticate/" in anonymous
+    local = Client()
+    local.force_login(get_user_model().objects.create_user("ada"))
+    assert "Log eerst in" in local.get(url).content.decode()  # a local account does not count
+
+    resident = Client()
+    resident.force_login(get_user_model().objects.create_user("oidc:4f2a"))
+    assert "Stem met uw gemeentelijke inlog" in resident.get(
+        f"/buurtbegroting/{budget_round.pk}/stemmen/"
+    ).content.decode()
+    wrong = resident.post(url, {"postcode": "1234 AB", "number": "99"})
+    assert wrong.status_code == 422 and "niet in het adressenbestand" in wrong.content.decode()
+    started = resident.post(url, {"postcode": "1234 AC", "number": "7a"})
+    assert started.status_code == 302
+    done = resident.post(started["Location"], {"step": "ballot", "idea": [ids["Bomen"]]})
+    assert "los van uw e-mailadres of inlog" in done.content.decode()
+    assert Ballot.objects.count() == 1
+    assert services.code_status(budget_round.pk, letters[2]) == "used"  # Kerkpad 7 a's row
+    again = resident.post(url, {"postcode": "1234 AB", "number": "1"})
+    assert again.status_code == 422 and "Met dit account is al gestemd" in again.content.decode()
+    assert Ballot.objects.count() == 1
+    stored = repr(list(EmailVerification.objects.values_list()))
+    assert "4f2a" not in stored

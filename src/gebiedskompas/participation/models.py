@@ -77,6 +77,14 @@ class BudgetRound(models.Model):
             "stemcode per brief."
         ),
     )
+    login_voting = models.BooleanField(
+        _("stemmen met gemeentelijke inlog"),
+        default=False,
+        help_text=_(
+            "Alleen waar de installatie inloggen via OpenID Connect heeft: wie zo is ingelogd, "
+            "kan één keer per account stemmen."
+        ),
+    )
     method = models.CharField(
         _("verdeelmethode"), max_length=12, choices=METHOD_CHOICES, default="mes-complete"
     )
@@ -213,7 +221,8 @@ class EmailVerification(models.Model):
     """A one-time voting link sent by e-mail: only keyed hashes, never the address itself.
 
     ``email_key`` is a keyed hash of the e-mail address (one ballot per address per round:
-    unique among used links); ``address_key`` that of the postcode + house number checked
+    unique among used links), or for a resident signed in with the municipal login (OIDC) a
+    keyed hash of their account under another key (one ballot per account); ``address_key`` that of the postcode + house number checked
     against the register (empty where the round's eligibility needs no register).
     ``token_hash`` is a plain hash of the link's random token. When the link is used it claims
     one unused ``VotingCode`` of that address in the same transaction as the ballot, so letter

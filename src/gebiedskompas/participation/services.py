@@ -73,7 +73,15 @@ class BallotError(KompasError):
 
 
 CODE_REASONS = frozenset(
-    {"unknown_code", "used_code", "closed", "bad_link", "used_email", "address_used"}
+    {
+        "unknown_code",
+        "used_code",
+        "closed",
+        "bad_link",
+        "used_email",
+        "used_account",
+        "address_used",
+    }
 )
 
 
@@ -188,6 +196,7 @@ class RoundInput:
     residents_only: bool = True
     may_change_ballot: bool = False
     email_voting: bool = False
+    login_voting: bool = False
     method: str = "mes-complete"
     plan: dict[str, tuple[date, date | None]] = field(default_factory=dict)
 
@@ -218,6 +227,7 @@ def create_round(data: RoundInput, *, by: Any, source: str = "") -> BudgetRound:
             residents_only=data.residents_only,
             may_change_ballot=data.may_change_ballot,
             email_voting=data.email_voting,
+            login_voting=data.login_voting,
             method=data.method,
             source=source[:300],
         )
@@ -819,6 +829,61 @@ def request_email_vote(
     )
     send_mail(subject, _mail_text("link", budget_round, link_for(token)), None, [address])
     return EmailRequest("link")
+
+
+def account_key(round_id: int, account: str) -> str:
+    """The stored form of a municipal-login account: a keyed hash under its own key."""
+    return salted_hmac(
+        "gebiedskompas.participation.account", f"{round_id}:{account}", algorithm="sha256"
+    ).hexdigest()
+
+
+def start_login_vote(
+    round_id: int,
+    *,
+    account: str,
+    postcode: str = "",
+    number: str = "",
+    now: datetime | None = None,
+) -> str:
+    """A one-time voting link for a resident signed in with the municipal login (OIDC).
+
+    ``account`` is the login's stable subject; one ballot per account (and, where eligibility
+    needs the register, per register row of the address given, as by e-mail). Returns the
+    link's token, which the page follows at once (nothing is sent). Refusals raise
+    ``KompasError`` (address) or ``BallotError`` (already voted, address used, closed).
+    """
+    budget_round = _round(round_id)
+    if not budget_round.login_voting:
+        raise PhaseError("in deze buurtbegroting stemt u niet met uw inlog", column="account")
+    if budget_round.phase != Phase.VOTING:
+        raise BallotError("de stemming is niet open", reason="closed")
+    key = account_key(round_id, account)
+    place = ""
+    if needs_register(budget_round):
+        if not normalise_postcode(postcode) or not normalise_number(number):
+            raise KompasError("vul uw postcode en huisnummer in", column="postcode")
+        place = address_key(round_id, postcode, number)
+        rows = VotingCode.objects.filter(round_id=round_id, address_key=place)
+        if not rows.exists():
+            raise KompasError(
+                "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
+                "controleer postcode en huisnummer",
+                column="postcode",
+            )
+        if not rows.filter(is_used=False).exists():
+            raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
+    if EmailVerification.objects.filter(round_id=round_id, email_key=key, is_used=True).exists():
+        raise BallotError("met dit account is al gestemd", reason="used_account")
+    token = secrets.token_urlsafe(24)
+    EmailVerification.objects.create(
+        round=budget_round,
+        token_hash=_token_hash(token),
+        email_key=key,
+        address_key=place,
+        expires_at=(now or timezone.now()) + EMAIL_LINK_VALIDITY,
+    )
+    return token
 
 
 def _mail_text(kind: str, budget_round: BudgetRound, link: str = "") -> str:

@@ -9,6 +9,7 @@ urlpatterns = [
     path("buurtbegroting/<int:round_id>/idee/", views.idea_new, name="idea-new"),
     path("buurtbegroting/<int:round_id>/stemmen/", views.vote, name="vote"),
     path("buurtbegroting/<int:round_id>/stemmen/email/", views.vote_email, name="vote-email"),
+    path("buurtbegroting/<int:round_id>/stemmen/inlog/", views.vote_login, name="vote-login"),
     path(
         "buurtbegroting/<int:round_id>/stemmen/email/<str:token>/",
         views.vote_email_link,

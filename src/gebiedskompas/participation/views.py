@@ -67,6 +67,7 @@ def _refusal_text(reason: str, round_: BudgetRound) -> str:
         "closed": _("De stemming is niet open."),
         "bad_link": _("Deze stemlink is onbekend, verlopen of al gebruikt. Vraag een nieuwe aan."),
         "used_email": _("Met dit e-mailadres is al gestemd."),
+        "used_account": _("Met dit account is al gestemd."),
         "address_used": _("Voor iedereen die op dit adres mag stemmen is al gestemd."),
     }
     return texts.get(reason, _("Uw stem kon niet worden verwerkt."))
@@ -182,7 +183,11 @@ def _choices_from(request: HttpRequest, budget_round: BudgetRound, ids: list[str
 def vote(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
     if not can(request.user, PARTICIPATE, budget_round.area):
         return _deny(request)
-    context: dict[str, Any] = {"round": budget_round, "is_open": budget_round.phase == Phase.VOTING}
+    context: dict[str, Any] = {
+        "round": budget_round,
+        "is_open": budget_round.phase == Phase.VOTING,
+        "login_voting": budget_round.login_voting and _oidc_enabled(),
+    }
     ideas = selectors.ballot_ideas(budget_round)
     code_form = CodeForm(request.POST if request.POST.get("step") == "code" else None)
     context["code_form"] = code_form
@@ -260,6 +265,68 @@ def vote_email(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
     return render(request, "participation/vote_email.html", context, status=status)
 
 
+def _oidc_enabled() -> bool:
+    from gebiedskompas.accounts import oidc
+
+    return oidc.is_enabled()
+
+
+def _municipal_account(request: HttpRequest) -> str:
+    """The municipal-login subject of the signed-in user, or "" (not signed in that way, or
+    single sign-on not configured)."""
+    from gebiedskompas.accounts import oidc
+
+    name = str(getattr(request.user, "username", ""))
+    if not oidc.is_enabled() or not name.startswith(oidc.USERNAME_PREFIX):
+        return ""
+    return name
+
+
+@limit_posts("vote-login")
+@require_http_methods(["GET", "HEAD", "POST"])
+@_public_round
+def vote_login(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
+    """Vote with the municipal login (OIDC), where the installation and the round have it:
+    once per account; the address is checked against the register as for e-mail."""
+    from gebiedskompas.accounts import oidc
+
+    if not (budget_round.login_voting and oidc.is_enabled()):
+        raise Http404
+    if not can(request.user, PARTICIPATE, budget_round.area):
+        return _deny(request)
+    account = _municipal_account(request)
+    register = services.needs_register(budget_round)
+    form = EmailVoteForm(request.POST or None, register=register)
+    del form.fields["email"]
+    context: dict[str, Any] = {
+        "round": budget_round,
+        "form": form,
+        "account": account,
+        "is_open": budget_round.phase == Phase.VOTING,
+        "register": register,
+    }
+    if request.method == "POST" and account and context["is_open"] and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token = services.start_login_vote(
+                budget_round.pk,
+                account=account,
+                postcode=data.get("postcode", ""),
+                number=data.get("number", ""),
+            )
+        except services.BallotError as exc:
+            form.add_error(None, _refusal_text(exc.reason, budget_round))
+        except KompasError as exc:
+            form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
+                           exc.message)  # fmt: skip
+        else:
+            return redirect(
+                "participation:vote-email-link", round_id=budget_round.pk, token=token
+            )
+    status = 422 if form.errors else 200
+    return render(request, "participation/vote_login.html", context, status=status)
+
+
 @limit_posts("vote", rate="60/hour")
 @require_http_methods(["GET", "HEAD", "POST"])
 @_public_round
@@ -289,7 +356,7 @@ def vote_email_link(request: HttpRequest, budget_round: BudgetRound, token: str)
             request, budget_round, ideas, "", error=_refusal_text(exc.reason, budget_round)
         )
     return render(
-        request, "participation/vote_done.html", {"round": budget_round, "by_email": True}
+        request, "participation/vote_done.html", {"round": budget_round, "by_link": True}
     )
 
 
