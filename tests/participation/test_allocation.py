@@ -281,7 +281,11 @@ def _pabutools_scored(profile: Profile, method: str) -> set[str]:
         ballots = CumulativeProfile(
             [
                 CumulativeBallot(
-                    {projects[pid]: int(s) for pid, s in zip(profile.project_ids, row) if s > 0}
+                    {
+                        projects[pid]: int(s)
+                        for pid, s in zip(profile.project_ids, row, strict=True)
+                        if s > 0
+                    }
                 )
                 for row in profile.scores
             ]
@@ -300,7 +304,12 @@ def _pabutools_scored(profile: Profile, method: str) -> set[str]:
 
     else:
         order = [
-            [pid for _, pid in sorted((-s, pid) for pid, s in zip(profile.project_ids, row) if s)]
+            [
+                pid
+                for _, pid in sorted(
+                    (-s, pid) for pid, s in zip(profile.project_ids, row, strict=True) if s
+                )
+            ]
             for row in profile.scores
         ]
         ballots = OrdinalProfile([OrdinalBallot([projects[p] for p in r]) for r in order])
@@ -314,9 +323,7 @@ def _pabutools_scored(profile: Profile, method: str) -> set[str]:
 
         class ByGreedy(PositionalSatisfaction):  # type: ignore[no-redef,misc]  # pabutools untyped
             def __init__(self, instance: object, profile: object, ballot: object) -> None:
-                super().__init__(
-                    instance, profile, ballot, lambda b, p: borda(b, p) * p.cost, sum
-                )
+                super().__init__(instance, profile, ballot, lambda b, p: borda(b, p) * p.cost, sum)
 
     if method == "greedy":
         result = greedy_utilitarian_welfare(instance, ballots, sat_class=ByGreedy)

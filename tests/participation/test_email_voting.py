@@ -21,11 +21,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
 LINK = re.compile(r"https?://\S+/stemmen/email/(\S+)/")
 HOUSEHOLD = (
-    "adres;postcode;gebied;geboortedatum\n"
-    "Dorpsstraat 1;1234 AB;BU99990101;1980-01-01\n"
-    "Dorpsstraat 1;1234 AB;BU99990101;1982-02-02\n"
-    "Kerkpad 7 a;1234 AC;BU99990101;1990-03-03\n"
-).encode()
+    b"adres;postcode;gebied;geboortedatum\n"
+    b"Dorpsstraat 1;1234 AB;BU99990101;1980-01-01\n"
+    b"Dorpsstraat 1;1234 AB;BU99990101;1982-02-02\n"
+    b"Kerkpad 7 a;1234 AC;BU99990101;1990-03-03\n"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -167,8 +167,9 @@ def test_the_e_mail_request_form_is_rate_limited(place: Place, settings: object)
     url = f"/buurtbegroting/{budget_round.pk}/stemmen/email/"
     client = Client()
     codes = [
-        client.post(url, {"email": f"x{n}@example.org", "postcode": "1234 AB", "number": "1"})
-        .status_code
+        client.post(
+            url, {"email": f"x{n}@example.org", "postcode": "1234 AB", "number": "1"}
+        ).status_code
         for n in range(4)
     ]
     assert codes == [200, 200, 200, 429] and len(mail.outbox) == 3
@@ -196,9 +197,10 @@ def test_a_resident_signed_in_with_the_municipal_login_votes_once_per_account(
 
     resident = Client()
     resident.force_login(get_user_model().objects.create_user("oidc:4f2a"))
-    assert "Stem met uw gemeentelijke inlog" in resident.get(
-        f"/buurtbegroting/{budget_round.pk}/stemmen/"
-    ).content.decode()
+    assert (
+        "Stem met uw gemeentelijke inlog"
+        in resident.get(f"/buurtbegroting/{budget_round.pk}/stemmen/").content.decode()
+    )
     wrong = resident.post(url, {"postcode": "1234 AB", "number": "99"})
     assert wrong.status_code == 422 and "niet in het adressenbestand" in wrong.content.decode()
     started = resident.post(url, {"postcode": "1234 AC", "number": "7a"})

@@ -360,9 +360,7 @@ def test_a_points_round_is_counted_by_points_and_a_ranking_round_by_borda(place:
     points = ready_round(place, ballot_type="cumulative", points=10, method="greedy", voters=2)
     ids = points.ids
     services.cast_ballot(points.round.pk, points.codes[0], [(ids["Speeltuin"], 10)])
-    services.cast_ballot(
-        points.round.pk, points.codes[1], [(ids["Bankje"], 4), (ids["Bomen"], 3)]
-    )
+    services.cast_ballot(points.round.pk, points.codes[1], [(ids["Bankje"], 4), (ids["Bomen"], 3)])
     result = services.tally(points.round)
     assert result.parameters["satisfaction"] == "points"
     assert result.winners[0] == ids["Speeltuin"]  # 10 points against 4 and 3
@@ -371,8 +369,8 @@ def test_a_points_round_is_counted_by_points_and_a_ranking_round_by_borda(place:
     ranked = ready_round(place, ballot_type="ranking", method="greedy", voters=2)
     rid = ranked.ids
     # Bomen: 2nd and 1st of 3 → 2 + 3; Speeltuin: 1st once → 3; Bankje: 3rd once → 1.
-    services.cast_ballot(ranked.round.pk, ranked.codes[0],
-                         [(rid["Speeltuin"], 1), (rid["Bomen"], 2), (rid["Bankje"], 3)])  # fmt: skip
+    first = [(rid["Speeltuin"], 1), (rid["Bomen"], 2), (rid["Bankje"], 3)]
+    services.cast_ballot(ranked.round.pk, ranked.codes[0], first)
     services.cast_ballot(ranked.round.pk, ranked.codes[1], [(rid["Bomen"], 1)])
     counted = services.tally(ranked.round)
     assert [counted.outcome(rid[t]).score for t in ("Bomen", "Speeltuin", "Bankje")] == [

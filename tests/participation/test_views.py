@@ -209,9 +209,7 @@ def test_the_applicant_files_the_report_afterwards_through_the_private_link(plac
     link = f"/initiatieven/status/{token}/"
     client = _csrf_client()
     assert "Verslag versturen" not in client.get(link).content.decode()
-    early = client.post(
-        link, {"csrfmiddlewaretoken": _token(client, link), "report": "Te vroeg"}
-    )
+    early = client.post(link, {"csrfmiddlewaretoken": _token(client, link), "report": "Te vroeg"})
     assert early.status_code == 409
     assert Initiative.objects.get().report == ""
     services.assess_initiative(initiative.pk, criteria={}, advice="", by=SYSTEM)

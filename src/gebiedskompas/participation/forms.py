@@ -210,8 +210,8 @@ class ApplicantReportForm(forms.Form):
     )
 
     def clean_photo(self) -> Any:
+        from gebiedskompas.core.photos import MAX_PHOTO_BYTES, PHOTO_SUFFIXES
         from gebiedskompas.core.uploads import UploadRefused, check_upload
-        from gebiedskompas.signals.domain.photos import MAX_PHOTO_BYTES, PHOTO_SUFFIXES
 
         photo = self.cleaned_data.get("photo")
         if photo:

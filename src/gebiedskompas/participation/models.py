@@ -222,7 +222,8 @@ class EmailVerification(models.Model):
 
     ``email_key`` is a keyed hash of the e-mail address (one ballot per address per round:
     unique among used links), or for a resident signed in with the municipal login (OIDC) a
-    keyed hash of their account under another key (one ballot per account); ``address_key`` that of the postcode + house number checked
+    keyed hash of their account under another key (one ballot per account); ``address_key``
+    that of the postcode + house number checked
     against the register (empty where the round's eligibility needs no register).
     ``token_hash`` is a plain hash of the link's random token. When the link is used it claims
     one unused ``VotingCode`` of that address in the same transaction as the ballot, so letter

@@ -505,10 +505,12 @@ def import_register(
     """Make one voting code per eligible row of an address register (CSV, ``;`` or ``,``).
 
     Columns: ``adres`` and ``postcode`` (required), ``gebied`` (the buurt or wijk code; required
-    when only residents of the area may vote) and ``geboortedatum`` (YYYY-MM-DD; required when
-    the round has a minimum age). Rows outside the area or too young are counted as not
-    eligible. Any malformed row stops the import with all problems named (file, row, column) and
-    nothing written; a row seen in an earlier import keeps its code ("unchanged").
+    when only residents of the area may vote), ``geboortedatum`` (YYYY-MM-DD; required when
+    the round has a minimum age) and ``huisnummer`` (optional: else the house number is read
+    from ``adres``; e-mail and login voting check postcode + house number, see ADR 0008).
+    Rows outside the area or too young are counted as not eligible. Any malformed row stops the
+    import with all problems named (file, row, column) and nothing written; a row seen in an
+    earlier import keeps its code ("unchanged").
     ``make_code(n)`` gives the code for the n-th new row (the demo's are derived from its seed).
     """
     if isinstance(source, bytes):
@@ -672,9 +674,7 @@ def normalise_postcode(postcode: str) -> str:
 def address_key(round_id: int, postcode: str, number: str) -> str:
     """Keyed hash of postcode + house number: what e-mail voting checks against the register."""
     value = f"{round_id}:{normalise_postcode(postcode)}:{normalise_number(number)}"
-    return salted_hmac(
-        "gebiedskompas.participation.address", value, algorithm="sha256"
-    ).hexdigest()
+    return salted_hmac("gebiedskompas.participation.address", value, algorithm="sha256").hexdigest()
 
 
 def write_letters(result: RegisterResult, path: Path | str) -> Path:
@@ -887,20 +887,20 @@ def start_login_vote(
 
 
 def _mail_text(kind: str, budget_round: BudgetRound, link: str = "") -> str:
-    from django.utils.translation import gettext as _t
+    from django.utils.translation import gettext
 
     minutes = int(EMAIL_LINK_VALIDITY.total_seconds() // 60)
     texts = {
-        "link": _t(
+        "link": gettext(
             "U vroeg om te stemmen in %(round)s. Volg deze link om uw stem uit te brengen; hij "
             "werkt één keer en %(minutes)s minuten lang:\n\n%(link)s\n\nUw stem wordt apart "
             "van uw e-mailadres bewaard. Vroeg u dit niet aan? Dan kunt u deze e-mail negeren."
         ),
-        "already_voted": _t(
+        "already_voted": gettext(
             "U vroeg om te stemmen in %(round)s, maar met dit e-mailadres is al gestemd. "
             "Vroeg u dit niet aan? Dan kunt u deze e-mail negeren."
         ),
-        "address_used": _t(
+        "address_used": gettext(
             "U vroeg om te stemmen in %(round)s, maar voor iedereen die op dit adres mag stemmen "
             "is al een stem uitgebracht. Vroeg u dit niet aan? Neem dan contact op met de "
             "gemeente."
@@ -968,9 +968,7 @@ def cast_ballot_by_email(
                 if claimed == 1:
                     break
             if claimed != 1:
-                raise BallotError(
-                    "voor iedereen op dit adres is al gestemd", reason="address_used"
-                )
+                raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
         Ballot.objects.create(round_id=round_id, choices=[[i, v] for i, v in clean])
     return CastResult(changed=False)
 
@@ -1354,7 +1352,7 @@ def report_by_applicant(
     the status link."""
     from django.core.files.base import ContentFile
 
-    from gebiedskompas.signals.domain.photos import clean_photo
+    from gebiedskompas.core.photos import clean_photo
 
     if not report.strip():
         raise KompasError("het verslag is leeg", column="report")
@@ -1363,9 +1361,7 @@ def report_by_applicant(
     photo = clean_photo(photo_name, photo_data) if photo_data else None
     with transaction.atomic():
         initiative = (
-            Initiative.objects.select_for_update()
-            .filter(token_hash=_token_hash(token))
-            .first()
+            Initiative.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
         )
         if initiative is None:
             raise NotFound("onbekende statuslink")

@@ -320,9 +320,7 @@ def vote_login(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
             form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
                            exc.message)  # fmt: skip
         else:
-            return redirect(
-                "participation:vote-email-link", round_id=budget_round.pk, token=token
-            )
+            return redirect("participation:vote-email-link", round_id=budget_round.pk, token=token)
     status = 422 if form.errors else 200
     return render(request, "participation/vote_login.html", context, status=status)
 
@@ -355,9 +353,7 @@ def vote_email_link(request: HttpRequest, budget_round: BudgetRound, token: str)
         return _ballot_page(
             request, budget_round, ideas, "", error=_refusal_text(exc.reason, budget_round)
         )
-    return render(
-        request, "participation/vote_done.html", {"round": budget_round, "by_link": True}
-    )
+    return render(request, "participation/vote_done.html", {"round": budget_round, "by_link": True})
 
 
 def _ballot_page(

@@ -103,7 +103,7 @@ class Profile:
 
     @classmethod
     def _from_scored_election(cls, election: PbElection) -> Profile:
-        costs = {p.project_id: p.cost for p in election.projects}
+        costs: dict[str, Decimal | int] = {p.project_id: p.cost for p in election.projects}
         if election.vote_type.value == "ordinal":
             return cls.from_rankings(costs, election.budget, [v.projects for v in election.votes])
         scored = [

@@ -85,5 +85,8 @@ def allocate_greedy(
         profile=profile,
         winners=tuple(profile.project_ids[i] for i in chosen),
         projects=tuple(outcomes[i] for i in range(len(profile.project_ids)) if i in outcomes),
-        parameters={"satisfaction": profile.satisfaction, "tie_breaking": "project id as text, smallest first"},
+        parameters={
+            "satisfaction": profile.satisfaction,
+            "tie_breaking": "project id as text, smallest first",
+        },
     )
