@@ -214,3 +214,49 @@ def test_a_resident_signed_in_with_the_municipal_login_votes_once_per_account(
     assert Ballot.objects.count() == 1
     stored = repr(list(EmailVerification.objects.values_list()))
     assert "4f2a" not in stored
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_links_and_the_letter_of_one_register_row_count_once() -> None:
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("concurrent writers need PostgreSQL (SQLite serialises whole-database writes)")
+    from tests.participation.conftest import build_place
+
+    ready = ready_round(build_place(), voters=0, email_voting=True)
+    single = b"adres;postcode;gebied;geboortedatum\nKerkpad 7;1234 AC;BU99990101;1990-03-03\n"
+    letter = services.import_register(ready.round.pk, single, by=services.SYSTEM).letters[0][2]
+    emails = ["ada@example.org"] * 3 + ["bob@example.org", "cor@example.org", "dirk@example.org"]
+    tokens = [_ask(ready.round.pk, e, "1234 AC", "7") for e in emails]
+    bomen = [(ready.ids["Bomen"], 1)]
+    outcomes: list[str] = []
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(len(tokens) + 2)
+
+    def cast(token: str) -> None:
+        try:
+            barrier.wait()
+            if token:
+                services.cast_ballot_by_email(ready.round.pk, token, bomen)
+            else:
+                services.cast_ballot(ready.round.pk, letter, bomen)
+            outcomes.append("counted")
+        except services.BallotError as exc:
+            outcomes.append(exc.reason)
+        except BaseException as exc:  # noqa: BLE001  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cast, args=(t,)) for t in [*tokens, "", ""]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert outcomes.count("counted") == 1 and len(outcomes) == 8
+    assert set(outcomes) - {"counted"} <= {"address_used", "used_code", "used_email"}
+    assert Ballot.objects.filter(round=ready.round).count() == 1
