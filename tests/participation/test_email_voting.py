@@ -260,3 +260,36 @@ def test_concurrent_links_and_the_letter_of_one_register_row_count_once() -> Non
     assert outcomes.count("counted") == 1 and len(outcomes) == 8
     assert set(outcomes) - {"counted"} <= {"address_used", "used_code", "used_email"}
     assert Ballot.objects.filter(round=ready.round).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("address", "number"),
+    [
+        ("Dorpsstraat 12", "12"),
+        ("Kerkpad 7 a", "7A"),
+        ("Lange Laan 12-2", "12-2"),
+        ("2e Hugo de Grootstraat 5 bis", "5BIS"),
+        ("Hofje", ""),
+    ],
+)
+def test_the_house_number_is_read_from_the_register_address(address: str, number: str) -> None:
+    assert services.house_number(address) == number
+
+
+def test_a_register_row_without_a_house_number_is_refused_when_e_mail_votes(
+    place: Place,
+) -> None:
+    from gebiedskompas.core.errors import InputError
+
+    ready = ready_round(place, voters=0, email_voting=True)
+    register = b"adres;postcode;gebied;geboortedatum\nHofje;1234 AB;BU99990101;1980-01-01\n"
+    with pytest.raises(InputError) as refused:
+        services.import_register(ready.round.pk, register, by=services.SYSTEM, file="a.csv")
+    problem = refused.value.problems[0]
+    assert (problem.row, problem.column, problem.value) == (2, "adres", "Hofje")
+    assert not VotingCode.objects.exists()
+    # A separate huisnummer column is used as given.
+    with_number = register.replace(b"geboortedatum\n", b"geboortedatum;huisnummer\n")
+    with_number = with_number.replace(b"1980-01-01\n", b"1980-01-01;3 hs\n")
+    services.import_register(ready.round.pk, with_number, by=services.SYSTEM)
+    assert _ask(ready.round.pk, "ada@example.org", "1234AB", "3HS")
