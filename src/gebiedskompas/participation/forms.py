@@ -100,7 +100,7 @@ class EmailVoteForm(forms.Form):
     email = forms.EmailField(
         label=_("Uw e-mailadres"),
         help_text=_("U krijgt een link waarmee u één keer kunt stemmen. Wij bewaren uw "
-                    "e-mailadres niet, alleen een versleutelde vingerafdruk ervan."),
+                    "e-mailadres niet, alleen een beveiligde vingerafdruk ervan."),
     )  # fmt: skip
     postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
     number = forms.CharField(
