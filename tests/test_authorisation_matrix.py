@@ -214,6 +214,11 @@ TABLE: dict[str, Rule] = {
     "participation:round": public(kwargs=ROUND),
     "participation:idea-new": public(kwargs=ROUND),
     "participation:vote": public(kwargs=ROUND),
+    "participation:vote-email": public(kwargs=ROUND),
+    # Voting with the municipal login needs single sign-on, which is off here.
+    "participation:vote-login": public(404, kwargs=ROUND),
+    # An unknown link: the same 404 for everyone (a real link is the verification itself).
+    "participation:vote-email-link": public(404, kwargs=ROUND | {"token": "onbekend"}),
     "participation:results": public(kwargs=ROUND),
     "participation:initiative-new": public(),
     "participation:initiative-status": public(kwargs={"token": "{token}"}),
@@ -221,6 +226,10 @@ TABLE: dict[str, Rule] = {
     "participation:initiatives": Rule(allowed=PARTICIPATION_STAFF, scoped=False),
     "participation:initiative": Rule(
         kwargs={"initiative_id": "{initiative}"}, allowed=PARTICIPATION_STAFF
+    ),
+    # The matrix's initiative has no report photo: staff get 404, others are refused first.
+    "participation:initiative-photo": Rule(
+        kwargs={"initiative_id": "{initiative}"}, allowed=PARTICIPATION_STAFF, ok=404
     ),
 }
 
@@ -271,7 +280,10 @@ def _participation(area_code: str) -> dict[str, str]:
 
     system = services.SYSTEM
     budget_round = services.create_round(
-        services.RoundInput(area_code=area_code, name="Buurtbudget", budget=1000), by=system
+        services.RoundInput(
+            area_code=area_code, name="Buurtbudget", budget=1000, email_voting=True
+        ),
+        by=system,
     )
     services.change_phase(budget_round.pk, "ideas", by=system)
     idea = services.submit_idea(budget_round.pk, title="Bankje")

@@ -1052,7 +1052,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", required=True, help="the .pb or .pb.gz file to write")
     p = add(pb_sub, "codes", cmd_pb_codes, "make voting codes for an address register (CSV)")
     p.add_argument("round", type=int, help="the round's number")
-    p.add_argument("register", help="CSV with adres;postcode;gebied;geboortedatum")
+    p.add_argument("register", help="CSV with adres;postcode;gebied;geboortedatum[;huisnummer]")
     p.add_argument("-o", "--output", required=True, help="CSV of codes for the letters")
 
     p = add(

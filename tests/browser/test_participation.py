@@ -74,3 +74,33 @@ def test_a_resident_votes_with_a_code_on_a_phone(
     assert sorted(Ballot.objects.get().choices) == sorted(
         [[ready.ids["Bomen"], 1], [ready.ids["Bankje"], 1]]
     )
+
+
+def test_a_resident_without_a_letter_votes_by_e_mail_on_a_phone(
+    axe_page: Any, live_server: Any, place: Place
+) -> None:
+    import re
+
+    from django.core import mail
+
+    ready = ready_round(place, voters=2, email_voting=True)
+    page = axe_page
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/buurtbegroting/{ready.round.pk}/stemmen/")
+    page.get_by_role("link", name="Stem met uw e-mailadres").click()
+    assert axe_violations(page) == []
+    page.get_by_label("Uw e-mailadres").fill("ada@example.org")
+    page.get_by_label("Postcode").fill("1234 ab")
+    page.get_by_label("Huisnummer en toevoeging").fill("2")
+    page.get_by_role("button", name="Stuur mij een stemlink").click()
+    page.wait_for_selector("text=Kijk in uw e-mail")
+    assert axe_violations(page) == []
+    link = re.search(r"https?://\S+/stemmen/email/\S+/", mail.outbox[-1].body)
+    assert link, mail.outbox[-1].body
+    page.goto(link.group(0))
+    page.get_by_label("Bomen").check()
+    page.get_by_role("button", name="Stem uitbrengen").click()
+    page.wait_for_selector("text=uw stem is geteld")
+    assert axe_violations(page) == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert Ballot.objects.filter(round=ready.round).count() == 1

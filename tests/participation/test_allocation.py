@@ -198,3 +198,160 @@ def test_identical_ballots_form_one_voter_group(n_projects: int) -> None:
 
     assert sorted(groups.counts.tolist()) == [1.0, 3.0]
     assert groups.support[0] == 3 and groups.support[int(last)] == 3
+
+
+# --- points and ranking ballots ---------------------------------------------------------------
+
+
+def test_points_count_with_their_weight_not_as_approval() -> None:
+    # Approval-wise A and B tie (two voters each) and only one fits; by points B wins 9 to 2.
+    costs = {"A": 60, "B": 60}
+    ballots = [{"A": 1, "B": 4}, {"A": 1, "B": 5}]
+    profile = Profile.from_points(costs, 100, ballots)
+    assert [o.score for o in allocate("greedy", profile).projects] == [2.0, 9.0]
+    assert allocate("greedy", profile).winners == ("B",)
+    assert allocate("mes", profile).winners == ("B",)
+    named = Profile.from_ballots(costs, 100, [["A", "B"], ["A", "B"]])
+    assert allocate("greedy", named).winners == ("A",)  # as approval: a tie, broken by id
+
+
+def test_a_ranking_counts_borda_points_from_the_favourite_down() -> None:
+    profile = Profile.from_rankings({"A": 50, "B": 50, "C": 50}, 50, [["C", "A"], ["A"]])
+    # C: first of 3 on one ballot (3); A: second (2) and first (3); B: unranked (0).
+    assert [o.score for o in allocate("greedy", profile).projects] == [5.0, 0.0, 3.0]
+    assert allocate("greedy", profile).winners == ("A",)
+    assert allocate("mes", profile).parameters["satisfaction"] == "borda"
+
+
+@st.composite
+def point_elections(draw: st.DrawFn) -> Profile:
+    n_projects = draw(st.integers(1, 6))
+    ids = list(dict.fromkeys(str(draw(st.integers(1, 30))) for _ in range(n_projects)))
+    costs = {pid: draw(st.sampled_from([10, 20, 30, 50, 60])) for pid in ids}
+    budget = draw(st.sampled_from([30, 60, 100, 150]))
+    ballots = draw(
+        st.lists(
+            st.dictionaries(st.sampled_from(ids), st.integers(0, 4), max_size=len(ids)),
+            max_size=10,
+        )
+    )
+    return Profile.from_points(costs, budget, ballots)
+
+
+@st.composite
+def ranked_elections(draw: st.DrawFn) -> Profile:
+    n_projects = draw(st.integers(1, 6))
+    ids = list(dict.fromkeys(str(draw(st.integers(1, 30))) for _ in range(n_projects)))
+    costs = {pid: draw(st.sampled_from([10, 20, 30, 50, 60])) for pid in ids}
+    budget = draw(st.sampled_from([30, 60, 100, 150]))
+    rankings = draw(
+        st.lists(st.lists(st.sampled_from(ids), max_size=len(ids), unique=True), max_size=10)
+    )
+    return Profile.from_rankings(costs, budget, rankings)
+
+
+def _pabutools_scored(profile: Profile, method: str) -> set[str]:
+    """pabutools' rules on the same ballots: MES with Additive_Cardinal_Sat (points) or our
+    Borda as a PositionalSatisfaction; greedy with those satisfactions times the cost."""
+    from pabutools.election import (
+        Additive_Cardinal_Sat,
+        CumulativeBallot,
+        CumulativeProfile,
+        Instance,
+        OrdinalBallot,
+        OrdinalProfile,
+        Project,
+    )
+    from pabutools.election.satisfaction import AdditiveSatisfaction, PositionalSatisfaction
+    from pabutools.rules import (
+        completion_by_rule_combination,
+        greedy_utilitarian_welfare,
+        method_of_equal_shares,
+    )
+
+    assert profile.scores is not None
+    projects = {
+        pid: Project(pid, int(cost))
+        for pid, cost in zip(profile.project_ids, profile.costs, strict=True)
+    }
+    instance = Instance(projects.values(), budget_limit=int(profile.budget))
+    m = len(projects)
+    ballots: object
+    if profile.satisfaction == "points":
+        ballots = CumulativeProfile(
+            [
+                CumulativeBallot(
+                    {
+                        projects[pid]: int(s)
+                        for pid, s in zip(profile.project_ids, row, strict=True)
+                        if s > 0
+                    }
+                )
+                for row in profile.scores
+            ]
+        )
+
+        def points_cost(inst: object, prof: object, ballot: object, project: object,
+                        pre: dict[str, object]) -> object:  # fmt: skip
+            return ballot.get(project, 0) * project.cost  # type: ignore[attr-defined]
+
+        class ByMes(Additive_Cardinal_Sat):  # type: ignore[misc]  # pabutools is untyped
+            pass
+
+        class ByGreedy(AdditiveSatisfaction):  # type: ignore[misc]  # pabutools is untyped
+            def __init__(self, instance: object, profile: object, ballot: object) -> None:
+                super().__init__(instance, profile, ballot, points_cost)
+
+    else:
+        order = [
+            [
+                pid
+                for _, pid in sorted(
+                    (-s, pid) for pid, s in zip(profile.project_ids, row, strict=True) if s
+                )
+            ]
+            for row in profile.scores
+        ]
+        ballots = OrdinalProfile([OrdinalBallot([projects[p] for p in r]) for r in order])
+
+        def borda(ballot: object, project: object) -> int:
+            return m - ballot.position(project) if project in ballot else 0  # type: ignore[attr-defined,operator]
+
+        class ByMes(PositionalSatisfaction):  # type: ignore[no-redef,misc]  # pabutools untyped
+            def __init__(self, instance: object, profile: object, ballot: object) -> None:
+                super().__init__(instance, profile, ballot, borda, sum)
+
+        class ByGreedy(PositionalSatisfaction):  # type: ignore[no-redef,misc]  # pabutools untyped
+            def __init__(self, instance: object, profile: object, ballot: object) -> None:
+                super().__init__(instance, profile, ballot, lambda b, p: borda(b, p) * p.cost, sum)
+
+    if method == "greedy":
+        result = greedy_utilitarian_welfare(instance, ballots, sat_class=ByGreedy)
+    elif method == "mes":
+        result = method_of_equal_shares(instance, ballots, sat_class=ByMes)
+    else:
+        result = completion_by_rule_combination(
+            instance,
+            ballots,
+            [method_of_equal_shares, greedy_utilitarian_welfare],
+            [{"sat_class": ByMes, "voter_budget_increment": 1}, {"sat_class": ByGreedy}],
+        )
+    return {p.name for p in result}
+
+
+@pytest.mark.parametrize("method", sorted(RULES))
+@SETTINGS
+@given(profile=point_elections())
+def test_points_ballots_agree_with_pabutools(method: str, profile: Profile) -> None:
+    result = allocate(method, profile)
+    assert set(result.winners) == _pabutools_scored(profile, method)
+    assert result.cost <= profile.budget
+
+
+@pytest.mark.parametrize("method", sorted(RULES))
+@SETTINGS
+@given(profile=ranked_elections())
+def test_ranking_ballots_agree_with_pabutools(method: str, profile: Profile) -> None:
+    result = allocate(method, profile)
+    assert set(result.winners) == _pabutools_scored(profile, method)
+    assert result.cost <= profile.budget

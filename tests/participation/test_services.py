@@ -352,3 +352,33 @@ def test_a_granted_initiative_and_the_winning_ideas_land_in_the_area_plan(place:
     idea = Idea.objects.get(round=ready.round)
     assert idea.action is not None and idea.action.budget_planned == Decimal("300.00")
     assert idea.action.plan.area == place.wijk
+
+
+def test_a_points_round_is_counted_by_points_and_a_ranking_round_by_borda(place: Place) -> None:
+    # Two voters: one puts everything on Speeltuin (600), one spreads over Bankje and Bomen.
+    # As approval Bankje and Bomen (1 vote each, 700) would tie with Speeltuin; points decide.
+    points = ready_round(place, ballot_type="cumulative", points=10, method="greedy", voters=2)
+    ids = points.ids
+    services.cast_ballot(points.round.pk, points.codes[0], [(ids["Speeltuin"], 10)])
+    services.cast_ballot(points.round.pk, points.codes[1], [(ids["Bankje"], 4), (ids["Bomen"], 3)])
+    result = services.tally(points.round)
+    assert result.parameters["satisfaction"] == "points"
+    assert result.winners[0] == ids["Speeltuin"]  # 10 points against 4 and 3
+    assert result.outcome(ids["Bankje"]).score == 4.0
+
+    ranked = ready_round(place, ballot_type="ranking", method="greedy", voters=2)
+    rid = ranked.ids
+    # Bomen: 2nd and 1st of 3 → 2 + 3; Speeltuin: 1st once → 3; Bankje: 3rd once → 1.
+    first = [(rid["Speeltuin"], 1), (rid["Bomen"], 2), (rid["Bankje"], 3)]
+    services.cast_ballot(ranked.round.pk, ranked.codes[0], first)
+    services.cast_ballot(ranked.round.pk, ranked.codes[1], [(rid["Bomen"], 1)])
+    counted = services.tally(ranked.round)
+    assert [counted.outcome(rid[t]).score for t in ("Bomen", "Speeltuin", "Bankje")] == [
+        5.0, 3.0, 1.0
+    ]  # fmt: skip
+    assert counted.winners == (rid["Bomen"], rid["Speeltuin"])  # 400 + 600; Bankje no longer fits
+    services.change_phase(ranked.round.pk, "results", by=SYSTEM)
+    from django.test import Client
+
+    page = Client().get(f"/buurtbegroting/{ranked.round.pk}/uitslag/").content.decode()
+    assert "5 punten" in page and "uw favoriet krijgt 3 punten" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from gebiedskompas.participation import services
@@ -196,3 +197,73 @@ def test_the_ballot_and_results_read_in_english(place: Place) -> None:
     services.change_phase(ready.round.pk, "results", by=SYSTEM)
     results = client.get(f"/buurtbegroting/{ready.round.pk}/uitslag/").content.decode()
     assert "1 residents voted" in results and "1 vote · cost € 400" in results
+
+
+def test_the_applicant_files_the_report_afterwards_through_the_private_link(place: Place) -> None:
+    initiative, token = services.apply_initiative(
+        services.InitiativeInput(
+            area_code=place.buurt.code, title="Buurtmoestuin", description="Samen tuinieren",
+            budget_asked="800",
+        )
+    )  # fmt: skip
+    link = f"/initiatieven/status/{token}/"
+    client = _csrf_client()
+    assert "Verslag versturen" not in client.get(link).content.decode()
+    early = client.post(link, {"csrfmiddlewaretoken": _token(client, link), "report": "Te vroeg"})
+    assert early.status_code == 409
+    assert Initiative.objects.get().report == ""
+    services.assess_initiative(initiative.pk, criteria={}, advice="", by=SYSTEM)
+    services.decide_initiative(initiative.pk, decision="granted", reason="Mooi", by=SYSTEM)
+    services.record_payment(initiative.pk, amount=800, by=SYSTEM)
+    assert "Verslag versturen" in client.get(link).content.decode()
+
+    empty = client.post(link, {"csrfmiddlewaretoken": _token(client, link), "report": "  "})
+    assert empty.status_code == 422 and "Dit veld is vereist" in empty.content.decode()
+    assert Initiative.objects.get().status == "paid"
+    text_file = SimpleUploadedFile("bon.txt", b"geen foto")
+    refused = client.post(
+        link, {"csrfmiddlewaretoken": _token(client, link), "report": "Zo ging het",
+               "photo": text_file},
+    )  # fmt: skip
+    assert refused.status_code == 422 and ".txt is not accepted" in refused.content.decode()
+    assert Initiative.objects.get().status == "paid"
+    sent = client.post(
+        link,
+        {"csrfmiddlewaretoken": _token(client, link), "report": "Dertig buren zaaiden mee.",
+         "spending": "zaden € 120, gereedschap € 680",
+         "photo": SimpleUploadedFile("tuin.jpg", _jpeg_with_gps())},
+    )  # fmt: skip
+    assert sent.status_code == 302
+    page = client.get(link).content.decode()
+    assert "Dertig buren zaaiden mee." in page and "gereedschap € 680" in page
+    assert "Verslag versturen" not in page
+    done = Initiative.objects.get()
+    assert (done.status, done.reported_by_applicant) == ("reported", True)
+    latest = done.history.first()
+    assert latest.history_user is None
+    assert latest.history_change_reason == "verslag van de aanvrager via de statuslink"
+    again = client.post(link, {"csrfmiddlewaretoken": _token(client, link), "report": "Anders"})
+    assert again.status_code == 409 and Initiative.objects.get().report.startswith("Dertig")
+
+    verbinder = Client()
+    verbinder.force_login(user_with("gebiedsverbinder", place.wijk, username="v"))
+    detail = verbinder.get(f"/beheer/initiatieven/{initiative.pk}/").content.decode()
+    assert "gereedschap € 680" in detail and "via de statuslink" in detail
+    photo = verbinder.get(f"/beheer/initiatieven/{initiative.pk}/foto/")
+    content = b"".join(photo.streaming_content)  # type: ignore[attr-defined]
+    assert photo.status_code == 200 and content.startswith(b"\xff\xd8")
+    assert b"PhoneMaker" not in content  # metadata stripped as for a signal's photo
+    assert client.get(f"/beheer/initiatieven/{initiative.pk}/foto/").status_code == 302
+
+
+def _jpeg_with_gps() -> bytes:
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (8, 8), "green")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()

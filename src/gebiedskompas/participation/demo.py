@@ -86,6 +86,7 @@ def _round(gemeente: Area, wijk: Area, seed: int, round_no: int, year: int) -> B
             max_choices=4,
             min_age=16,
             may_change_ballot=round_no == 2,
+            email_voting=round_no == 2,  # demo: postcode 9999 AA, Demostraat 1, 2, …
         ),
         by=SYSTEM,
     )

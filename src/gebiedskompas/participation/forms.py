@@ -96,6 +96,30 @@ class CodeForm(forms.Form):
     )
 
 
+class EmailVoteForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Uw e-mailadres"),
+        help_text=_("U krijgt een link waarmee u één keer kunt stemmen. Wij bewaren uw "
+                    "e-mailadres niet, alleen een beveiligde vingerafdruk ervan."),
+    )  # fmt: skip
+    postcode = forms.CharField(label=_("Postcode"), max_length=10, required=False)
+    number = forms.CharField(
+        label=_("Huisnummer en toevoeging"),
+        max_length=20,
+        required=False,
+        help_text=_("Bijvoorbeeld 12 of 12A."),
+    )
+
+    def __init__(self, *args: Any, register: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if register:
+            self.fields["postcode"].required = True
+            self.fields["number"].required = True
+        else:
+            del self.fields["postcode"]
+            del self.fields["number"]
+
+
 class CheckForm(forms.Form):
     idea = forms.IntegerField(widget=forms.HiddenInput)
     feasible = forms.ChoiceField(
@@ -158,3 +182,41 @@ class ReportForm(forms.Form):
     report = forms.CharField(
         label=_("Verslag achteraf"), max_length=MAX_TEXT, widget=forms.Textarea(attrs={"rows": 4})
     )
+
+
+class ApplicantReportForm(forms.Form):
+    """The applicant's report afterwards, on their private status page: text, a spending
+    summary and optionally one photo (checked as a signal's photo is)."""
+
+    report = forms.CharField(
+        label=_("Hoe is het gegaan?"),
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Wat hebt u gedaan, wie deden mee, wat leverde het op?"),
+    )
+    spending = forms.CharField(
+        label=_("Waaraan is het geld besteed? (niet verplicht)"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bijvoorbeeld: huur tent € 250, boodschappen € 180."),
+    )
+    photo = forms.FileField(
+        label=_("Foto (niet verplicht)"),
+        required=False,
+        help_text=_(
+            "JPEG, PNG of WebP, ten hoogste 10 MB. Locatiegegevens in de foto worden verwijderd."
+        ),
+    )
+
+    def clean_photo(self) -> Any:
+        from gebiedskompas.core.photos import MAX_PHOTO_BYTES, PHOTO_SUFFIXES
+        from gebiedskompas.core.uploads import UploadRefused, check_upload
+
+        photo = self.cleaned_data.get("photo")
+        if photo:
+            try:
+                check_upload(photo.name, photo.size, PHOTO_SUFFIXES, MAX_PHOTO_BYTES)
+            except UploadRefused as exc:
+                raise forms.ValidationError(exc.message) from exc
+        return photo

@@ -69,6 +69,22 @@ class BudgetRound(models.Model):
     min_age = models.PositiveSmallIntegerField(_("minimumleeftijd"), null=True, blank=True)
     residents_only = models.BooleanField(_("alleen bewoners van het gebied"), default=True)
     may_change_ballot = models.BooleanField(_("stem wijzigen toegestaan"), default=False)
+    email_voting = models.BooleanField(
+        _("stemmen met e-mailadres"),
+        default=False,
+        help_text=_(
+            "Bewoners kunnen ook stemmen via een eenmalige link per e-mail in plaats van een "
+            "stemcode per brief."
+        ),
+    )
+    login_voting = models.BooleanField(
+        _("stemmen met gemeentelijke inlog"),
+        default=False,
+        help_text=_(
+            "Alleen waar de installatie inloggen via OpenID Connect heeft: wie zo is ingelogd, "
+            "kan één keer per account stemmen."
+        ),
+    )
     method = models.CharField(
         _("verdeelmethode"), max_length=12, choices=METHOD_CHOICES, default="mes-complete"
     )
@@ -186,9 +202,12 @@ class VotingCode(models.Model):
     round = models.ForeignKey(BudgetRound, on_delete=models.CASCADE, related_name="codes")
     code_hash = models.CharField(max_length=64)
     register_ref = models.CharField(max_length=64)
+    # Keyed hash of the row's postcode + house number: e-mail voting checks an address here.
+    address_key = models.CharField(max_length=64, blank=True, default="")
     is_used = models.BooleanField(default=False)
 
     class Meta:
+        indexes = [models.Index(fields=["round", "address_key"], name="code_by_address")]
         constraints = [
             models.UniqueConstraint(fields=["round", "code_hash"], name="code_once"),
             models.UniqueConstraint(fields=["round", "register_ref"], name="code_per_register_row"),
@@ -196,6 +215,41 @@ class VotingCode(models.Model):
 
     def __str__(self) -> str:
         return f"code {self.pk} ({'used' if self.is_used else 'unused'})"
+
+
+class EmailVerification(models.Model):
+    """A one-time voting link sent by e-mail: only keyed hashes, never the address itself.
+
+    ``email_key`` is a keyed hash of the e-mail address (one ballot per address per round:
+    unique among used links), or for a resident signed in with the municipal login (OIDC) a
+    keyed hash of their account under another key (one ballot per account); ``address_key``
+    that of the postcode + house number checked
+    against the register (empty where the round's eligibility needs no register).
+    ``token_hash`` is a plain hash of the link's random token. When the link is used it claims
+    one unused ``VotingCode`` of that address in the same transaction as the ballot, so letter
+    and e-mail together still give one ballot per register row. No time of use is kept;
+    ``expires_at`` is the request time plus the link's validity. Unused links are deleted when
+    the round closes.
+    """
+
+    round = models.ForeignKey(BudgetRound, on_delete=models.CASCADE, related_name="email_links")
+    token_hash = models.CharField(max_length=64, unique=True)
+    email_key = models.CharField(max_length=64)
+    address_key = models.CharField(max_length=64, blank=True, default="")
+    expires_at = models.DateTimeField()
+    is_used = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "email_key"],
+                condition=models.Q(is_used=True),
+                name="one_vote_per_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"e-mail link {self.pk} ({'used' if self.is_used else 'unused'})"
 
 
 class Ballot(models.Model):
@@ -249,6 +303,11 @@ class Initiative(models.Model):
     paid_on = models.DateField(_("uitbetaald op"), null=True, blank=True)
     amount_paid = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     report = models.TextField(_("verslag achteraf"), blank=True, default="")
+    spending = models.TextField(_("besteding (samenvatting)"), blank=True, default="")
+    # A photo with the applicant's report: re-encoded without metadata (signals' photo check).
+    report_photo = models.FileField(upload_to="initiatives/%Y/%m/", blank=True, default="")
+    # Who filed the report: the applicant through their status link, or staff for them.
+    reported_by_applicant = models.BooleanField(default=False)
     # A granted initiative appears in the area plan (and its budget) as an action.
     action = models.ForeignKey(
         Action, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

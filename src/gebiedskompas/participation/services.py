@@ -20,6 +20,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -45,6 +46,7 @@ from gebiedskompas.participation.domain.phases import Phase
 from gebiedskompas.participation.models import (
     Ballot,
     BudgetRound,
+    EmailVerification,
     Idea,
     IdeaStatus,
     Initiative,
@@ -70,7 +72,17 @@ class BallotError(KompasError):
         self.reason = reason
 
 
-CODE_REASONS = frozenset({"unknown_code", "used_code", "closed"})
+CODE_REASONS = frozenset(
+    {
+        "unknown_code",
+        "used_code",
+        "closed",
+        "bad_link",
+        "used_email",
+        "used_account",
+        "address_used",
+    }
+)
 
 
 class StatusError(KompasError):
@@ -183,6 +195,8 @@ class RoundInput:
     min_age: int | None = None
     residents_only: bool = True
     may_change_ballot: bool = False
+    email_voting: bool = False
+    login_voting: bool = False
     method: str = "mes-complete"
     plan: dict[str, tuple[date, date | None]] = field(default_factory=dict)
 
@@ -212,6 +226,8 @@ def create_round(data: RoundInput, *, by: Any, source: str = "") -> BudgetRound:
             min_age=data.min_age,
             residents_only=data.residents_only,
             may_change_ballot=data.may_change_ballot,
+            email_voting=data.email_voting,
+            login_voting=data.login_voting,
             method=data.method,
             source=source[:300],
         )
@@ -246,6 +262,7 @@ def change_phase(round_id: int, to: str, *, by: Any) -> BudgetRound:
             if not ideas.filter(status=IdeaStatus.ACCEPTED).exists():
                 raise PhaseError("er staat geen enkel idee op het stembiljet", column="phase")
         if target == Phase.RESULTS:
+            EmailVerification.objects.filter(round=budget_round, is_used=False).delete()
             _rewrite_in_random_order(budget_round)
             winners = set(tally(budget_round).winners)
             for idea in ideas.filter(status=IdeaStatus.ACCEPTED):
@@ -270,12 +287,21 @@ def _rewrite_in_random_order(budget_round: BudgetRound) -> None:
     shuffle = secrets.SystemRandom().shuffle
     code_ids = list(VotingCode.objects.filter(round=budget_round).values_list("pk", flat=True))
     ballot_ids = list(Ballot.objects.filter(round=budget_round).values_list("pk", flat=True))
+    link_ids = list(
+        EmailVerification.objects.filter(round=budget_round).values_list("pk", flat=True)
+    )
     shuffle(code_ids)
     shuffle(ballot_ids)
+    shuffle(link_ids)
     with connection.cursor() as cursor:
         for pk in code_ids:
             cursor.execute(
                 f"UPDATE {VotingCode._meta.db_table} SET is_used = is_used WHERE id = %s", [pk]
+            )
+        for pk in link_ids:
+            cursor.execute(
+                f"UPDATE {EmailVerification._meta.db_table} SET is_used = is_used WHERE id = %s",
+                [pk],
             )
         for pk in ballot_ids:
             cursor.execute(
@@ -479,10 +505,12 @@ def import_register(
     """Make one voting code per eligible row of an address register (CSV, ``;`` or ``,``).
 
     Columns: ``adres`` and ``postcode`` (required), ``gebied`` (the buurt or wijk code; required
-    when only residents of the area may vote) and ``geboortedatum`` (YYYY-MM-DD; required when
-    the round has a minimum age). Rows outside the area or too young are counted as not
-    eligible. Any malformed row stops the import with all problems named (file, row, column) and
-    nothing written; a row seen in an earlier import keeps its code ("unchanged").
+    when only residents of the area may vote), ``geboortedatum`` (YYYY-MM-DD; required when
+    the round has a minimum age) and ``huisnummer`` (optional: else the house number is read
+    from ``adres``; e-mail and login voting check postcode + house number, see ADR 0008).
+    Rows outside the area or too young are counted as not eligible. Any malformed row stops the
+    import with all problems named (file, row, column) and nothing written; a row seen in an
+    earlier import keeps its code ("unchanged").
     ``make_code(n)`` gives the code for the n-th new row (the demo's are derived from its seed).
     """
     if isinstance(source, bytes):
@@ -516,7 +544,8 @@ def import_register(
     }  # small per municipality
     round_area = {budget_round.area_id}
     problems: list[Problem] = []
-    eligible: list[tuple[str, str, str]] = []  # (ref, address, postcode)
+    eligible: list[tuple[str, str, str, str]] = []  # (ref, address, postcode, address key)
+    has_number = "huisnummer" in header
     seen: dict[str, int] = {}
     result = RegisterResult(file=name)
     for row_no, row in enumerate(reader, start=2):
@@ -571,24 +600,46 @@ def import_register(
         ref = salted_hmac(
             "gebiedskompas.participation.register", f"{round_id}:{identity}", algorithm="sha256"
         ).hexdigest()
-        eligible.append((ref, address, postcode))
+        number = (
+            normalise_number(row.get("huisnummer") or "") if has_number else house_number(address)
+        )
+        if not number and budget_round.email_voting:
+            problems.append(
+                Problem(
+                    "no house number (needed to vote by e-mail)",
+                    file=name,
+                    row=row_no,
+                    column="huisnummer" if has_number else "adres",
+                    value=row.get("huisnummer") if has_number else address,
+                )
+            )
+            continue
+        key = address_key(round_id, postcode, number) if number else ""
+        eligible.append((ref, address, postcode, key))
     if problems:
         raise InputError(problems)
     with transaction.atomic():
-        known = set(
+        known = dict(
             VotingCode.objects.filter(
-                round=budget_round, register_ref__in=[r for r, _, _ in eligible]
-            ).values_list("register_ref", flat=True)
+                round=budget_round, register_ref__in=[r for r, _, _, _ in eligible]
+            ).values_list("register_ref", "address_key")
         )
         new_rows = []
-        for ref, address, postcode in eligible:
+        for ref, address, postcode, key in eligible:
             if ref in known:
                 result.unchanged += 1
+                if key and not known[ref]:  # imported before addresses were keyed
+                    VotingCode.objects.filter(round=budget_round, register_ref=ref).update(
+                        address_key=key
+                    )
                 continue
             code = make_code(len(new_rows))
             new_rows.append(
                 VotingCode(
-                    round=budget_round, code_hash=code_hash(round_id, code), register_ref=ref
+                    round=budget_round,
+                    code_hash=code_hash(round_id, code),
+                    register_ref=ref,
+                    address_key=key,
                 )
             )
             result.letters.append((address, postcode, code))
@@ -597,6 +648,33 @@ def import_register(
         VotingCode.objects.bulk_create(new_rows, batch_size=1000)
         result.new = len(new_rows)
     return result
+
+
+def normalise_number(number: str) -> str:
+    """A house number with its addition as typed: "12 a" and "12A" → "12A", "12 / 2" → "12-2"."""
+    return "".join(number.split()).upper().replace("/", "-")
+
+
+def house_number(address: str) -> str:
+    """The house number of a register address, normalised: from the first word starting with a
+    digit after the street name to the end ("Dorpsstraat 12 bis" → "12BIS", "2e Hugo de
+    Grootstraat 5" → "5"); "" when there is none."""
+    words = address.split()
+    street = next((i for i, w in enumerate(words) if not w[:1].isdigit()), None)
+    if street is None:  # only numbers: the register has a separate number column
+        return normalise_number(address)
+    start = next((i for i in range(street, len(words)) if words[i][:1].isdigit()), None)
+    return "" if start is None else normalise_number("".join(words[start:]))
+
+
+def normalise_postcode(postcode: str) -> str:
+    return "".join(postcode.split()).upper()
+
+
+def address_key(round_id: int, postcode: str, number: str) -> str:
+    """Keyed hash of postcode + house number: what e-mail voting checks against the register."""
+    value = f"{round_id}:{normalise_postcode(postcode)}:{normalise_number(number)}"
+    return salted_hmac("gebiedskompas.participation.address", value, algorithm="sha256").hexdigest()
 
 
 def write_letters(result: RegisterResult, path: Path | str) -> Path:
@@ -670,20 +748,257 @@ def code_status(round_id: int, code: str) -> str:
     return "unknown" if found is None else ("used" if found else "unused")
 
 
+# --- voting by e-mail ---------------------------------------------------------------------------
+
+EMAIL_LINK_VALIDITY = timedelta(hours=1)
+
+
+def email_key(round_id: int, email: str) -> str:
+    """The stored form of a voter's e-mail address: a keyed hash (SECRET_KEY), per round."""
+    value = f"{round_id}:{email.strip().lower()}"
+    return salted_hmac("gebiedskompas.participation.email", value, algorithm="sha256").hexdigest()
+
+
+def needs_register(budget_round: BudgetRound) -> bool:
+    """Whether eligibility comes from the address register (living in the area, or a minimum
+    age): then an e-mail voter names their address and uses up one of its register rows.
+    Otherwise anyone may vote, once per e-mail address."""
+    return budget_round.residents_only or budget_round.min_age is not None
+
+
+@dataclass(frozen=True)
+class EmailRequest:
+    """What happened to a request: ``sent`` is "link", "already_voted" or "address_used"; the
+    resident sees the same page in each case and reads the difference in the e-mail only, so
+    the form says nothing about whether someone voted."""
+
+    sent: str
+
+
+def request_email_vote(
+    round_id: int,
+    *,
+    email: str,
+    link_for: Callable[[str], str],
+    postcode: str = "",
+    number: str = "",
+    now: datetime | None = None,
+) -> EmailRequest:
+    """Send a one-time voting link to ``email`` (valid ``EMAIL_LINK_VALIDITY``).
+
+    Where eligibility needs the register, ``postcode`` + ``number`` must match one of its rows
+    (else ``KompasError`` on ``postcode``). The address is used for sending only; the database
+    keeps its keyed hash. ``link_for(token)`` makes the link's absolute URL.
+    """
+    budget_round = _round(round_id)
+    if not budget_round.email_voting:
+        raise PhaseError("in deze buurtbegroting stemt u met de code uit uw brief", column="email")
+    if budget_round.phase != Phase.VOTING:
+        raise BallotError("de stemming is niet open", reason="closed")
+    address = email.strip()
+    if "@" not in address:
+        raise KompasError("vul een e-mailadres in", column="email")
+    key = email_key(round_id, address)
+    place = ""
+    if needs_register(budget_round):
+        if not normalise_postcode(postcode) or not normalise_number(number):
+            raise KompasError("vul uw postcode en huisnummer in", column="postcode")
+        place = address_key(round_id, postcode, number)
+        rows = VotingCode.objects.filter(round_id=round_id, address_key=place)
+        if not rows.exists():
+            raise KompasError(
+                "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
+                "controleer postcode en huisnummer",
+                column="postcode",
+            )
+    now = now or timezone.now()
+    subject = f"Stemmen: {budget_round.name}"
+    if EmailVerification.objects.filter(round_id=round_id, email_key=key, is_used=True).exists():
+        send_mail(subject, _mail_text("already_voted", budget_round), None, [address])
+        return EmailRequest("already_voted")
+    if place and not rows.filter(is_used=False).exists():
+        send_mail(subject, _mail_text("address_used", budget_round), None, [address])
+        return EmailRequest("address_used")
+    token = secrets.token_urlsafe(24)
+    EmailVerification.objects.create(
+        round=budget_round,
+        token_hash=_token_hash(token),
+        email_key=key,
+        address_key=place,
+        expires_at=now + EMAIL_LINK_VALIDITY,
+    )
+    send_mail(subject, _mail_text("link", budget_round, link_for(token)), None, [address])
+    return EmailRequest("link")
+
+
+def account_key(round_id: int, account: str) -> str:
+    """The stored form of a municipal-login account: a keyed hash under its own key."""
+    return salted_hmac(
+        "gebiedskompas.participation.account", f"{round_id}:{account}", algorithm="sha256"
+    ).hexdigest()
+
+
+def start_login_vote(
+    round_id: int,
+    *,
+    account: str,
+    postcode: str = "",
+    number: str = "",
+    now: datetime | None = None,
+) -> str:
+    """A one-time voting link for a resident signed in with the municipal login (OIDC).
+
+    ``account`` is the login's stable subject; one ballot per account (and, where eligibility
+    needs the register, per register row of the address given, as by e-mail). Returns the
+    link's token, which the page follows at once (nothing is sent). Refusals raise
+    ``KompasError`` (address) or ``BallotError`` (already voted, address used, closed).
+    """
+    budget_round = _round(round_id)
+    if not budget_round.login_voting:
+        raise PhaseError("in deze buurtbegroting stemt u niet met uw inlog", column="account")
+    if budget_round.phase != Phase.VOTING:
+        raise BallotError("de stemming is niet open", reason="closed")
+    key = account_key(round_id, account)
+    place = ""
+    if needs_register(budget_round):
+        if not normalise_postcode(postcode) or not normalise_number(number):
+            raise KompasError("vul uw postcode en huisnummer in", column="postcode")
+        place = address_key(round_id, postcode, number)
+        rows = VotingCode.objects.filter(round_id=round_id, address_key=place)
+        if not rows.exists():
+            raise KompasError(
+                "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
+                "controleer postcode en huisnummer",
+                column="postcode",
+            )
+        if not rows.filter(is_used=False).exists():
+            raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
+    if EmailVerification.objects.filter(round_id=round_id, email_key=key, is_used=True).exists():
+        raise BallotError("met dit account is al gestemd", reason="used_account")
+    token = secrets.token_urlsafe(24)
+    EmailVerification.objects.create(
+        round=budget_round,
+        token_hash=_token_hash(token),
+        email_key=key,
+        address_key=place,
+        expires_at=(now or timezone.now()) + EMAIL_LINK_VALIDITY,
+    )
+    return token
+
+
+def _mail_text(kind: str, budget_round: BudgetRound, link: str = "") -> str:
+    from django.utils.translation import gettext
+
+    minutes = int(EMAIL_LINK_VALIDITY.total_seconds() // 60)
+    texts = {
+        "link": gettext(
+            "U vroeg om te stemmen in %(round)s. Volg deze link om uw stem uit te brengen; hij "
+            "werkt één keer en %(minutes)s minuten lang:\n\n%(link)s\n\nUw stem wordt apart "
+            "van uw e-mailadres bewaard. Vroeg u dit niet aan? Dan kunt u deze e-mail negeren."
+        ),
+        "already_voted": gettext(
+            "U vroeg om te stemmen in %(round)s, maar met dit e-mailadres is al gestemd. "
+            "Vroeg u dit niet aan? Dan kunt u deze e-mail negeren."
+        ),
+        "address_used": gettext(
+            "U vroeg om te stemmen in %(round)s, maar voor iedereen die op dit adres mag stemmen "
+            "is al een stem uitgebracht. Vroeg u dit niet aan? Neem dan contact op met de "
+            "gemeente."
+        ),
+    }
+    return texts[kind] % {"round": budget_round.name, "minutes": minutes, "link": link}
+
+
+def email_link(round_id: int, token: str, *, now: datetime | None = None) -> EmailVerification:
+    """The link's row if it can still be used; ``BallotError`` (``bad_link``) otherwise."""
+    found = EmailVerification.objects.filter(round_id=round_id, token_hash=_token_hash(token))
+    link = found.first()
+    if link is None or link.is_used or link.expires_at <= (now or timezone.now()):
+        raise BallotError("deze stemlink is onbekend, verlopen of al gebruikt", reason="bad_link")
+    return link
+
+
+def cast_ballot_by_email(
+    round_id: int,
+    token: str,
+    choices: Sequence[tuple[str, int]],
+    *,
+    now: datetime | None = None,
+) -> CastResult:
+    """Count one ballot for an e-mail link, exactly once: in one transaction the link is marked
+    used (one used link per e-mail address and round: a unique constraint), one unused register
+    row of its address is claimed where the round needs the register (so letter and e-mail
+    together count once per row), and the ballot is stored with no link to either. E-mail
+    ballots cannot be changed (no change key is derived from the address)."""
+    budget_round = _round(round_id)
+    if budget_round.phase != Phase.VOTING:
+        raise BallotError("de stemming is niet open", reason="closed")
+    email_link(round_id, token, now=now)
+    costs = dict(
+        budget_round.ideas.filter(status=IdeaStatus.ACCEPTED).values_list("project_id", "cost")
+    )
+    try:
+        clean = ballot_rules.check_ballot(rules_of(budget_round), choices, costs)
+    except ballot_rules.BallotRefused as exc:
+        raise BallotError(str(exc), reason=exc.reason.value) from None
+    with transaction.atomic():
+        locked = BudgetRound.objects.select_for_update().filter(pk=round_id).first()
+        if locked is None or locked.phase != Phase.VOTING:
+            raise BallotError("de stemming is niet open", reason="closed")
+        link = (
+            EmailVerification.objects.select_for_update()
+            .filter(round_id=round_id, token_hash=_token_hash(token), is_used=False)
+            .first()
+        )
+        if link is None or link.expires_at <= (now or timezone.now()):
+            raise BallotError("deze stemlink is al gebruikt of verlopen", reason="bad_link")
+        try:
+            with transaction.atomic():
+                link.is_used = True
+                link.save(update_fields=["is_used"])
+        except IntegrityError:
+            raise BallotError("met dit e-mailadres is al gestemd", reason="used_email") from None
+        if link.address_key:
+            free = VotingCode.objects.filter(
+                round_id=round_id, address_key=link.address_key, is_used=False
+            ).values_list("pk", flat=True)
+            claimed = 0
+            for pk in free:  # a row claimed meanwhile by a housemate: try the next one
+                claimed = VotingCode.objects.filter(pk=pk, is_used=False).update(is_used=True)
+                if claimed == 1:
+                    break
+            if claimed != 1:
+                raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
+        Ballot.objects.create(round_id=round_id, choices=[[i, v] for i, v in clean])
+    return CastResult(changed=False)
+
+
 # --- results ------------------------------------------------------------------------------------
 
 
 def profile_of(budget_round: BudgetRound) -> Profile:
-    """The round's ballots as an allocation profile: ideas on the ballot, each ballot naming
-    the ideas it gave a value (cost satisfaction, see the allocation package)."""
-    ideas = list(
+    """The round's ballots as an allocation profile of the ideas on the ballot. What a ballot
+    counts as follows its type (see the allocation package and ADR 0006): approval and knapsack
+    ballots name ideas (cost satisfaction), cumulative ballots give points, ranking ballots give
+    Borda points (favourite of m ideas m, then m - 1, …)."""
+    ideas = dict(
         budget_round.ideas.filter(status=IdeaStatus.ACCEPTED).values_list("project_id", "cost")
     )
-    named = [
-        [idea for idea, _value in choices]
-        for choices in Ballot.objects.filter(round=budget_round).values_list("choices", flat=True)
-    ]
-    return Profile.from_ballots({pid: cost for pid, cost in ideas}, budget_round.budget, named)
+    costs = {pid: cost or Decimal(0) for pid, cost in ideas.items()}
+    ballots = list(Ballot.objects.filter(round=budget_round).values_list("choices", flat=True))
+    kind = BallotType(budget_round.ballot_type)
+    if kind == BallotType.CUMULATIVE:
+        return Profile.from_points(
+            costs, budget_round.budget, [{p: float(v) for p, v in b if p in costs} for b in ballots]
+        )
+    if kind == BallotType.RANKING:
+        return Profile.from_rankings(
+            costs,
+            budget_round.budget,
+            [[p for p, _ in sorted(b, key=lambda c: c[1]) if p in costs] for b in ballots],
+        )
+    named = [[idea for idea, _value in choices if idea in costs] for choices in ballots]
+    return Profile.from_ballots(costs, budget_round.budget, named)
 
 
 def tally(budget_round: BudgetRound, method: str | None = None) -> Allocation:
@@ -1018,6 +1333,53 @@ def record_report(initiative_id: int, *, report: str, by: Any) -> Initiative:
         _move(initiative, InitiativeStatus.REPORTED)
         initiative.report = report.strip()[:MAX_TEXT]
         initiative.reported_on = timezone.localdate()
+        initiative.save()
+    return initiative
+
+
+def report_by_applicant(
+    token: str,
+    *,
+    report: str,
+    spending: str = "",
+    photo_name: str = "",
+    photo_data: bytes = b"",
+) -> Initiative:
+    """The applicant files the short report afterwards through their private status link (the
+    token is their authorisation), once the initiative is paid out. An optional photo is
+    checked and re-encoded without metadata as a signal's photo is (``UploadRefused``
+    otherwise). Audited like every move: the history row has no user and says it came through
+    the status link."""
+    from django.core.files.base import ContentFile
+
+    from gebiedskompas.core.photos import clean_photo
+
+    if not report.strip():
+        raise KompasError("het verslag is leeg", column="report")
+    if len(report) > MAX_TEXT or len(spending) > MAX_TEXT:
+        raise KompasError(f"een tekst is langer dan {MAX_TEXT} tekens", column="report")
+    photo = clean_photo(photo_name, photo_data) if photo_data else None
+    with transaction.atomic():
+        initiative = (
+            Initiative.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
+        )
+        if initiative is None:
+            raise NotFound("onbekende statuslink")
+        if initiative.status != InitiativeStatus.PAID:
+            raise StatusError(
+                "een verslag kan alleen na de uitbetaling, en één keer", column="status"
+            )
+        _move(initiative, InitiativeStatus.REPORTED)
+        initiative.report = report.strip()
+        initiative.spending = spending.strip()
+        initiative.reported_on = timezone.localdate()
+        initiative.reported_by_applicant = True
+        if photo is not None:
+            suffix, content = photo
+            initiative.report_photo.save(
+                f"verslag-{initiative.pk}{suffix}", ContentFile(content), save=False
+            )
+        initiative._change_reason = "verslag van de aanvrager via de statuslink"  # type: ignore[attr-defined]  # simple-history reads it
         initiative.save()
     return initiative
 

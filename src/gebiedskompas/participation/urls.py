@@ -8,6 +8,13 @@ urlpatterns = [
     path("buurtbegroting/<int:round_id>/", views.round_detail, name="round"),
     path("buurtbegroting/<int:round_id>/idee/", views.idea_new, name="idea-new"),
     path("buurtbegroting/<int:round_id>/stemmen/", views.vote, name="vote"),
+    path("buurtbegroting/<int:round_id>/stemmen/email/", views.vote_email, name="vote-email"),
+    path("buurtbegroting/<int:round_id>/stemmen/inlog/", views.vote_login, name="vote-login"),
+    path(
+        "buurtbegroting/<int:round_id>/stemmen/email/<str:token>/",
+        views.vote_email_link,
+        name="vote-email-link",
+    ),
     path("buurtbegroting/<int:round_id>/uitslag/", views.results, name="results"),
     path("initiatieven/nieuw/", views.initiative_new, name="initiative-new"),
     path("initiatieven/status/<str:token>/", views.initiative_status, name="initiative-status"),
@@ -17,5 +24,10 @@ urlpatterns = [
         "beheer/initiatieven/<int:initiative_id>/",
         views.initiative_detail,
         name="initiative",
+    ),
+    path(
+        "beheer/initiatieven/<int:initiative_id>/foto/",
+        views.initiative_photo,
+        name="initiative-photo",
     ),
 ]

@@ -10,8 +10,9 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -32,10 +33,12 @@ from gebiedskompas.participation.domain.initiatives import CRITERIA, InitiativeS
 from gebiedskompas.participation.domain.phases import ALLOWED, Phase
 from gebiedskompas.participation.forms import (
     CRITERIA_LABELS,
+    ApplicantReportForm,
     AssessForm,
     CheckForm,
     CodeForm,
     DecideForm,
+    EmailVoteForm,
     IdeaForm,
     InitiativeForm,
     PayForm,
@@ -62,6 +65,10 @@ def _refusal_text(reason: str, round_: BudgetRound) -> str:
         "unknown_code": _("Deze stemcode kennen wij niet. Controleer de code in uw brief."),
         "used_code": _("Met deze stemcode is al gestemd."),
         "closed": _("De stemming is niet open."),
+        "bad_link": _("Deze stemlink is onbekend, verlopen of al gebruikt. Vraag een nieuwe aan."),
+        "used_email": _("Met dit e-mailadres is al gestemd."),
+        "used_account": _("Met dit account is al gestemd."),
+        "address_used": _("Voor iedereen die op dit adres mag stemmen is al gestemd."),
     }
     return texts.get(reason, _("Uw stem kon niet worden verwerkt."))
 
@@ -176,7 +183,11 @@ def _choices_from(request: HttpRequest, budget_round: BudgetRound, ids: list[str
 def vote(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
     if not can(request.user, PARTICIPATE, budget_round.area):
         return _deny(request)
-    context: dict[str, Any] = {"round": budget_round, "is_open": budget_round.phase == Phase.VOTING}
+    context: dict[str, Any] = {
+        "round": budget_round,
+        "is_open": budget_round.phase == Phase.VOTING,
+        "login_voting": budget_round.login_voting and _oidc_enabled(),
+    }
     ideas = selectors.ballot_ideas(budget_round)
     code_form = CodeForm(request.POST if request.POST.get("step") == "code" else None)
     context["code_form"] = code_form
@@ -210,6 +221,139 @@ def vote(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
     return render(
         request, "participation/vote_done.html", {"round": budget_round, "changed": result.changed}
     )
+
+
+@limit_posts("vote-email")
+@require_http_methods(["GET", "HEAD", "POST"])
+@_public_round
+def vote_email(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
+    """Ask for a one-time voting link by e-mail (where the round allows it)."""
+    if not can(request.user, PARTICIPATE, budget_round.area):
+        return _deny(request)
+    if not budget_round.email_voting:
+        raise Http404
+    register = services.needs_register(budget_round)
+    form = EmailVoteForm(request.POST or None, register=register)
+    context: dict[str, Any] = {
+        "round": budget_round,
+        "form": form,
+        "is_open": budget_round.phase == Phase.VOTING,
+        "register": register,
+        "minutes": int(services.EMAIL_LINK_VALIDITY.total_seconds() // 60),
+    }
+    if request.method == "POST" and context["is_open"] and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.request_email_vote(
+                budget_round.pk,
+                email=data["email"],
+                postcode=data.get("postcode", ""),
+                number=data.get("number", ""),
+                link_for=lambda token: request.build_absolute_uri(
+                    reverse(
+                        "participation:vote-email-link",
+                        kwargs={"round_id": budget_round.pk, "token": token},
+                    )
+                ),
+            )
+        except KompasError as exc:
+            form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
+                           exc.message)  # fmt: skip
+        else:
+            return render(request, "participation/vote_email_sent.html", context)
+    status = 422 if form.errors else 200
+    return render(request, "participation/vote_email.html", context, status=status)
+
+
+def _oidc_enabled() -> bool:
+    from gebiedskompas.accounts import oidc
+
+    return oidc.is_enabled()
+
+
+def _municipal_account(request: HttpRequest) -> str:
+    """The municipal-login subject of the signed-in user, or "" (not signed in that way, or
+    single sign-on not configured)."""
+    from gebiedskompas.accounts import oidc
+
+    name = str(getattr(request.user, "username", ""))
+    if not oidc.is_enabled() or not name.startswith(oidc.USERNAME_PREFIX):
+        return ""
+    return name
+
+
+@limit_posts("vote-login")
+@require_http_methods(["GET", "HEAD", "POST"])
+@_public_round
+def vote_login(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
+    """Vote with the municipal login (OIDC), where the installation and the round have it:
+    once per account; the address is checked against the register as for e-mail."""
+    from gebiedskompas.accounts import oidc
+
+    if not (budget_round.login_voting and oidc.is_enabled()):
+        raise Http404
+    if not can(request.user, PARTICIPATE, budget_round.area):
+        return _deny(request)
+    account = _municipal_account(request)
+    register = services.needs_register(budget_round)
+    form = EmailVoteForm(request.POST or None, register=register)
+    del form.fields["email"]
+    context: dict[str, Any] = {
+        "round": budget_round,
+        "form": form,
+        "account": account,
+        "is_open": budget_round.phase == Phase.VOTING,
+        "register": register,
+    }
+    if request.method == "POST" and account and context["is_open"] and form.is_valid():
+        data = form.cleaned_data
+        try:
+            token = services.start_login_vote(
+                budget_round.pk,
+                account=account,
+                postcode=data.get("postcode", ""),
+                number=data.get("number", ""),
+            )
+        except services.BallotError as exc:
+            form.add_error(None, _refusal_text(exc.reason, budget_round))
+        except KompasError as exc:
+            form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
+                           exc.message)  # fmt: skip
+        else:
+            return redirect("participation:vote-email-link", round_id=budget_round.pk, token=token)
+    status = 422 if form.errors else 200
+    return render(request, "participation/vote_login.html", context, status=status)
+
+
+@limit_posts("vote", rate="60/hour")
+@require_http_methods(["GET", "HEAD", "POST"])
+@_public_round
+def vote_email_link(request: HttpRequest, budget_round: BudgetRound, token: str) -> HttpResponse:
+    """The ballot behind a one-time e-mail link; the token in the link is the verification."""
+    if not can(request.user, PARTICIPATE, budget_round.area):
+        return _deny(request)
+    context: dict[str, Any] = {"round": budget_round, "is_open": budget_round.phase == Phase.VOTING}
+    try:
+        if not context["is_open"]:
+            raise services.BallotError("closed", reason="closed")
+        services.email_link(budget_round.pk, token)
+    except services.BallotError as exc:
+        context["error"] = _refusal_text(exc.reason, budget_round)
+        return render(request, "participation/vote_email_link.html", context, status=404)
+    ideas = selectors.ballot_ideas(budget_round)
+    if request.method != "POST":
+        return _ballot_page(request, budget_round, ideas, "")
+    try:
+        choices = _choices_from(request, budget_round, [i.pb_id for i in ideas])
+        services.cast_ballot_by_email(budget_round.pk, token, choices)
+    except services.BallotError as exc:
+        if exc.reason in services.CODE_REASONS:
+            context["error"] = _refusal_text(exc.reason, budget_round)
+            return render(request, "participation/vote_email_link.html", context, status=409)
+        return _ballot_page(
+            request, budget_round, ideas, "", error=_refusal_text(exc.reason, budget_round)
+        )
+    return render(request, "participation/vote_done.html", {"round": budget_round, "by_link": True})
 
 
 def _ballot_page(
@@ -303,17 +447,65 @@ def initiative_new(request: HttpRequest) -> HttpResponse:
     return render(request, "participation/initiative_form.html", {"form": form})
 
 
-@require_GET
+@limit_posts("initiative-report")
+@require_http_methods(["GET", "HEAD", "POST"])
 def initiative_status(request: HttpRequest, token: str) -> HttpResponse:
+    """The applicant's private page; the token in the link is the authorisation. Once paid out,
+    it carries the form for the short report afterwards."""
     try:
         initiative = services.initiative_by_token(token)
     except KompasError:
         raise Http404 from None
+    may_report = initiative.status == InitiativeStatus.PAID
+    form = ApplicantReportForm(
+        request.POST if request.method == "POST" else None, request.FILES or None
+    )
+    status = 200
+    if request.method == "POST":
+        if not may_report:
+            form = None
+            messages.error(request, _("Een verslag kan alleen na de uitbetaling, en één keer."))
+            status = 409
+        elif form.is_valid():
+            photo = form.cleaned_data.get("photo")
+            try:
+                services.report_by_applicant(
+                    token,
+                    report=form.cleaned_data["report"],
+                    spending=form.cleaned_data["spending"],
+                    photo_name=photo.name if photo else "",
+                    photo_data=photo.read() if photo else b"",
+                )
+            except KompasError as exc:
+                form.add_error("photo" if exc.problem.column is None else None, exc.message)
+            else:
+                messages.success(request, _("Dank u wel, uw verslag is ontvangen."))
+                return redirect("participation:initiative-status", token=token)
+        if form is not None and form.errors:
+            status = 422
     return render(
         request,
         "participation/initiative_status.html",
-        {"initiative": initiative, "steps": _steps(initiative)},
+        {
+            "initiative": initiative,
+            "steps": _steps(initiative),
+            "report_form": form if may_report else None,
+        },
+        status=status,
     )
+
+
+@require_GET
+def initiative_photo(request: HttpRequest, initiative_id: int) -> HttpResponse:
+    """The photo with an applicant's report, for staff who assess initiatives in the area."""
+    initiative = selectors.initiative_or_none(initiative_id)
+    if initiative is None:
+        raise Http404
+    if not can(request.user, ASSESS_INITIATIVE, initiative.area):
+        return _deny(request)
+    if not initiative.report_photo:
+        raise Http404
+    return FileResponse(initiative.report_photo.open("rb"))
 
 
 def _steps(initiative: Any) -> list[tuple[str, bool]]:

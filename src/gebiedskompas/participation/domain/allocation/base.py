@@ -4,9 +4,17 @@ A rule takes a ``Profile`` (projects, costs, budget, who named which project) an
 ``Allocation`` carrying that profile, its parameters, the winners and one ``ProjectOutcome`` per
 project that says why it won or lost, so a results page can explain it to residents.
 
-Satisfaction is *cost satisfaction* throughout (pabutools' ``Cost_Sat``): a voter gains a
-project's cost when their ballot names it, whatever the ballot type. Cumulative points, scores and
-ranks therefore count as "named"; that is how pabutools' ``Cost_Sat`` reads them too.
+What a ballot counts as depends on its type (``Profile.satisfaction``; docs/adr/0006):
+
+- ``cost`` (approval, knapsack, choose-1): a voter gains a project's cost when their ballot names
+  it (pabutools' ``Cost_Sat``). Greedy orders by votes; MES pays per euro of satisfaction.
+- ``points`` (cumulative, scoring): a voter gains the points they gave a project (pabutools'
+  ``Additive_Cardinal_Sat``) in MES; greedy orders by total points (satisfaction points × cost,
+  so points per euro is the total points, as votes are for approval). Negative scores count 0.
+- ``borda`` (ranking): a project ranked r-th of m on the ballot gives m - r + 1 (the favourite m,
+  an unranked project 0), used as points in MES and summed for greedy. pabutools' own
+  ``Additive_Borda_Sat`` counts from the ballot's length and gives the last-ranked project 0,
+  so a ballot ranking one idea would count for nothing; we do not follow it there.
 
 Ties are broken as pabutools' default ``lexico_tie_breaking`` does: by project id compared as text
 (so "10" comes before "9"), the smaller id first.
@@ -30,20 +38,38 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
+COST, POINTS, BORDA = "cost", "points", "borda"
+
+
 @dataclass(frozen=True, eq=False)
 class Profile:
-    """The input of a rule. ``approvals[v, p]`` is True when ballot ``v`` names project ``p``."""
+    """The input of a rule. ``approvals[v, p]`` is True when ballot ``v`` supports project ``p``
+    (names it; for points and ranks: gives it more than 0). ``scores[v, p]`` holds the points
+    or Borda score where ``satisfaction`` is ``points`` or ``borda`` (None for ``cost``)."""
 
     project_ids: tuple[str, ...]
     costs: tuple[Decimal, ...]
     budget: Decimal
     approvals: BoolMatrix
+    scores: FloatArray | None = None
+    satisfaction: str = COST
 
     def __post_init__(self) -> None:
         if self.approvals.shape[1:] != (len(self.project_ids),):
             raise ValueError("approvals needs one column per project")
         if len(self.costs) != len(self.project_ids):
             raise ValueError("costs needs one entry per project")
+        if (self.scores is None) != (self.satisfaction == COST):
+            raise ValueError("scores go with points or borda satisfaction, and only there")
+        if self.scores is not None and self.scores.shape != self.approvals.shape:
+            raise ValueError("scores needs the shape of approvals")
+
+    @property
+    def score(self) -> FloatArray:
+        """Per project what greedy orders by: votes (cost), total points or total Borda."""
+        if self.scores is None:
+            return self.support.astype(np.float64)
+        return np.asarray(self.scores.sum(axis=0), dtype=np.float64)
 
     @property
     def voter_count(self) -> int:
@@ -63,6 +89,8 @@ class Profile:
 
     @classmethod
     def from_election(cls, election: PbElection) -> Profile:
+        if election.vote_type.value in ("cumulative", "scoring", "ordinal"):
+            return cls._from_scored_election(election)
         ids = tuple(p.project_id for p in election.projects)
         column = {pid: i for i, pid in enumerate(ids)}
         votes = election.votes
@@ -72,6 +100,56 @@ class Profile:
         approvals = np.zeros((len(votes), len(ids)), dtype=np.bool_)
         approvals[np.repeat(np.arange(len(votes)), lengths), cols] = True
         return cls(ids, tuple(p.cost for p in election.projects), election.budget, approvals)
+
+    @classmethod
+    def _from_scored_election(cls, election: PbElection) -> Profile:
+        costs: dict[str, Decimal | int] = {p.project_id: p.cost for p in election.projects}
+        if election.vote_type.value == "ordinal":
+            return cls.from_rankings(costs, election.budget, [v.projects for v in election.votes])
+        scored = [
+            {pid: float(points) for pid, points in zip(v.projects, v.points or (), strict=True)}
+            for v in election.votes
+        ]
+        return cls.from_points(costs, election.budget, scored)
+
+    @classmethod
+    def from_points(
+        cls,
+        costs: dict[str, Decimal | int],
+        budget: Decimal | int,
+        ballots: Sequence[dict[str, float]],
+    ) -> Profile:
+        """Cumulative or scoring ballots: points per project (negative points count 0)."""
+        ids = tuple(costs)
+        column = {pid: i for i, pid in enumerate(ids)}
+        scores = np.zeros((len(ballots), len(ids)), dtype=np.float64)
+        for v, ballot in enumerate(ballots):
+            for pid, points in ballot.items():
+                scores[v, column[pid]] = max(float(points), 0.0)
+        return cls(
+            ids, tuple(Decimal(c) for c in costs.values()), Decimal(budget), scores > 0,
+            scores, POINTS,
+        )  # fmt: skip
+
+    @classmethod
+    def from_rankings(
+        cls,
+        costs: dict[str, Decimal | int],
+        budget: Decimal | int,
+        rankings: Sequence[Sequence[str]],
+    ) -> Profile:
+        """Ranking ballots, best first: the r-th of m projects scores m - r + 1 (Borda)."""
+        ids = tuple(costs)
+        m = len(ids)
+        column = {pid: i for i, pid in enumerate(ids)}
+        scores = np.zeros((len(rankings), m), dtype=np.float64)
+        for v, ranking in enumerate(rankings):
+            for position, pid in enumerate(ranking):
+                scores[v, column[pid]] = float(m - position)
+        return cls(
+            ids, tuple(Decimal(c) for c in costs.values()), Decimal(budget), scores > 0,
+            scores, BORDA,
+        )  # fmt: skip
 
     @classmethod
     def from_ballots(
@@ -117,6 +195,7 @@ class ProjectOutcome:
     selected: bool
     reason: Reason
     round: int | None = None
+    score: float | None = None  # total points or Borda score (None for approval ballots)
     rho: float | None = None
     price_per_supporter: float | None = None
     paid_by_supporters: float | None = None

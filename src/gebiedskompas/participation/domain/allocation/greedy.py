@@ -1,5 +1,8 @@
 """Greedy by votes: what CONSUL and Decidim do, and pabutools' ``greedy_utilitarian_welfare``.
 
+For points and ranking ballots "votes" is the project's total points or total Borda score
+(``Profile.score``): the same rule with satisfaction points × cost, see base.py.
+
 With cost satisfaction a project adds (its votes × its cost) to the total satisfaction, so the
 satisfaction per euro is simply its number of votes. Projects are taken in order of votes (most
 first, ties by id as text) and each one is funded when it fits in what is left of the budget,
@@ -29,12 +32,12 @@ KEY = "greedy"
 
 def greedy_order(profile: Profile) -> list[int]:
     """Project indices in the order greedy considers them."""
-    votes = profile.support
     costs = profile.costs
-    # Density = total satisfaction / cost = votes. A free project has satisfaction 0 under
-    # cost satisfaction, so density 0 (pabutools' inf applies only to positive satisfaction).
+    # Density = total satisfaction / cost = votes (or points, or Borda score). A free project
+    # has satisfaction 0 (satisfaction is cost-weighted), so density 0 (pabutools' inf applies
+    # only to positive satisfaction).
     priced = np.array([c > 0 for c in costs], dtype=np.bool_)
-    density = np.where(priced, votes.astype(np.float64), 0.0)
+    density = np.where(priced, profile.score, 0.0)
     rank = profile.tie_rank()
     return [int(i) for i in np.lexsort((rank, -density))]
 
@@ -52,6 +55,7 @@ def allocate_greedy(
     chosen = list(already_chosen)
     left = profile.budget - sum((profile.costs[i] for i in chosen), Decimal(0))
     votes = profile.support
+    scores = None if profile.scores is None else profile.score
     outcomes: dict[int, ProjectOutcome] = {}
     round_no = len(chosen)
     for i in greedy_order(profile):
@@ -70,6 +74,7 @@ def allocate_greedy(
             project_id=profile.project_ids[i],
             cost=cost,
             votes=int(votes[i]),
+            score=None if scores is None else float(scores[i]),
             selected=fits,
             reason=reason,
             round=round_no if fits else None,
@@ -80,5 +85,8 @@ def allocate_greedy(
         profile=profile,
         winners=tuple(profile.project_ids[i] for i in chosen),
         projects=tuple(outcomes[i] for i in range(len(profile.project_ids)) if i in outcomes),
-        parameters={"satisfaction": "cost", "tie_breaking": "project id as text, smallest first"},
+        parameters={
+            "satisfaction": profile.satisfaction,
+            "tie_breaking": "project id as text, smallest first",
+        },
     )

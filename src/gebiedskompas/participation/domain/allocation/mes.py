@@ -47,11 +47,30 @@ class VoterGroups:
     """Voters with identical ballots: ``counts[g]`` voters share support pattern ``g``.
 
     ``supporters[p]`` lists the groups naming project ``p``; ``support[p]`` counts their voters.
+    ``weights[p]`` (points and ranking ballots only) holds each supporting group's utility for
+    ``p``; approval ballots have none (every supporter's utility is the project's cost).
     """
 
     counts: FloatArray
     supporters: tuple[IntArray, ...]
     support: IntArray
+    weights: tuple[FloatArray, ...] | None = None
+
+    @classmethod
+    def of_profile(cls, profile: Profile) -> VoterGroups:
+        if profile.scores is None:
+            return cls.of(profile.approvals)
+        scores = profile.scores
+        n_projects = scores.shape[1]
+        if scores.shape[0] == 0:
+            groups = cls.of(profile.approvals)
+            empty = tuple(np.zeros(0) for _ in range(n_projects))
+            return cls(groups.counts, groups.supporters, groups.support, empty)
+        patterns, counts = np.unique(scores, axis=0, return_counts=True)
+        supporters = tuple(np.flatnonzero(patterns[:, p] > 0) for p in range(n_projects))
+        support = np.array([counts[s].sum() for s in supporters], dtype=np.int64)
+        weights = tuple(patterns[s, p] for p, s in enumerate(supporters))
+        return cls(counts.astype(np.float64), supporters, support, weights)
 
     @classmethod
     def of(cls, approvals: BoolMatrix) -> VoterGroups:
@@ -90,6 +109,23 @@ class MesRun:
     left: FloatArray = field(default_factory=lambda: np.zeros(0))
 
 
+def _payment_per_utility(
+    money: FloatArray, counts: FloatArray, weights: FloatArray, cost: float
+) -> float:
+    """Smallest rho with sum(counts × min(money, rho × weights)) = cost (poor/rich iteration)."""
+    poor = np.zeros(money.shape, dtype=np.bool_)
+    total = float(counts @ weights)
+    while True:
+        rich_weight = total - float(counts[poor] @ weights[poor])
+        if rich_weight <= 0:  # all pay everything: only when money equals cost up to rounding
+            return float((money / weights).max())
+        rho = (cost - float(money[poor] @ counts[poor])) / rich_weight
+        newly_poor = ~poor & (money < rho * weights)
+        if not newly_poor.any():
+            return float(rho)
+        poor |= newly_poor
+
+
 def _payment_per_supporter(money: FloatArray, counts: FloatArray, cost: float) -> float:
     """Smallest q with sum(counts × min(money, q)) = cost (pabutools' "poor/rich" iteration)."""
     poor = np.zeros(money.shape, dtype=np.bool_)
@@ -112,8 +148,16 @@ def run_mes(
     run = MesRun(share=share)
     money = np.full(groups.counts.shape, share)
     support = groups.support
-    running = {int(p) for p in np.flatnonzero((support > 0) & (costs > 0))}
-    bound = {p: 1.0 / float(support[p]) for p in running}  # pabutools' initial affordability
+    weights = groups.weights
+    if weights is None:  # cost satisfaction: rho per euro of a supporter's satisfaction
+        running = {int(p) for p in np.flatnonzero((support > 0) & (costs > 0))}
+        bound = {p: 1.0 / float(support[p]) for p in running}  # pabutools' initial afford.
+    else:  # points or Borda: rho per point; a free project with support costs nobody anything
+        running = {int(p) for p in np.flatnonzero(support > 0)}
+        bound = {
+            p: float(costs[p]) / float(groups.counts[groups.supporters[p]] @ weights[p])
+            for p in running
+        }
     tolerance = 1.0 + RELATIVE_TOLERANCE
     while running:
         best = np.inf
@@ -128,8 +172,10 @@ def run_mes(
                 continue
             if bound[p] > best * tolerance:
                 break
-            q = _payment_per_supporter(held, counts, float(costs[p]))
-            rho = q / float(costs[p])
+            if weights is None:
+                rho = _payment_per_supporter(held, counts, float(costs[p])) / float(costs[p])
+            else:
+                rho = _payment_per_utility(held, counts, weights[p], float(costs[p]))
             bound[p] = found[p] = rho
             best = min(best, rho)
         if not found:
@@ -137,8 +183,10 @@ def run_mes(
         tied = [p for p, rho in found.items() if rho <= best * tolerance]
         chosen = min(tied, key=lambda p: rank[p])
         idx = groups.supporters[chosen]
-        q = found[chosen] * float(costs[chosen])
-        pay = np.minimum(money[idx], q)
+        if weights is None:
+            pay = np.minimum(money[idx], found[chosen] * float(costs[chosen]))
+        else:
+            pay = np.minimum(money[idx], found[chosen] * weights[chosen])
         money[idx] -= pay
         running.discard(chosen)
         run.chosen.append(chosen)
@@ -158,6 +206,7 @@ def mes_outcomes(
 ) -> tuple[ProjectOutcome, ...]:
     """Explain each project of ``run``; ``completed`` were added afterwards by completion."""
     support = groups.support
+    scores = None if profile.scores is None else profile.score
     order = {p: i for i, p in enumerate(run.chosen, start=1)}
     outcomes = []
     for p, pid in enumerate(profile.project_ids):
@@ -165,7 +214,8 @@ def mes_outcomes(
         supporters_money = float(
             run.left[groups.supporters[p]] @ groups.counts[groups.supporters[p]]
         )
-        common = {"project_id": pid, "cost": profile.costs[p], "votes": votes}
+        common = {"project_id": pid, "cost": profile.costs[p], "votes": votes,
+                  "score": None if scores is None else float(scores[p])}  # fmt: skip
         if p in run.chosen:
             outcomes.append(
                 ProjectOutcome(
@@ -206,7 +256,7 @@ def mes_outcomes(
 
 def allocate_equal_shares(profile: Profile) -> Allocation:
     """MES with cost satisfaction and the per-voter share B/n; may leave money unspent."""
-    groups = VoterGroups.of(profile.approvals)
+    groups = VoterGroups.of_profile(profile)
     n = profile.voter_count
     winners: tuple[str, ...] = ()
     share = float(profile.budget) / n if n else 0.0
@@ -220,7 +270,7 @@ def allocate_equal_shares(profile: Profile) -> Allocation:
         winners=winners,
         projects=mes_outcomes(profile, groups, run),
         parameters={
-            "satisfaction": "cost",
+            "satisfaction": profile.satisfaction,
             "share_per_voter": Decimal(profile.budget) / n if n else Decimal(0),
             "tie_breaking": "project id as text, smallest first",
         },

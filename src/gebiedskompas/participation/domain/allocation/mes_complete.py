@@ -41,7 +41,7 @@ def allocate_equal_shares_completed(
     profile: Profile, *, increment: Decimal = INCREMENT
 ) -> Allocation:
     """MES with add1 (shares raised by ``increment``), then greedy by votes; uses the budget."""
-    groups = VoterGroups.of(profile.approvals)
+    groups = VoterGroups.of_profile(profile)
     n = profile.voter_count
     costs, rank = float_costs(profile), profile.tie_rank()
     candidates = np.flatnonzero((groups.support > 0) & (costs > 0))
@@ -71,7 +71,7 @@ def allocate_equal_shares_completed(
         winners=completed.winners,
         projects=outcomes,
         parameters={
-            "satisfaction": "cost",
+            "satisfaction": profile.satisfaction,
             "completion": "add1, then greedy by votes",
             "increment_per_voter": increment,
             "add1_steps": kept_steps,
