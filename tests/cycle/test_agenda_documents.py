@@ -111,10 +111,10 @@ def test_a_concepts_documents_are_for_its_internal_readers_only(world: World) ->
     ("name", "data", "message"),
     [
         ("besluit.pdf", b"<html>no pdf</html>", "is geen PDF"),
-        ("besluit.exe", b"MZ\x90\x00", "not accepted"),
+        ("besluit.exe", b"MZ\x90\x00", "wordt niet aangenomen"),
         ("besluit.docx", b"PK\x03\x04 broken", "geen .docx-document"),
         ("besluit.docx", None, "geen .docx-document"),  # a zip, but no office package
-        ("besluit.pdf", b"", "empty"),
+        ("besluit.pdf", b"", "het bestand is leeg"),
     ],
     ids=["html named pdf", "program", "broken zip", "zip without content types", "empty"],
 )
@@ -146,7 +146,7 @@ def test_a_document_above_the_size_limit_is_refused(world: World, settings: Any)
         {"document": SimpleUploadedFile("groot.pdf", big)}, follow=True,
     )  # fmt: skip
     assert "groot.pdf is groter dan 1 MB" in response.content.decode()
-    with pytest.raises(services.KompasError, match="bytes accepted"):
+    with pytest.raises(services.KompasError, match="ten hoogste"):
         services.attach_agenda_document(agenda.pk, name="groot.pdf", data=big, by=world.manager)
     assert not AgendaDocument.objects.exists()
 

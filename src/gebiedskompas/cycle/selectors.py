@@ -9,6 +9,8 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet, Sum
 
+from gebiedskompas.accounts.permissions import area_filter, scope_roots
+from gebiedskompas.accounts.roles import MODERATE_STORIES
 from gebiedskompas.areas.models import Area
 from gebiedskompas.cycle.domain import phases, targets
 from gebiedskompas.cycle.models import (
@@ -40,13 +42,16 @@ def stories_for_area(
     return query[:limit] if limit else query
 
 
-def pending_stories() -> QuerySet[Story]:
-    """Residents' stories waiting for moderation, oldest first, with their areas."""
-    return (
-        Story.objects.filter(status=StoryStatus.PENDING)
-        .prefetch_related(Prefetch("areas", queryset=Area.objects.only("code", "name")))
-        .order_by("created_at")
-    )
+def pending_stories(user: Any = None) -> QuerySet[Story]:
+    """Residents' stories waiting for moderation, oldest first, with their areas; with `user`,
+    only those whose every area the user may moderate stories in (as `moderate_story` asks)."""
+    query = Story.objects.filter(status=StoryStatus.PENDING)
+    if user is not None and scope_roots(user, MODERATE_STORIES) is not None:
+        outside = Area.objects.exclude(area_filter(user, MODERATE_STORIES))
+        query = query.filter(areas__isnull=False).exclude(areas__in=outside).distinct()
+    return query.prefetch_related(
+        Prefetch("areas", queryset=Area.objects.only("code", "name"))
+    ).order_by("created_at")
 
 
 # --- plans and koppelkansen ---------------------------------------------------------------------
