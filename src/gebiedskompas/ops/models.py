@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 
@@ -56,3 +57,29 @@ class PurgeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purger} {self.ran_at:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class RetentionPolicy(models.Model):
+    """A municipality's own retention period for one kind of personal data (a kind registered
+    in core.retention, e.g. ``signals.reporters``); without a row the installation default
+    (an environment variable) applies. Set by the municipality's beheerder (Beheer ›
+    Bewaartermijnen) or with `kompas retention set`."""
+
+    municipality = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=64)
+    days = models.PositiveIntegerField()
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["municipality_id", "kind"]
+        verbose_name = "bewaartermijn"
+        verbose_name_plural = "bewaartermijnen"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind"], name="retention_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.days} dagen"

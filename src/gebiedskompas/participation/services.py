@@ -15,7 +15,7 @@ import io
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -54,7 +54,6 @@ from gebiedskompas.participation.models import (
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from a letter
 CODE_LENGTH = 12  # 60 bits
-CONTACT_RETENTION = timedelta(days=365)
 MAX_TEXT = 4000
 
 
@@ -337,7 +336,6 @@ def _store_contact(contact: ContactInput | None, **owner: Any) -> None:
         name=contact.name.strip()[:200],
         email=contact.email.strip()[:254],
         phone=contact.phone.strip()[:40],
-        purge_after=timezone.now() + CONTACT_RETENTION,
         **owner,
     )
 
@@ -1020,12 +1018,3 @@ def record_report(initiative_id: int, *, report: str, by: Any) -> Initiative:
         initiative.reported_on = timezone.localdate()
         initiative.save()
     return initiative
-
-
-def purge_contacts(now: datetime | None = None, *, dry_run: bool = False) -> int:
-    """Delete residents' contact details past their retention; returns how many."""
-    expired = ResidentContact.objects.filter(purge_after__lt=now or timezone.now())
-    count = expired.count()
-    if not dry_run:
-        expired.delete()
-    return count

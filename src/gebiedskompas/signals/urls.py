@@ -14,6 +14,7 @@ urlpatterns = [
     path("meldingen/<str:reference>/toewijzen/", views.signal_assign, name="assign"),
     path("meldingen/<str:reference>/splitsen/", views.signal_split, name="split"),
     path("meldingen/<str:reference>/samenvoegen/", views.signal_merge, name="merge"),
+    path("meldingen/<str:reference>/foto/", views.signal_photo, name="photo"),
     path("gebieden/<str:code>/meldingen/", views.area_map, name="area-map"),
     path("gebieden/<str:code>/meldingen.geojson", views.area_points, name="area-points"),
     path("open311/v2/discovery.<str:fmt>", open311.discovery, name="open311-discovery"),
