@@ -646,8 +646,6 @@ def cmd_signals_escalate(args: argparse.Namespace) -> int:
     return 0
 
 
-
-
 def cmd_signals_train(args: argparse.Namespace) -> int:
     from gebiedskompas.signals import classifier
 

@@ -43,8 +43,9 @@ def desk(transactional_db: None, settings: Any, tmp_path: Path) -> tuple[Place, 
         )
     ).signal  # fmt: skip
     services.create_signal(
-        services.SignalInput("zwerfafval", "nearby", description="Nog meer afval",
-                             lat=lat + 0.0001, lon=lon)  # fmt: skip
+        services.SignalInput(
+            "zwerfafval", "nearby", description="Nog meer afval", lat=lat + 0.0001, lon=lon
+        )  # fmt: skip
     )
     staff = get_user_model().objects.create_user("reiniger", password="een-lang-wachtwoord-42")
     grant(staff, "afdeling", place.town.gemeente, organisation=place.department)

@@ -77,9 +77,7 @@ def test_each_municipality_keeps_reporters_for_its_own_period(two: Place) -> Non
     assert "GM8888" not in str(dry)  # its default of 365 days has not run out
     assert Reporter.objects.count() == 2
     purge_personal_data(now=after_40_days)
-    assert list(Reporter.objects.values_list("signal__municipality__code", flat=True)) == [
-        "GM8888"
-    ]
+    assert list(Reporter.objects.values_list("signal__municipality__code", flat=True)) == ["GM8888"]
     # A second run removes nothing more; after a year the other one goes too.
     assert purge_personal_data(now=after_40_days).counts[REPORTERS] == 0
     assert purge_personal_data(now=CLOSED + timedelta(days=366)).counts[REPORTERS] == 1
@@ -165,9 +163,12 @@ def test_the_beheer_page_saves_periods_and_refuses_bad_ones(two: Place) -> None:
     assert "veel kan niet" in refused.content.decode()
     assert dict(RetentionPolicy.objects.values_list("kind", "days")) == {REPORTERS: 60}
     assert client.get("/beheer/bewaartermijnen/?gemeente=GM8888").status_code == 403
-    assert client.post(
-        "/beheer/bewaartermijnen/", {"gemeente": "GM8888", f"days-{REPORTERS}": "1"}
-    ).status_code == 403
+    assert (
+        client.post(
+            "/beheer/bewaartermijnen/", {"gemeente": "GM8888", f"days-{REPORTERS}": "1"}
+        ).status_code
+        == 403
+    )
     assert not RetentionPolicy.objects.filter(municipality__code="GM8888").exists()
     handler = Client()
     handler.force_login(user_with("afdeling", two.town.gemeente, username="afd"))

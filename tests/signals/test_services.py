@@ -10,8 +10,8 @@ from django.db import connection
 from gebiedskompas.accounts.models import RoleAssignment
 from gebiedskompas.ops.retention import purge_personal_data
 from gebiedskompas.signals import services
-from gebiedskompas.signals.retention import REPORTERS
 from gebiedskompas.signals.models import Escalation, Reporter, RoutingRule, Signal, StatusChange
+from gebiedskompas.signals.retention import REPORTERS
 from gebiedskompas.signals.services import SignalInput
 from tests.accounts.helpers import user_with
 from tests.signals.conftest import Place

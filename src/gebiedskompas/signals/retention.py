@@ -8,6 +8,7 @@ per municipality and calls these once per municipality.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import Storage
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -49,10 +50,13 @@ def purge_photos(scope: retention.Scope) -> retention.PurgeOutcome:
     references = [str(r) for r in due.values_list("reference", flat=True)]
     if not scope.dry_run:
         for signal in due:
-            storage, name = signal.photo.storage, signal.photo.name
+            _delete_on_commit(signal.photo.storage, signal.photo.name)
             Signal.objects.filter(pk=signal.pk).update(photo="", photo_shows_persons=False)
-            transaction.on_commit(lambda s=storage, n=name: s.delete(n))  # type: ignore[misc]
     return retention.PurgeOutcome(len(references), {"signals": references})
+
+
+def _delete_on_commit(storage: Storage, name: str) -> None:
+    transaction.on_commit(lambda: storage.delete(name))
 
 
 def register() -> None:
