@@ -155,13 +155,21 @@ def test_the_beheer_page_saves_periods_and_refuses_bad_ones(two: Place) -> None:
     )
     assert "De bewaartermijnen zijn opgeslagen." in saved.content.decode()
     assert dict(RetentionPolicy.objects.values_list("kind", "days")) == {REPORTERS: 60}
+    # Every change is kept, with who made it, on the policy's history page.
+    client.post("/beheer/bewaartermijnen/", {"gemeente": "GM9999", f"days-{REPORTERS}": "45"})
+    policy = RetentionPolicy.objects.get()
+    assert f"/geschiedenis/bewaartermijn/{policy.pk}/" in client.get(
+        "/beheer/bewaartermijnen/").content.decode()  # fmt: skip
+    history = client.get(f"/geschiedenis/bewaartermijn/{policy.pk}/").content.decode()
+    assert "beheer" in history and "60" in history and "45" in history
+    assert [h.history_user.username for h in policy.history.all()] == ["beheer", "beheer"]
     refused = client.post(
         "/beheer/bewaartermijnen/",
         {"gemeente": "GM9999", f"days-{REPORTERS}": "1", f"days-{PHOTOS}": "veel"},
     )
     assert refused.status_code == 400
     assert "veel kan niet" in refused.content.decode()
-    assert dict(RetentionPolicy.objects.values_list("kind", "days")) == {REPORTERS: 60}
+    assert dict(RetentionPolicy.objects.values_list("kind", "days")) == {REPORTERS: 45}
     assert client.get("/beheer/bewaartermijnen/?gemeente=GM8888").status_code == 403
     assert (
         client.post(

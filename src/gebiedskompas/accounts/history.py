@@ -69,6 +69,10 @@ AUDITED: dict[str, Audited] = {
     "initiatief": Audited(
         "participation.Initiative", lambda u, obj: can(u, VIEW_HISTORY, obj.area)
     ),
+    # A municipality's retention periods: for who may set them.
+    "bewaartermijn": Audited(
+        "ops.RetentionPolicy", lambda u, obj: can(u, MANAGE_ROLES, obj.municipality)
+    ),
 }
 
 

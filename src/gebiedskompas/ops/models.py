@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Heartbeat(models.Model):
@@ -63,15 +64,13 @@ class RetentionPolicy(models.Model):
     """A municipality's own retention period for one kind of personal data (a kind registered
     in core.retention, e.g. ``signals.reporters``); without a row the installation default
     (an environment variable) applies. Set by the municipality's beheerder (Beheer ›
-    Bewaartermijnen) or with `kompas retention set`."""
+    Bewaartermijnen) or with `kompas retention set`; every change is kept (history page
+    ``/geschiedenis/bewaartermijn/<pk>/``)."""
 
     municipality = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=64)
-    days = models.PositiveIntegerField()
-    changed_at = models.DateTimeField(auto_now=True)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    days = models.PositiveIntegerField(_("dagen"))
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["municipality_id", "kind"]

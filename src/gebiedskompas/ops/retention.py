@@ -77,6 +77,7 @@ class Period:
     kind: retention.Kind
     default: int
     own: int | None
+    policy_id: int | None = None  # the RetentionPolicy row (its history page), when own
 
     @property
     def days(self) -> int:
@@ -85,10 +86,15 @@ class Period:
 
 def periods_of(municipality: Area) -> list[Period]:
     """Each kind's period for one municipality, with the default and its own setting."""
-    own = dict(
-        RetentionPolicy.objects.filter(municipality=municipality).values_list("kind", "days")
-    )
-    return [Period(k, k.default_days(), own.get(n)) for n, k in retention.kinds().items()]
+    own = {
+        kind: (days, pk)
+        for kind, days, pk in RetentionPolicy.objects.filter(municipality=municipality).values_list(
+            "kind", "days", "pk"
+        )
+    }
+    return [
+        Period(k, k.default_days(), *own.get(n, (None, None))) for n, k in retention.kinds().items()
+    ]
 
 
 def set_periods(
@@ -112,14 +118,19 @@ def set_periods(
     user = by if by is not None and getattr(by, "is_authenticated", False) else None
     with transaction.atomic():
         for name, days in days_by_kind.items():
+            policy = RetentionPolicy.objects.filter(municipality=municipality, kind=name).first()
+            if policy is None and days is None:
+                continue
+            if policy is None:
+                policy = RetentionPolicy(municipality=municipality, kind=name)
+            elif policy.days == days:
+                continue
+            policy._history_user = user  # type: ignore[attr-defined]  # read by simple_history
             if days is None:
-                RetentionPolicy.objects.filter(municipality=municipality, kind=name).delete()
+                policy.delete()
             else:
-                RetentionPolicy.objects.update_or_create(
-                    municipality=municipality,
-                    kind=name,
-                    defaults={"days": days, "changed_by": user},
-                )
+                policy.days = days
+                policy.save()
     log.info(
         "retention of %s set by %s: %s",
         municipality.code,
