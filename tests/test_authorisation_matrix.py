@@ -203,6 +203,9 @@ TABLE: dict[str, Rule] = {
     "signals:split": public(405, kwargs={"reference": "onbekend"}),
     "signals:merge": public(405, kwargs={"reference": "onbekend"}),
     "signals:photo": public(405, kwargs={"reference": "onbekend"}),
+    "signals:photo-file": Rule(
+        kwargs={"reference": "onbekend"}, allowed=INTERNAL_READERS, ok=404, scoped=False
+    ),  # fmt: skip
     "signals:area-map": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
     "signals:area-points": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
     # participation: a round in its voting phase and an initiative per municipality

@@ -69,6 +69,14 @@ def test_staff_mark_a_photo_as_showing_persons_and_it_goes_with_the_contact_data
     assert "toont personen: wordt met de contactgegevens verwijderd" in marked.content.decode()
     assert Note.objects.filter(signal=persons, text="foto toont personen", by=handler).exists()
     assert client.post(f"/meldingen/{street.reference}/foto/", {}).status_code == 400
+    # The photo is shown only to who may read the signal, and never cached.
+    photo = client.get(f"/meldingen/{persons.reference}/foto/bekijken/")
+    assert photo.status_code == 200 and photo["Content-Type"] == "image/jpeg"
+    assert photo["Cache-Control"] == "private, no-store"
+    assert b"".join(photo.streaming_content)[:2] == b"\xff\xd8"
+    assert Client().get(f"/meldingen/{persons.reference}/foto/bekijken/").status_code == 302
+    outsider = _client(user_with("afdeling", place.town.buurten[3].parent, username="elders"))
+    assert outsider.get(f"/meldingen/{persons.reference}/foto/bekijken/").status_code == 403
     persons_file = Path(Signal.objects.get(pk=persons.pk).photo.path)
     street_file = Path(street.photo.path)
     for signal in (persons, street):
@@ -89,6 +97,7 @@ def test_staff_mark_a_photo_as_showing_persons_and_it_goes_with_the_contact_data
     assert not Reporter.objects.exists()
     page = client.get(f"/meldingen/{persons.reference}/").content.decode()
     assert "Foto bekijken" not in page and "niet gegeven of verwijderd" in page
+    assert client.get(f"/meldingen/{persons.reference}/foto/bekijken/").status_code == 404
 
 
 def test_an_open_signals_marked_photo_stays_and_only_handlers_may_mark(place: Place) -> None:

@@ -15,6 +15,7 @@ urlpatterns = [
     path("meldingen/<str:reference>/splitsen/", views.signal_split, name="split"),
     path("meldingen/<str:reference>/samenvoegen/", views.signal_merge, name="merge"),
     path("meldingen/<str:reference>/foto/", views.signal_photo, name="photo"),
+    path("meldingen/<str:reference>/foto/bekijken/", views.signal_photo_file, name="photo-file"),
     path("gebieden/<str:code>/meldingen/", views.area_map, name="area-map"),
     path("gebieden/<str:code>/meldingen.geojson", views.area_points, name="area-points"),
     path("open311/v2/discovery.<str:fmt>", open311.discovery, name="open311-discovery"),

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,6 +334,21 @@ def signal_merge(request: HttpRequest, reference: str) -> HttpResponse:
     except KompasError as exc:
         return _again(request, signal, error=exc.message)
     return _done(request, target, _("Dubbele melding samengevoegd."))
+
+
+@permission_somewhere(VIEW_INTERNAL)
+@require_safe
+def signal_photo_file(request: HttpRequest, reference: str) -> HttpResponse:
+    """The signal's photo, only for who may read the signal (it may show persons); never
+    cached by browsers or proxies."""
+    signal = _signal_or_404(reference)
+    require(request.user, VIEW_INTERNAL, signal.area)
+    if not signal.photo or not signal.photo.storage.exists(signal.photo.name):
+        raise Http404
+    content_type = mimetypes.guess_type(signal.photo.name)[0] or "application/octet-stream"
+    response = FileResponse(signal.photo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @require_POST
