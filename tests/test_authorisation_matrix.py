@@ -193,6 +193,9 @@ TABLE: dict[str, Rule] = {
     # ops: health is public (load balancers); metrics for operators or the metrics bearer token
     "ops:health": public(),
     "ops:metrics": Rule(allowed=frozenset({"operator"}), scoped=False, anonymous=401),
+    # ops: a municipality's retention periods, for who manages its roles (each sees only the
+    # municipalities they manage; another's code answers 403, tested in tests/ops)
+    "ops:retention": Rule(allowed=frozenset({"operator", "beheerder"}), scoped=False),
     "signals:open311-discovery": public(kwargs={"fmt": "json"}),
     "signals:suggest": public(query="omschrijving=afval"),
     # signals: staff pages (the queue, intake; a signal's page answers 404 for an unknown one to
@@ -207,6 +210,10 @@ TABLE: dict[str, Rule] = {
     "signals:assign": public(405, kwargs={"reference": "onbekend"}),
     "signals:split": public(405, kwargs={"reference": "onbekend"}),
     "signals:merge": public(405, kwargs={"reference": "onbekend"}),
+    "signals:photo": public(405, kwargs={"reference": "onbekend"}),
+    "signals:photo-file": Rule(
+        kwargs={"reference": "onbekend"}, allowed=INTERNAL_READERS, ok=404, scoped=False
+    ),  # fmt: skip
     "signals:area-map": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
     "signals:area-points": Rule(kwargs=AREA, allowed=INTERNAL_READERS),
     # participation: a round in its voting phase and an initiative per municipality

@@ -145,7 +145,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
     _migrate()
     from gebiedskompas.ops.retention import purge_personal_data
 
-    report = purge_personal_data(dry_run=args.dry_run)
+    report = purge_personal_data(dry_run=args.dry_run, municipality_codes=args.municipality or ())
     _print(args, report.as_dict(), str(report))
     return 0
 
@@ -164,6 +164,49 @@ def cmd_cache_warm(args: argparse.Namespace) -> int:
         result.as_dict(),
         f"{result.rendered} pages rendered, {result.already} already cached ({result.seconds} s)",
     )
+    return 0
+
+
+def cmd_retention(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.ops.retention import municipalities, periods_of
+
+    rows = [
+        {"municipality": area.code, "kind": p.kind.name, "days": p.days,
+         "own": p.own is not None, "default": p.default}
+        for area in municipalities(args.municipalities or ())
+        for p in periods_of(area)
+    ]  # fmt: skip
+    text = "\n".join(
+        f"{r['municipality']} {r['kind']}: {r['days']} days"
+        + ("" if r["own"] else " (installation default)")
+        for r in rows
+    )
+    _print(args, rows, text or "no municipalities")
+    return 0
+
+
+def cmd_retention_set(args: argparse.Namespace) -> int:
+    _migrate()
+    from gebiedskompas.accounts.roles import MANAGE_ROLES
+    from gebiedskompas.ops.retention import set_periods
+
+    by = _require(args, MANAGE_ROLES, args.municipality, "set retention periods")
+    if args.days == "default":
+        days: int | None = None
+    else:
+        try:
+            days = int(args.days)
+        except ValueError:
+            raise KompasError(
+                f"days: give a whole number of days or 'default', got {args.days!r}"
+            ) from None
+    found = set_periods(args.municipality, {args.kind: days}, by=by)
+    chosen = next(p for p in found if p.kind.name == args.kind)
+    data = {"municipality": args.municipality, "kind": args.kind, "days": chosen.days,
+            "own": chosen.own is not None}  # fmt: skip
+    suffix = "" if chosen.own is not None else " (installation default)"
+    _print(args, data, f"{args.municipality} {args.kind}: {chosen.days} days{suffix}")
     return 0
 
 
@@ -620,14 +663,6 @@ def cmd_signals_escalate(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_signals_purge(args: argparse.Namespace) -> int:
-    from gebiedskompas.signals.services import purge_reporters
-
-    summary = purge_reporters(dry_run=args.dry_run)
-    _print(args, summary.as_dict(), str(summary))
-    return 0
-
-
 def cmd_signals_train(args: argparse.Namespace) -> int:
     from gebiedskompas.signals import classifier
 
@@ -799,8 +834,43 @@ def build_parser() -> argparse.ArgumentParser:
         "check configuration, database, migrations, worker and disk; exit 1 when one fails",
     )
 
-    p = add(sub, "purge", cmd_purge, "remove residents' personal data past its retention period")
+    p = add(
+        sub,
+        "purge",
+        cmd_purge,
+        "remove residents' personal data past its municipality's retention period; shows per "
+        "municipality and kind what went (or would go) and logs each run",
+    )
     p.add_argument("--dry-run", action="store_true", help="only count what would be removed")
+    p.add_argument(
+        "--municipality",
+        action="append",
+        metavar="GM…",
+        help="only this municipality (repeatable; default: all); lists every kind for it",
+    )
+
+    p = add(
+        sub,
+        "retention",
+        cmd_retention,
+        "show each municipality's retention period per kind of personal data",
+    )
+    p.add_argument(
+        "--municipality", action="append", dest="municipalities", metavar="GM…",
+        help="only this one (repeatable)",
+    )  # fmt: skip
+    ret_sub = p.add_subparsers(dest="what", metavar="WHAT")
+    p = add(
+        ret_sub,
+        "set",
+        cmd_retention_set,
+        "set a municipality's own retention period for one kind ('default': back to the "
+        "installation default)",
+    )
+    p.add_argument("municipality", metavar="GM…")
+    p.add_argument("kind", help="e.g. signals.reporters (see kompas retention)")
+    p.add_argument("days", help="whole days, or 'default'")
+    _as_option(p)
 
     cache = sub.add_parser("cache", help="the cache of rendered pages")
     cache_sub = cache.add_subparsers(dest="what", metavar="WHAT", required=True)
@@ -933,7 +1003,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--cap-high", type=float, help="publicly, a percentage above this shows as '> N'"
     )
 
-    sig = sub.add_parser("signals", help="signals (meldingen): list, escalate, purge, train, stats")
+    sig = sub.add_parser("signals", help="signals (meldingen): list, escalate, train, stats")
     sig_sub = sig.add_subparsers(dest="what", metavar="WHAT", required=True)
     p = add(sig_sub, "list", cmd_signals_list, "list signals, newest first")
     p.add_argument("--area", help="an area code; signals in it and below")
@@ -942,8 +1012,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, default=100, help="at most this many (default 100)")
     p = add(sig_sub, "escalate", cmd_signals_escalate, "run the escalation ladder once")
     p.add_argument("--now", help="the moment to escalate at (ISO 8601; default: now)")
-    p = add(sig_sub, "purge", cmd_signals_purge, "remove reporters' contact details past retention")
-    p.add_argument("--dry-run", action="store_true", help="only show what would be removed")
 
     p = add(
         sig_sub,

@@ -127,21 +127,30 @@ def test_a_task_whose_worker_died_is_queued_again_then_marked_failed() -> None:
 
 
 @pytest.mark.django_db
-def test_purge_runs_every_registered_purger_and_logs_it() -> None:
-    calls: list[bool] = []
+def test_purge_runs_every_kind_per_municipality_with_its_period_and_logs_it() -> None:
+    from tests.web.factories import build_town
 
-    def purger(dry_run: bool) -> retention.PurgeOutcome:
-        calls.append(dry_run)
+    town = build_town()
+    calls: list[tuple[int, bool]] = []
+    now = timezone.now()
+
+    def purger(scope: retention.Scope) -> retention.PurgeOutcome:
+        calls.append((scope.municipality_id, scope.dry_run))
+        assert scope.cutoff == now - timedelta(days=30)
         return retention.PurgeOutcome(3, {"codes": ["a", "b", "c"]})
 
-    retention.register("test.codes", purger)
+    retention.register("test.codes", purger, default_days=lambda: 30)
     try:
-        report = purge_personal_data(dry_run=False)
+        report = purge_personal_data(dry_run=False, now=now)
     finally:
         retention.unregister("test.codes")
-    assert calls == [False]
-    assert report.counts == {"signals.reporters": 0, "test.codes": 3}
+    assert calls == [(town.gemeente.pk, False)]
+    assert report.counts["test.codes"] == 3 and report.counts["signals.reporters"] == 0
+    assert f"{town.gemeente.code} test.codes (30 days): removed 3 records" in str(report)
     run = PurgeRun.objects.get(purger="test.codes")
-    assert (run.count, run.dry_run, run.detail) == (3, False, {"codes": ["a", "b", "c"]})
+    assert (run.count, run.dry_run) == (3, False)
+    assert run.detail == {
+        "municipalities": {town.gemeente.code: {"days": 30, "count": 3, "codes": ["a", "b", "c"]}}
+    }
     with pytest.raises(ValueError, match="without spaces"):
-        retention.register("bad name", purger)
+        retention.register("bad name", purger, default_days=lambda: 1)

@@ -11,6 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from gebiedskompas.core.errors import InputError, KompasError, PermissionDenied
+from gebiedskompas.ops.retention import purge_personal_data
 from gebiedskompas.participation import selectors, services
 from gebiedskompas.participation.domain.allocation.base import Reason
 from gebiedskompas.participation.models import Ballot, Idea, Initiative, ResidentContact, VotingCode
@@ -316,8 +317,9 @@ def test_a_refusal_needs_a_reason_and_contacts_are_purged_after_retention(place:
     with pytest.raises(KompasError, match="motiveer"):
         services.decide_initiative(initiative.pk, decision="refused", reason=" ", by=SYSTEM)
     services.decide_initiative(initiative.pk, decision="refused", reason="Commercieel", by=SYSTEM)
-    assert services.purge_contacts(timezone.now() + timedelta(days=364)) == 0
-    assert services.purge_contacts(timezone.now() + timedelta(days=366)) == 1
+    contacts = "participation.contacts"
+    assert purge_personal_data(now=timezone.now() + timedelta(days=364)).counts[contacts] == 0
+    assert purge_personal_data(now=timezone.now() + timedelta(days=366)).counts[contacts] == 1
     assert Initiative.objects.filter(pk=initiative.pk).exists()
     assert not ResidentContact.objects.exists()
 

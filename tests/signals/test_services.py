@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 
 from gebiedskompas.accounts.models import RoleAssignment
+from gebiedskompas.ops.retention import purge_personal_data
 from gebiedskompas.signals import services
 from gebiedskompas.signals.models import Escalation, Reporter, RoutingRule, Signal, StatusChange
+from gebiedskompas.signals.retention import REPORTERS
 from gebiedskompas.signals.services import SignalInput
 from tests.accounts.helpers import user_with
 from tests.signals.conftest import Place
@@ -141,11 +143,11 @@ def test_purge_removes_reporters_after_retention_and_dry_run_keeps_them(place: P
     signal = services.create_signal(_input(place, reporter=reporter)).signal
     closed = datetime(2026, 6, 2, tzinfo=AMS)
     services.change_status(signal, "closed", by=handler, now=closed)
-    assert services.purge_reporters(closed + timedelta(days=364)).references == ()
+    assert purge_personal_data(now=closed + timedelta(days=364)).counts[REPORTERS] == 0
     later = closed + timedelta(days=366)
-    dry = services.purge_reporters(later, dry_run=True)
-    assert dry.references == (str(signal.reference),) and Reporter.objects.count() == 1
-    services.purge_reporters(later)
+    dry = purge_personal_data(now=later, dry_run=True)
+    assert dry.counts[REPORTERS] == 1 and Reporter.objects.count() == 1
+    purge_personal_data(now=later)
     assert Reporter.objects.count() == 0
     assert Signal.objects.filter(pk=signal.pk).exists()
 

@@ -85,6 +85,10 @@ AUDITED: dict[str, Audited] = {
     "escalatiestap": Audited(
         "signals.EscalationStep", lambda u, obj: can(u, VIEW_HISTORY, obj.municipality)
     ),
+    # A municipality's retention periods: for who may set them.
+    "bewaartermijn": Audited(
+        "ops.RetentionPolicy", lambda u, obj: can(u, MANAGE_ROLES, obj.municipality)
+    ),
 }
 
 

@@ -117,7 +117,32 @@ SETTINGS: tuple[Setting, ...] = (
         int,
         365,
         "Days a reporter's name, e-mail and phone are kept after their signal is closed or "
-        "cancelled; `kompas signals purge` removes them after that.",
+        "cancelled (installation default; a municipality's beheerder may set its own period). "
+        "`kompas purge` and the worker remove them after that.",
+    ),
+    Setting(
+        "KOMPAS_SIGNAL_PHOTO_RETENTION_DAYS",
+        int,
+        90,
+        "Days a signal's photo that staff marked as showing persons is kept after the signal is "
+        "closed or cancelled (installation default; per municipality in Beheer › "
+        "Bewaartermijnen). Photos not so marked stay with the signal.",
+    ),
+    Setting(
+        "KOMPAS_VOTING_CODE_RETENTION_DAYS",
+        int,
+        90,
+        "Days a budget round's voting codes are kept after its voting closed (the round moved "
+        "to results); installation default, per municipality in Beheer › Bewaartermijnen. "
+        "Ballots and results stay.",
+    ),
+    Setting(
+        "KOMPAS_RESIDENT_CONTACT_RETENTION_DAYS",
+        int,
+        365,
+        "Days the contact details of an idea's submitter or an initiative's applicant are kept "
+        "after the round's voting closed or the initiative was refused or accounted for "
+        "(installation default; per municipality in Beheer › Bewaartermijnen).",
     ),
     Setting(
         "KOMPAS_SIGNAL_NEARBY_METRES",

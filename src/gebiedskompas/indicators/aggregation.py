@@ -67,7 +67,7 @@ def recompute_municipality(municipality: Area) -> int:
     return recompute_municipalities([municipality.pk])
 
 
-def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 25) -> int:
+def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 4) -> int:
     """Recompute the aggregates of these municipalities, a batch of them at a time (one
     aggregation per batch keeps the per-call overhead low and the memory bounded)."""
     written = 0

@@ -16,7 +16,7 @@ from gebiedskompas.areas import versioning
 from gebiedskompas.indicators.models import Observation
 
 BULK_LOAD_ROWS = 200_000
-BULK_LOAD_CACHE_KIB = 16_384
+BULK_LOAD_CACHE_KIB = 4_096
 
 COLUMNS = (
     "area_id",
@@ -82,16 +82,17 @@ def secondary_index_dropped(expected_rows: int) -> contextlib.AbstractContextMan
         if expected_rows < BULK_LOAD_ROWS or present > expected_rows:
             yield
             return
-        with _small_page_cache():
-            yield from _without_index(table, index.name)
+        yield from _without_index(table, index.name)
 
     return dropped()
 
 
 @contextlib.contextmanager
-def _small_page_cache() -> Iterator[None]:
-    """On SQLite, a small page cache for the load: rows are appended in index order, so a
-    large cache buys little speed and would hold most of the loaded table in memory."""
+def small_page_cache() -> Iterator[None]:
+    """On SQLite, a small page cache for a bulk import, its index builds and its aggregation:
+    rows are appended in index order and read back once, so a large cache buys little speed
+    and would hold most of the loaded table in memory (the connection's usual cache is
+    128 MiB)."""
     if connection.vendor != "sqlite":
         yield
         return

@@ -37,7 +37,7 @@ from gebiedskompas.indicators.models import ImportBatch, Indicator, Observation,
 Progress = Callable[[str, int, int], None]
 
 # Rows of a CBS table read, checked and written at a time: bounds the importer's memory.
-CBS_CHUNK_ROWS = 2000
+CBS_CHUNK_ROWS = 500
 
 INDICATOR_FIELDS = {
     f.name
@@ -130,7 +130,14 @@ def import_cbs(
                 f"cannot read the CBS metadata ({exc})", file=metadata_path.name
             ) from exc
     catalogue = _catalogue()
-    reader = CbsReader(path, catalogue=catalogue, year=year, metadata=metadata, display_name=name)
+    reader = CbsReader(
+        path,
+        catalogue=catalogue,
+        year=year,
+        metadata=metadata,
+        display_name=name,
+        chunk_rows=CBS_CHUNK_ROWS,
+    )
     by_key = {e.key: e.data for e in catalogue}
     summary = ImportSummary(file=name, kind="cbs")
     sha = sha256_of(path)
@@ -138,7 +145,7 @@ def import_cbs(
     touched_areas: set[int] = set()
     expected = _data_lines(path) * len(reader.layout.measure_cols)
     done = 0
-    with transaction.atomic():
+    with bulk.small_page_cache(), transaction.atomic():
         with bulk.secondary_index_dropped(expected):
             for parsed in reader.chunks():
                 specs: dict[str, Mapping[str, Any]] = {}

@@ -6,8 +6,3 @@ class OpsConfig(AppConfig):
     name = "gebiedskompas.ops"
     label = "ops"
     verbose_name = "Beheer en bedrijfsvoering"
-
-    def ready(self) -> None:
-        from gebiedskompas.ops import retention
-
-        retention.register_builtin_purgers()

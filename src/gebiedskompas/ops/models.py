@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class Heartbeat(models.Model):
@@ -56,3 +58,27 @@ class PurgeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purger} {self.ran_at:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class RetentionPolicy(models.Model):
+    """A municipality's own retention period for one kind of personal data (a kind registered
+    in core.retention, e.g. ``signals.reporters``); without a row the installation default
+    (an environment variable) applies. Set by the municipality's beheerder (Beheer ›
+    Bewaartermijnen) or with `kompas retention set`; every change is kept (history page
+    ``/geschiedenis/bewaartermijn/<pk>/``)."""
+
+    municipality = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=64)
+    days = models.PositiveIntegerField(_("dagen"))
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["municipality_id", "kind"]
+        verbose_name = "bewaartermijn"
+        verbose_name_plural = "bewaartermijnen"
+        constraints = [
+            models.UniqueConstraint(fields=["municipality", "kind"], name="retention_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.days} dagen"

@@ -24,10 +24,12 @@ def escalate_signals() -> dict[str, Any]:
 
 @task()
 def purge_personal_data(dry_run: bool = False) -> dict[str, Any]:
-    """Run every registered retention purger (scheduled: purge_personal_data)."""
+    """Run every registered retention kind's purger for each municipality with its period
+    (scheduled: purge_personal_data); the same code as `kompas purge`."""
     from gebiedskompas.ops.retention import purge_personal_data as purge
 
-    return purge(dry_run=dry_run).as_dict()
+    report = purge(dry_run=dry_run)
+    return {"dry_run": report.dry_run, "purgers": report.counts}
 
 
 @task()

@@ -6,4 +6,5 @@ app_name = "ops"
 urlpatterns = [
     path("gezondheid/", views.health, name="health"),
     path("metrics", views.metrics_view, name="metrics"),
+    path("beheer/bewaartermijnen/", views.retention_periods, name="retention"),
 ]

@@ -6,3 +6,8 @@ class ParticipationConfig(AppConfig):
     label = "participation"
     verbose_name = "Participatie"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from gebiedskompas.participation import retention
+
+        retention.register()

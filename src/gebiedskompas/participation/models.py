@@ -330,7 +330,9 @@ class Initiative(models.Model):
 
 class ResidentContact(models.Model):
     """Contact details of an idea's submitter or an initiative's applicant: apart, minimal, and
-    purged after ``purge_after``. Never exported; shown only to roles with view_reporter."""
+    purged the municipality's retention period after the round's voting closed or the
+    initiative was finished (participation/retention.py). Never exported; shown only to roles
+    with view_reporter."""
 
     idea = models.OneToOneField(
         Idea, null=True, blank=True, on_delete=models.CASCADE, related_name="contact"
@@ -341,7 +343,6 @@ class ResidentContact(models.Model):
     name = models.CharField(max_length=200, blank=True, default="")
     email = models.EmailField(blank=True, default="")
     phone = models.CharField(max_length=40, blank=True, default="")
-    purge_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

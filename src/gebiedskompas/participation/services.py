@@ -56,7 +56,6 @@ from gebiedskompas.participation.models import (
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read from a letter
 CODE_LENGTH = 12  # 60 bits
-CONTACT_RETENTION = timedelta(days=365)
 MAX_TEXT = 4000
 
 
@@ -363,7 +362,6 @@ def _store_contact(contact: ContactInput | None, **owner: Any) -> None:
         name=contact.name.strip()[:200],
         email=contact.email.strip()[:254],
         phone=contact.phone.strip()[:40],
-        purge_after=timezone.now() + CONTACT_RETENTION,
         **owner,
     )
 
@@ -1382,12 +1380,3 @@ def report_by_applicant(
         initiative._change_reason = "verslag van de aanvrager via de statuslink"  # type: ignore[attr-defined]  # simple-history reads it
         initiative.save()
     return initiative
-
-
-def purge_contacts(now: datetime | None = None, *, dry_run: bool = False) -> int:
-    """Delete residents' contact details past their retention; returns how many."""
-    expired = ResidentContact.objects.filter(purge_after__lt=now or timezone.now())
-    count = expired.count()
-    if not dry_run:
-        expired.delete()
-    return count

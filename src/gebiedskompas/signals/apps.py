@@ -6,3 +6,8 @@ class SignalsConfig(AppConfig):
     name = "gebiedskompas.signals"
     label = "signals"
     verbose_name = "Meldingen"
+
+    def ready(self) -> None:
+        from gebiedskompas.signals import retention
+
+        retention.register()

@@ -128,6 +128,9 @@ class Signal(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
     )
     photo = models.FileField(upload_to="signals/%Y/%m/", blank=True, default="")
+    # Set by staff: the photo shows persons, so it is personal data and is removed with the
+    # reporter's contact details when the retention period runs out (signals/retention.py).
+    photo_shows_persons = models.BooleanField(_("foto toont personen"), default=False)
     reported_at = models.DateTimeField()
     deadline = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -178,14 +181,14 @@ class StatusChange(models.Model):
 
 class Reporter(models.Model):
     """The reporter's personal data, apart from the signal so it can be shown only to roles with
-    view_reporter and purged on its own (purge_after, set when the signal is closed)."""
+    view_reporter and purged on its own, the municipality's retention period after the signal
+    was closed (signals/retention.py)."""
 
     signal = models.OneToOneField(Signal, on_delete=models.CASCADE, related_name="reporter")
     name = models.CharField(max_length=200, blank=True, default="")
     email = models.EmailField(blank=True, default="")
     phone = models.CharField(max_length=40, blank=True, default="")
     consent_updates = models.BooleanField(default=False)
-    purge_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("melder")

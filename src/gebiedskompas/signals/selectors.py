@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -28,6 +29,7 @@ def signals(
     now: datetime | None = None,
     category: str = "",
     department: int | None = None,
+    departments: Sequence[int] = (),
 ) -> QuerySet[Signal]:
     """Signals, newest first; `area` is any area code (its subtree), `status` a status code."""
     found = Signal.objects.select_related("category", "area", "department", "municipality")
@@ -51,6 +53,8 @@ def signals(
         found = found.filter(Q(category__code=category) | Q(category__parent__code=category))
     if department is not None:
         found = found.filter(department_id=department)
+    if departments:
+        found = found.filter(department_id__in=list(departments))
     return found
 
 

@@ -8,7 +8,7 @@ double escalations; the checks in Python only save work.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import shapely
@@ -282,14 +282,12 @@ def _set_status(signal: Signal, to: Status, *, by: Any, note: str, at: datetime)
     except workflow.TransitionRefused as exc:
         raise TransitionRefused(str(exc), column="status", value=to.value) from exc
     signal.status = to.value
-    retention = timedelta(days=settings.REPORTER_RETENTION_DAYS)
+    # closed_at starts the retention of the reporter's data (signals/retention.py).
     if to in workflow.FINAL:
         signal.closed_at = at
-        Reporter.objects.filter(signal=signal).update(purge_after=at + retention)
     elif to is Status.REOPENED:
         signal.closed_at = None
         signal.deadline = compute_deadline(signal.category, at)
-        Reporter.objects.filter(signal=signal).update(purge_after=None)
     _as(signal, by).save(update_fields=["status", "closed_at", "deadline", "updated_at"])
     change = StatusChange.objects.create(
         signal=signal, from_status=current.value, to_status=to.value, note=note, by=by, at=at
@@ -571,24 +569,17 @@ def escalate_overdue(now: datetime | None = None) -> EscalationSummary:
 # --- privacy ------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PurgeSummary:
-    references: tuple[str, ...]
-    dry_run: bool
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"dry_run": self.dry_run, "count": len(self.references),
-                "signals": list(self.references)}  # fmt: skip
-
-    def __str__(self) -> str:
-        verb = "would remove" if self.dry_run else "removed"
-        return f"{verb} the contact details of {len(self.references)} reporters"
-
-
-def purge_reporters(now: datetime | None = None, *, dry_run: bool = False) -> PurgeSummary:
-    """Delete reporters' personal data past its purge date (retention after closing)."""
-    due = Reporter.objects.filter(purge_after__lte=now or timezone.now())
-    references = tuple(str(r) for r in due.values_list("signal__reference", flat=True))
-    if not dry_run:
-        due.delete()
-    return PurgeSummary(references, dry_run)
+def mark_photo(
+    signal: Signal | int, *, shows_persons: bool, by: Any, now: datetime | None = None
+) -> Note:
+    """Mark (or unmark) the signal's photo as showing persons: such a photo is personal data and
+    is removed with the reporter's contact details when the retention period runs out. Needs
+    handle_signal on the signal's area; logged as a note."""
+    with transaction.atomic():
+        locked = _locked(signal, by)
+        if not locked.photo:
+            raise KompasError("deze melding heeft geen foto", column="photo")
+        locked.photo_shows_persons = shows_persons
+        locked.save(update_fields=["photo_shows_persons", "updated_at"])
+        text = "foto toont personen" if shows_persons else "foto toont geen personen"
+        return Note.objects.create(signal=locked, text=text, by=by, at=now or timezone.now())

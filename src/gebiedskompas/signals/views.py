@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -20,6 +21,7 @@ from gebiedskompas.accounts.permissions import (
     area_permission,
     can,
     can_within,
+    organisations,
     permission_somewhere,
     require,
 )
@@ -41,6 +43,7 @@ from gebiedskompas.signals.forms import (
 from gebiedskompas.signals.models import STATUS_CHOICES, Category, Channel, Reporter, Signal
 from gebiedskompas.signals.services import MAX_DESCRIPTION
 
+WORK_LIST_FILTERS = ("area", "status", "category", "department", "overdue")
 FIELD_FOR_COLUMN = {"lat": "lat", "category": "category", "description": "description"}
 
 
@@ -160,13 +163,18 @@ def work_list(request: HttpRequest) -> HttpResponse:
         department = int(q["department"]) if q.get("department") else None
     except ValueError:
         department = None
+    # Without any filter, staff of a department see their own department's signals first; the
+    # page says so and links to all signals they may see (department= with no value).
+    own: list[Organisation] = []
+    if not any(key in q for key in WORK_LIST_FILTERS):
+        own = list(Organisation.objects.filter(pk__in=organisations(request.user)).order_by("name"))
     now = timezone.now()
     error = ""
     try:
         found = selectors.work_list(
             request.user, area=q.get("area", ""), status=q.get("status", ""),
             overdue=bool(q.get("overdue")), category=q.get("category", ""),
-            department=department, now=now,
+            department=department, departments=[o.pk for o in own], now=now,
         )  # fmt: skip
     except NotFound as exc:
         found = Signal.objects.none()
@@ -187,6 +195,8 @@ def work_list(request: HttpRequest) -> HttpResponse:
             "categories": categories,
             "departments": Organisation.objects.order_by("name"),
             "filters": q,
+            "own_departments": own,
+            "selected_department": str(department or (own[0].pk if len(own) == 1 else "")),
             "error": error,
             "query": q.urlencode() if "page" not in q else _without_page(q),
         },
@@ -326,6 +336,38 @@ def signal_merge(request: HttpRequest, reference: str) -> HttpResponse:
     except KompasError as exc:
         return _again(request, signal, error=exc.message)
     return _done(request, target, _("Dubbele melding samengevoegd."))
+
+
+@permission_somewhere(VIEW_INTERNAL)
+@require_safe
+def signal_photo_file(request: HttpRequest, reference: str) -> HttpResponse:
+    """The signal's photo, only for who may read the signal (it may show persons); never
+    cached by browsers or proxies."""
+    signal = _signal_or_404(reference)
+    require(request.user, VIEW_INTERNAL, signal.area)
+    if not signal.photo or not signal.photo.storage.exists(signal.photo.name):
+        raise Http404
+    content_type = mimetypes.guess_type(signal.photo.name)[0] or "application/octet-stream"
+    response = FileResponse(signal.photo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@permission_somewhere(HANDLE_SIGNAL)
+def signal_photo(request: HttpRequest, reference: str) -> HttpResponse:
+    """Mark whether the signal's photo shows persons (then it is removed with the reporter's
+    contact details when the retention period runs out)."""
+    signal = _handled(request, reference)
+    shows = request.POST.get("shows_persons", "")
+    if shows not in {"0", "1"}:
+        return _again(request, signal, error=_("Kies of de foto personen toont."))
+    try:
+        services.mark_photo(signal, shows_persons=shows == "1", by=request.user)
+    except KompasError as exc:
+        return _again(request, signal, error=exc.message)
+    return _done(request, signal, _("Foto gemarkeerd als: toont personen.") if shows == "1"
+                 else _("Foto gemarkeerd als: toont geen personen."))  # fmt: skip
 
 
 @permission_somewhere(HANDLE_SIGNAL)
