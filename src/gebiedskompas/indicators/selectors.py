@@ -411,11 +411,11 @@ def disclosed_cells(
 @dataclass(frozen=True)
 class TreeCells:
     """The disclosed cells of one municipality's whole area tree (every indicator, every
-    period), indexed by area code, so a page can take the few areas it shows without redoing
-    disclosure control."""
+    period), indexed by area code and period, so a page can take the few areas and periods it
+    shows without redoing disclosure control."""
 
-    by_area: Mapping[str, Mapping[tuple[str, str], Cell]]
-    margins: Mapping[str, Mapping[tuple[str, str], tuple[float, float]]]
+    by_area: Mapping[str, Mapping[str, Mapping[str, Cell]]]  # code → period → key → cell
+    margins: Mapping[str, Mapping[tuple[str, str], tuple[float, float]]]  # code → (key, period)
     levels: Mapping[str, str]
 
     def table(self, codes: Iterable[str], periods: Collection[str] | None = None) -> CellTable:
@@ -428,8 +428,9 @@ class TreeCells:
             if code not in self.levels:
                 continue
             levels[code] = self.levels[code]
-            for (key, period), cell in self.by_area.get(code, {}).items():
-                if periods is None or period in periods:
+            by_period = self.by_area.get(code, {})
+            for period in by_period if periods is None else periods:
+                for key, cell in by_period.get(period, {}).items():
                     cells[(code, key, period)] = cell
             for (key, period), margin in self.margins.get(code, {}).items():
                 if periods is None or period in periods:
@@ -492,13 +493,17 @@ def _tree_cells(
         .order_by("id")
     )
     table = disclosed_cells(Q(area_id__in=ids), indicators, public=public)
-    by_area: dict[str, dict[tuple[str, str], Cell]] = defaultdict(dict)
+    by_area: dict[str, dict[str, dict[str, Cell]]] = defaultdict(lambda: defaultdict(dict))
     for (code, key, period), cell in table.cells.items():
-        by_area[code][(key, period)] = cell
+        by_area[code][period][key] = cell
     margins: dict[str, dict[tuple[str, str], tuple[float, float]]] = defaultdict(dict)
     for (code, key, period), margin in table.margins.items():
         margins[code][(key, period)] = margin
-    return TreeCells(by_area=dict(by_area), margins=dict(margins), levels=dict(table.levels))
+    return TreeCells(
+        by_area={code: dict(periods) for code, periods in by_area.items()},
+        margins=dict(margins),
+        levels=dict(table.levels),
+    )
 
 
 def family_filter(areas: Iterable[Area]) -> Q:
