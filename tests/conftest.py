@@ -59,6 +59,9 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
     names = request.fixturenames
     if marker is None and not {"db", "transactional_db", "live_server"} & set(names):
         return
+    databases = marker.kwargs.get("databases") if marker is not None else None
+    if databases is not None and databases != "__all__" and "default" not in databases:
+        return
     transactional = (
         (marker is not None and bool(marker.kwargs.get("transaction")))
         or "transactional_db" in names

@@ -311,6 +311,9 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
             _restore_pg(member)
         else:
             call_command("migrate", interactive=False, verbosity=0)
+            # The data migrations stored rows of their own (the default roles, the data
+            # version); the backup holds them as they were, perhaps under other keys.
+            call_command("flush", interactive=False, verbosity=0)
             call_command("loaddata", str(member), verbosity=0)
         if (folder / "uploads").is_dir():
             shutil.copytree(folder / "uploads", uploads, dirs_exist_ok=True)
