@@ -225,7 +225,10 @@ def test_the_applicant_files_the_report_afterwards_through_the_private_link(plac
         link, {"csrfmiddlewaretoken": _token(client, link), "report": "Zo ging het",
                "photo": text_file},
     )  # fmt: skip
-    assert refused.status_code == 422 and "bestandstype .txt wordt niet aangenomen" in refused.content.decode()
+    assert (
+        refused.status_code == 422
+        and "bestandstype .txt wordt niet aangenomen" in refused.content.decode()
+    )
     assert Initiative.objects.get().status == "paid"
     sent = client.post(
         link,

@@ -92,6 +92,17 @@ def test_form_contact_details_need_consent_and_go_to_the_reporter_table(place: P
     assert Reporter.objects.get().email == "a@example.org"
 
 
+def test_a_postal_address_to_write_to_is_contact_data_too(place: Place) -> None:
+    refused = Client().post(FORM, _form(place, contact_address="Dorpsstraat 1, Proefstad"))
+    assert "Zonder toestemming" in refused.content.decode()
+    assert Signal.objects.count() == 0
+    Client().post(FORM, _form(place, contact_address="Dorpsstraat 1, Proefstad", consent="on"))
+    reporter = Reporter.objects.get()
+    assert reporter.address == "Dorpsstraat 1, Proefstad" and not reporter.email
+    # The reporter's address is kept apart from the signal, whose own address is the place.
+    assert "Dorpsstraat" not in (reporter.signal.address or "")
+
+
 def _token(place: Place) -> str:
     return issue_token(user_with("partner", place.town.gemeente, username="corporatie"), "test")
 

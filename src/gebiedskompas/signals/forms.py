@@ -45,6 +45,11 @@ class SignalForm(forms.Form):
     phone = forms.CharField(
         label=_("Telefoonnummer (niet verplicht)"), max_length=40, required=False
     )
+    contact_address = forms.CharField(
+        label=_("Uw adres, als u per post antwoord wilt (niet verplicht)"),
+        max_length=300,
+        required=False,
+    )
     consent = forms.BooleanField(
         label=_(
             "Ik geef toestemming om mijn gegevens te gebruiken voor berichten over deze melding"
@@ -72,7 +77,8 @@ class SignalForm(forms.Form):
         has_point = data.get("lat") is not None and data.get("lon") is not None
         if not has_point and not (data.get("address") or "").strip():
             self.add_error("address", _("Kies een punt op de kaart of vul een adres in."))
-        if (data.get("email") or data.get("phone") or data.get("name")) and not data.get("consent"):
+        contact = ("email", "phone", "name", "contact_address")
+        if any(data.get(name) for name in contact) and not data.get("consent"):
             self.add_error(
                 "consent",
                 _(

@@ -188,6 +188,8 @@ class Reporter(models.Model):
     name = models.CharField(max_length=200, blank=True, default="")
     email = models.EmailField(blank=True, default="")
     phone = models.CharField(max_length=40, blank=True, default="")
+    # A postal address to write to, where the reporter gives one (not the signal's location).
+    address = models.CharField(max_length=300, blank=True, default="")
     consent_updates = models.BooleanField(default=False)
 
     class Meta:

@@ -63,10 +63,11 @@ class ReporterInput:
     email: str = ""
     phone: str = ""
     consent_updates: bool = False
+    address: str = ""  # where to write to the reporter, not where the problem is
 
     @property
     def is_empty(self) -> bool:
-        return not (self.name or self.email or self.phone)
+        return not (self.name or self.email or self.phone or self.address)
 
 
 @dataclass(frozen=True)
@@ -250,6 +251,7 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
                     name=data.reporter.name[:200],
                     email=data.reporter.email[:254],
                     phone=data.reporter.phone[:40],
+                    address=data.reporter.address[:300],
                     consent_updates=data.reporter.consent_updates,
                 )
                 notify.tell_reporter(signal, Status.REPORTED)

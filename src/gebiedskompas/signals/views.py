@@ -72,7 +72,11 @@ def signal_new(request: HttpRequest) -> HttpResponse:
             address=data["address"],
             channel=Channel.WEB,
             reporter=services.ReporterInput(
-                data["name"], data["email"], data["phone"], data["consent"]
+                data["name"],
+                data["email"],
+                data["phone"],
+                data["consent"],
+                data["contact_address"],
             )
             if data["consent"]
             else None,
@@ -390,7 +394,8 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
                 lat=data["lat"], lon=data["lon"], address=data["address"],
                 channel=data["channel"],
                 reporter=services.ReporterInput(data["name"], data["email"], data["phone"],
-                                                data["consent"]) if data["consent"] else None,
+                                                data["consent"], data["contact_address"])
+                if data["consent"] else None,
                 photo_name=photo.name if photo else "",
                 photo_data=photo.read() if photo else b"",
             )  # fmt: skip
