@@ -22,6 +22,7 @@ from typing import Any
 
 from django.core.mail import send_mail
 from django.db import IntegrityError, connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -797,18 +798,7 @@ def request_email_vote(
     if "@" not in address:
         raise KompasError("vul een e-mailadres in", column="email")
     key = email_key(round_id, address)
-    place = ""
-    if needs_register(budget_round):
-        if not normalise_postcode(postcode) or not normalise_number(number):
-            raise KompasError("vul uw postcode en huisnummer in", column="postcode")
-        place = address_key(round_id, postcode, number)
-        rows = VotingCode.objects.filter(round_id=round_id, address_key=place)
-        if not rows.exists():
-            raise KompasError(
-                "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
-                "controleer postcode en huisnummer",
-                column="postcode",
-            )
+    place, rows = _register_rows(budget_round, postcode, number)
     now = now or timezone.now()
     subject = f"Stemmen: {budget_round.name}"
     if EmailVerification.objects.filter(round_id=round_id, email_key=key, is_used=True).exists():
@@ -827,6 +817,26 @@ def request_email_vote(
     )
     send_mail(subject, _mail_text("link", budget_round, link_for(token)), None, [address])
     return EmailRequest("link")
+
+
+def _register_rows(
+    budget_round: BudgetRound, postcode: str, number: str
+) -> tuple[str, QuerySet[VotingCode]]:
+    """Where the round's eligibility needs the address register: the keyed address given and
+    its register rows (refused when it is not in the register); else "" and no rows."""
+    if not needs_register(budget_round):
+        return "", VotingCode.objects.none()
+    if not normalise_postcode(postcode) or not normalise_number(number):
+        raise KompasError("vul uw postcode en huisnummer in", column="postcode")
+    place = address_key(budget_round.pk, postcode, number)
+    rows = VotingCode.objects.filter(round_id=budget_round.pk, address_key=place)
+    if not rows.exists():
+        raise KompasError(
+            "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
+            "controleer postcode en huisnummer",
+            column="postcode",
+        )
+    return place, rows
 
 
 def account_key(round_id: int, account: str) -> str:
@@ -857,20 +867,9 @@ def start_login_vote(
     if budget_round.phase != Phase.VOTING:
         raise BallotError("de stemming is niet open", reason="closed")
     key = account_key(round_id, account)
-    place = ""
-    if needs_register(budget_round):
-        if not normalise_postcode(postcode) or not normalise_number(number):
-            raise KompasError("vul uw postcode en huisnummer in", column="postcode")
-        place = address_key(round_id, postcode, number)
-        rows = VotingCode.objects.filter(round_id=round_id, address_key=place)
-        if not rows.exists():
-            raise KompasError(
-                "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
-                "controleer postcode en huisnummer",
-                column="postcode",
-            )
-        if not rows.filter(is_used=False).exists():
-            raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
+    place, rows = _register_rows(budget_round, postcode, number)
+    if place and not rows.filter(is_used=False).exists():
+        raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
     if EmailVerification.objects.filter(round_id=round_id, email_key=key, is_used=True).exists():
         raise BallotError("met dit account is al gestemd", reason="used_account")
     token = secrets.token_urlsafe(24)
