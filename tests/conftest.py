@@ -32,6 +32,28 @@ if "KOMPAS_DATA_DIR" not in os.environ:
     import tempfile
 
     os.environ["KOMPAS_DATA_DIR"] = tempfile.mkdtemp(prefix="kompas-test-")
+# Each pytest-xdist worker inherits the folder from the controller: give it one of its own, or
+# the workers would share (and clear each other's) page cache and uploads.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+if _WORKER and Path(os.environ["KOMPAS_DATA_DIR"]).name != _WORKER:
+    _own = Path(os.environ["KOMPAS_DATA_DIR"]) / _WORKER
+    _own.mkdir(parents=True, exist_ok=True)
+    os.environ["KOMPAS_DATA_DIR"] = str(_own)
+
+
+def _use_the_test_data_dir() -> None:
+    """pytest-django loads the settings before this file runs, so the folders derived from the
+    data folder still point at the default: point them at the test's (subprocesses get it by
+    the environment)."""
+    from django.conf import settings
+
+    data = Path(os.environ["KOMPAS_DATA_DIR"])
+    settings.DATA_DIR = data
+    settings.MEDIA_ROOT = data / "uploads"
+    settings.CACHES["pages"]["LOCATION"] = str(data / "cache" / "pages")
+
+
+_use_the_test_data_dir()
 
 
 @pytest.fixture(autouse=True)
@@ -73,3 +95,13 @@ def _migration_data(request: pytest.FixtureRequest) -> None:
 
     if not Role.objects.exists():
         ensure_default_roles()
+
+
+@pytest.fixture(autouse=True)
+def _default_language() -> Any:
+    """A test that switched the language (a CLI command with --lang, a page in English) must
+    not leave it on for the next test in the same process."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gebiedskompas.accounts.models import Organisation, RoleAssignment
 from gebiedskompas.accounts.permissions import area_chain, can
@@ -55,6 +55,11 @@ class NotAllowed(KompasError):
 
 class TransitionRefused(KompasError):
     """A status change the workflow does not allow."""
+
+
+def _in_dutch(text: object) -> str:
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(text)
 
 
 @dataclass(frozen=True)
@@ -241,7 +246,8 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
             StatusChange.objects.create(
                 signal=signal,
                 to_status=Status.REPORTED,
-                note=f"ontvangen via {Channel(data.channel).label}",
+                # Stored text, so in the installation's language, not the reader's.
+                note=f"ontvangen via {_in_dutch(Channel(data.channel).label)}",
                 by=by if by is not None and getattr(by, "is_authenticated", False) else None,
                 at=reported_at,
             )
