@@ -1,12 +1,18 @@
-"""Shared fixtures: where ../shared/data is, and a data folder per test session."""
+"""Shared fixtures: where ../shared/data is, a data folder per test session, and a migrated,
+empty SQLite database to copy for each child `kompas` process (migrating a fresh file takes far
+longer than copying one)."""
 
 from __future__ import annotations
 
 import os
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.ops.helpers import env_for, kompas
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -105,3 +111,60 @@ def _default_language() -> Any:
     from django.utils import translation
 
     translation.deactivate()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("template")
+    kompas(env_for(folder), "migrate")
+    return folder / "kompas.sqlite3"
+
+
+@pytest.fixture
+def sqlite_install(sqlite_template: Path) -> Callable[..., dict[str, str]]:
+    """An installation on SQLite in `folder`, migrated; returns its environment."""
+
+    def make(folder: Path, **extra: str) -> dict[str, str]:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copy(sqlite_template, folder / "kompas.sqlite3")
+        return env_for(folder, **extra)
+
+    return make
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _flush_postgresql_by_delete()
+
+
+def _flush_postgresql_by_delete() -> None:
+    """After each `transaction=True` test Django empties every table with one TRUNCATE; on
+    PostgreSQL that costs seconds (a new file per table and index), DELETE of the few rows a test
+    leaves costs milliseconds. Same result: all rows gone, sequences left as they were (Django
+    does not reset them either unless asked, and then the TRUNCATE still runs). Every foreign key
+    Django creates on PostgreSQL is DEFERRABLE INITIALLY DEFERRED and the flush runs in one
+    transaction, so the order of the DELETEs does not matter; an immediate key added one day
+    would fail the teardown loudly, not leave rows behind."""
+    try:
+        from django.db.backends.postgresql.operations import DatabaseOperations
+    except ImportError:  # no psycopg: the suite runs on SQLite only
+        return
+    truncate = DatabaseOperations.sql_flush
+
+    def sql_flush(
+        self: Any,
+        style: Any,
+        tables: Any,
+        *,
+        reset_sequences: bool = False,
+        allow_cascade: bool = False,
+    ) -> list[str]:
+        if reset_sequences or allow_cascade or not tables:
+            return truncate(
+                self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade
+            )
+        return [
+            f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(table))};"
+            for table in tables
+        ]
+
+    DatabaseOperations.sql_flush = sql_flush  # type: ignore[method-assign]

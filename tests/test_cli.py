@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,7 @@ def test_wrong_usage_exits_2(tmp_path: Path) -> None:
 
 
 def test_import_list_and_export_round_trip(tmp_path: Path) -> None:
+    """Starts on an empty data folder: the first command creates and migrates the database."""
     data = write_cbs(tmp_path / "kwb.csv")
     first = kompas("import", "cbs", str(data), "--year", "2024", "--json", data_dir=tmp_path / "d")
     assert first.returncode == 0, first.stderr
@@ -85,7 +87,10 @@ def test_import_list_and_export_round_trip(tmp_path: Path) -> None:
     )
 
 
-def test_a_user_error_prints_one_line_and_exits_1(tmp_path: Path) -> None:
+def test_a_user_error_prints_one_line_and_exits_1(
+    tmp_path: Path, sqlite_install: Callable[..., dict[str, str]]
+) -> None:
+    sqlite_install(tmp_path / "d")  # a migrated installation: the round trip migrates a fresh one
     bad = tmp_path / "kwb.csv"
     bad.write_text("")
     result = kompas("import", "cbs", str(bad), "--year", "2024", data_dir=tmp_path / "d")

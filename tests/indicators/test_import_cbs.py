@@ -6,6 +6,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -200,7 +201,9 @@ def test_quarterly_and_dimension_tables_get_periods_and_split_keys(tmp_path: Pat
 
 
 @pytest.mark.django_db(databases=[])
-def test_killed_import_leaves_the_database_unchanged(tmp_path: Path) -> None:
+def test_killed_import_leaves_the_database_unchanged(
+    tmp_path: Path, sqlite_install: Callable[..., dict[str, str]]
+) -> None:
     """A process killed halfway through writing leaves nothing behind (one transaction).
 
     Runs the real command in a child process on its own SQLite file, pauses it right after the
@@ -211,12 +214,7 @@ def test_killed_import_leaves_the_database_unchanged(tmp_path: Path) -> None:
     path = write_cbs(tmp_path / "kwb.csv")
     data_dir = tmp_path / "data"
     env = {**os.environ, "KOMPAS_DATA_DIR": str(data_dir), "KOMPAS_DATABASE_URL": ""}
-    subprocess.run(
-        [sys.executable, "-m", "gebiedskompas.cli", "migrate"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    sqlite_install(data_dir)  # a copy of the session's `kompas migrate` result
     marker = tmp_path / "inserted"
     code = (
         "import os, sys, time, pathlib, django\n"

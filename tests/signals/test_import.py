@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -43,6 +45,21 @@ def test_reimport_is_idempotent_and_a_resolved_row_closes_an_open_signal(tmp_pat
     assert Signal.objects.get().status == "closed"
     third = import_signals(path, fmt="signalen", municipality="GM0106")
     assert (third.new, third.unchanged) == (0, 1)
+
+
+def test_imported_signals_get_their_reported_and_closed_history(tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(HEADER + GOOD, encoding="utf-8")
+    import_signals(path, fmt="signalen", municipality="GM0106", municipality_name="Assen")
+    signal = Signal.objects.get()
+    history = list(signal.history.values_list("from_status", "to_status", "note", "at", "by"))
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    assert history == [
+        ("", "reported", "ingelezen uit signalen", datetime(2025, 4, 30, 11, 56, 9, tzinfo=UTC),
+         None),
+        ("reported", "closed", "afgehandeld volgens de Signalen-export (datum: eerste dag niet "
+         "meer open gezien)", datetime(2026, 5, 20, tzinfo=amsterdam), None),
+    ]  # fmt: skip
 
 
 @pytest.mark.realdata

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -331,6 +331,7 @@ def _write(
         for s in Signal.objects.filter(idempotency_key__in=list(keys)).select_related("category")
     }
     new_signals: list[Signal] = []
+    zone = timezone.get_current_timezone()
     closing: list[tuple[Signal, _Row]] = []
     for key, row in keys.items():
         if key in existing:
@@ -362,22 +363,47 @@ def _write(
             municipality=gemeente, area=area, location_verified=verified, category=cat,
             lat=row.lat, lon=row.lon, address=row.address[:300], channel=row.channel,
             department=department(row.team), idempotency_key=key, reported_at=row.reported_at,
-            deadline=compute_deadline(cat, row.reported_at),
+            deadline=compute_deadline(cat, row.reported_at, zone),
             status=(Status.CLOSED if row.closed else Status.REPORTED).value, closed_at=closed_at,
         )  # fmt: skip
         new_signals.append(signal)
         closing.append((signal, row))
     Signal.objects.bulk_create(new_signals, batch_size=2000)
-    history: list[StatusChange] = []
+    history: list[tuple[int, str, str, str, datetime]] = []
+    reported, closed = Status.REPORTED.value, Status.CLOSED.value
     for signal, row in closing:
-        history.append(StatusChange(signal=signal, to_status=Status.REPORTED,
-                                    note=f"ingelezen uit {fmt}", at=row.reported_at))  # fmt: skip
+        history.append((signal.pk, "", reported, f"ingelezen uit {fmt}", row.reported_at))
         if row.closed:
-            history.append(StatusChange(signal=signal, from_status=Status.REPORTED,
-                                        to_status=Status.CLOSED, note=row.status_note,
-                                        at=signal.closed_at or row.reported_at))  # fmt: skip
-    StatusChange.objects.bulk_create(history, batch_size=4000)
+            at = signal.closed_at or row.reported_at
+            history.append((signal.pk, reported, closed, row.status_note, at))
+    _insert_history(history)
     summary.new = len(new_signals)
+
+
+def _insert_history(rows: list[tuple[int, str, str, str, datetime]]) -> None:
+    """Insert StatusChange rows (signal id, from, to, note, at; no `by`) with executemany.
+
+    A 7-year export gives two history rows per signal, 165,000 for Katwijk's; building a model
+    instance per row and letting bulk_create prepare every value took a third of the import's
+    time. The rows are plain here and only the time needs the backend's adaptation."""
+    meta = StatusChange._meta
+    if {f.name for f in meta.concrete_fields} != {"id", "signal", "from_status", "to_status",
+                                                  "note", "by", "at"}:  # fmt: skip
+        raise RuntimeError("StatusChange has new fields: give them a value in _insert_history")
+    connection = connections[router.db_for_write(StatusChange)]
+    quote = connection.ops.quote_name
+    columns = [meta.get_field(name).column for name in ("signal", "from_status", "to_status",
+                                                         "note", "at")]  # fmt: skip
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 10_000):
+            cursor.executemany(
+                sql, [(*row[:4], adapt(row[4])) for row in rows[start : start + 10_000]]
+            )
 
 
 def _closed_at(row: _Row) -> datetime | None:

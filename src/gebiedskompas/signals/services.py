@@ -8,7 +8,7 @@ double escalations; the checks in Python only save work.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 import shapely
@@ -187,8 +187,10 @@ def _route(signal: Signal) -> None:
         signal.department_id = signal.category.default_department_id
 
 
-def compute_deadline(category: Category, start: datetime) -> datetime:
-    local = timezone.localtime(start)
+def compute_deadline(category: Category, start: datetime, tz: tzinfo | None = None) -> datetime:
+    """The deadline in local time; `tz` (default: the current time zone) lets a caller that
+    computes many skip looking the current zone up each time."""
+    local = timezone.localtime(start, tz)
     return deadlines.deadline(
         local, category.handling_days, deadlines.DayKind(category.handling_day_kind)
     )

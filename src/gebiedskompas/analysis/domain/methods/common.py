@@ -24,6 +24,16 @@ from gebiedskompas.analysis.domain.model import (
 )
 from gebiedskompas.core.errors import KompasError
 
+
+def rank_columns(values: npt.ArrayLike, method: str) -> npt.NDArray[np.float64]:
+    """``scipy.stats.rankdata(values, method=method, axis=0)``, with scipy.stats imported on
+    first use: importing it takes most of a second, and every `kompas` command would pay that
+    because the CLI lists the method keys."""
+    from scipy.stats import rankdata
+
+    return np.asarray(rankdata(values, method=method, axis=0), dtype=np.float64)
+
+
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 

@@ -33,7 +33,6 @@ from __future__ import annotations
 from typing import Final
 
 import numpy as np
-from scipy.stats import rankdata
 
 from gebiedskompas.analysis.domain.methods.common import (
     FloatArray,
@@ -42,6 +41,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     param_float,
     param_str,
     prepare,
+    rank_columns,
     resolve_weights,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method, ParamValue
@@ -114,7 +114,7 @@ def run(inp: AnalysisInput) -> AnalysisResult:
             normalised[:, sl] = z
             domain_values[:, k] = z.mean(axis=1)
         # rank 1 = least deprived … N = most deprived, so R = rank / N is 1 at the most deprived.
-        r = rankdata(domain_values, method="average", axis=0) / n
+        r = rank_columns(domain_values, method="average") / n
     x = exponential_transform(r)
     default = IMD2019_WEIGHTS if len(prep.domains) == len(IMD2019_WEIGHTS) else None
     weights, given = resolve_weights(prep.domains, default, method=KEY)

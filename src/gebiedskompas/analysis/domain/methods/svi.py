@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
 
 from gebiedskompas.analysis.domain.methods.common import (
     FloatArray,
@@ -34,6 +33,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     param_float,
     param_str,
     prepare,
+    rank_columns,
     resolve_weights,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method
@@ -55,7 +55,7 @@ def percent_rank_units(
     so 0.2899999… never truncates to 0.2899 and x.5 units always round up. Needs N ≥ 2.
     """
     n = values.shape[0]
-    less = rankdata(values, method="min", axis=0).astype(np.int64) - 1
+    less = rank_columns(values, method="min").astype(np.int64) - 1
     if rounding == "truncate":
         units: IntArray = (less * scale) // (n - 1)
     else:
@@ -67,7 +67,7 @@ def percent_rank(values: FloatArray, precision: int, rounding: str = "round") ->
     """Percentile rank of each column as floats; ``precision`` < 0 means exact fractions."""
     n = values.shape[0]
     if precision < 0:
-        less = np.asarray(rankdata(values, method="min", axis=0), dtype=np.float64) - 1.0
+        less = np.asarray(rank_columns(values, method="min"), dtype=np.float64) - 1.0
         out: FloatArray = less / (n - 1)
         return out
     scale = 10**precision
