@@ -117,3 +117,21 @@ def test_a_zip_that_is_not_a_workbook_is_refused() -> None:
 )  # fmt: skip
 def test_valid_files_pass(name: str, data: bytes, allowed: tuple[str, ...]) -> None:
     assert check_bytes(name, data, allowed, 10**6) == "." + name.rsplit(".", 1)[1]
+
+
+def _package(entries: dict[str, str]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as package:
+        for name, text in entries.items():
+            package.writestr(name, text)
+    return out.getvalue()
+
+
+def test_an_opendocument_must_say_its_own_kind() -> None:
+    text = {"mimetype": "application/vnd.oasis.opendocument.text", "content.xml": "<x/>"}
+    assert check_bytes("besluit.odt", _package(text), (".odt", ".ods"), 1_000_000) == ".odt"
+    # A text document renamed to a spreadsheet, and a zip that is no office package at all.
+    with pytest.raises(UploadRefused, match=r"besluit\.ods: dit bestand is geen \.ods-document"):
+        check_bytes("besluit.ods", _package(text), (".odt", ".ods"), 1_000_000)
+    with pytest.raises(UploadRefused, match="geen .odt-document"):
+        check_bytes("besluit.odt", _package({"a.txt": "x"}), (".odt",), 1_000_000)

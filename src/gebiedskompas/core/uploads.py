@@ -146,6 +146,42 @@ def _xlsx(name: str, fh: IO[bytes]) -> None:
         )
 
 
+# OpenDocument files name their kind in a `mimetype` entry; Office Open XML files carry
+# `[Content_Types].xml`.
+_ODF_TYPES: Final = {
+    ".odt": "application/vnd.oasis.opendocument.text",
+    ".ods": "application/vnd.oasis.opendocument.spreadsheet",
+}
+
+
+def _office(suffix: str) -> Callable[[str, IO[bytes]], None]:
+    """A content check for an office document (.docx, .odt, .ods): the zip package its format
+    prescribes."""
+
+    def check(name: str, fh: IO[bytes]) -> None:
+        head = fh.read(16)
+        fh.seek(0)
+        try:
+            with zipfile.ZipFile(fh) as package:
+                names = set(package.namelist())
+                if suffix in _ODF_TYPES:
+                    kind = package.read("mimetype").decode("ascii", "replace").strip()
+                    ok = kind == _ODF_TYPES[suffix]
+                else:
+                    ok = "[Content_Types].xml" in names
+        except (zipfile.BadZipFile, KeyError, OSError, EOFError):
+            ok = False
+        if not ok:
+            found = looks_like(head)
+            raise UploadRefused(
+                f"{name}: dit bestand is geen {suffix}-document"
+                + (f" maar {found}" if found and not found.startswith("een ZIP") else "")
+                + "; het bestand is niet ingelezen"
+            )
+
+    return check
+
+
 def _image(name: str, fh: IO[bytes]) -> None:
     from PIL import Image, UnidentifiedImageError
 
@@ -189,6 +225,9 @@ CONTENT_CHECKS: Final[dict[str, Callable[[str, IO[bytes]], None]]] = {
     ".json": _json,
     ".geojson": _json,
     ".pdf": _pdf,
+    ".docx": _office(".docx"),
+    ".odt": _office(".odt"),
+    ".ods": _office(".ods"),
 }
 
 
