@@ -7,12 +7,14 @@ a UTF-8 byte-order mark (as CBS writes them), and gzip-compressed.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
-import io
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from gebiedskompas.core.errors import KompasError
@@ -20,16 +22,36 @@ from gebiedskompas.core.errors import KompasError
 MAX_BYTES = 2 * 1024**3
 
 
-def _open_text(path: Path) -> str:
-    raw = path.read_bytes()
+def _binary(path: Path) -> BinaryIO:
     if path.suffix == ".gz":
-        raw = gzip.decompress(raw)
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise KompasError("cannot be read as text (expected UTF-8 or Windows-1252)", file=path.name)
+        return gzip.open(path, "rb")  # type: ignore[return-value]  # a GzipFile reads bytes
+    return path.open("rb")
+
+
+def _encoding_of(path: Path) -> str:
+    """UTF-8 (with or without a byte-order mark) or Windows-1252, checked by decoding the whole
+    file a block at a time: the text is never held at once (as one string, or as a StringIO,
+    which keeps four bytes per character)."""
+    decoder: codecs.IncrementalDecoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        with _binary(path) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)
+        return "utf-8-sig"
+    except UnicodeDecodeError:
+        pass
+    # Windows-1252 leaves five bytes undefined: a file holding one is neither encoding.
+    decoder = codecs.getincrementaldecoder("cp1252")()
+    try:
+        with _binary(path) as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                decoder.decode(block)
+        return "cp1252"
+    except UnicodeDecodeError:
+        raise KompasError(
+            "cannot be read as text (expected UTF-8 or Windows-1252)", file=path.name
+        ) from None
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -71,13 +93,19 @@ def read_table_chunks(
             [whole.iloc[i : i + chunk_rows] for i in range(0, max(len(whole), 1), chunk_rows)]
         )
     else:
-        text = _open_text(path)
-        if not text.strip():
+        encoding = _encoding_of(path)
+        with _binary(path) as fh:
+            head = fh.read(10000).decode(encoding, errors="ignore")  # may cut a character
+        if not head.strip():
             raise KompasError("the file is empty", file=name)
-        delimiter = sniff_delimiter(text[:10000])
+        delimiter = sniff_delimiter(head)
         try:
+            # pandas reads the file itself, a block at a time (chunked reading keeps only the
+            # current chunk's cells in memory).
             chunks = pd.read_csv(
-                io.StringIO(text),
+                path,
+                encoding=encoding,
+                compression="gzip" if path.suffix == ".gz" else None,
                 sep=delimiter,
                 dtype=str,
                 keep_default_na=False,
@@ -100,8 +128,12 @@ def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.Data
                     raise KompasError("the first row holds no column names", file=name, row=1)
                 if frame.empty:
                     raise KompasError("the file has a header but no data rows", file=name)
-            for column in frame.columns:
-                frame[column] = frame[column].str.strip()
+            # One pass over every cell: a str.strip call per column costs more than the strip.
+            cells = frame.to_numpy(dtype=object)
+            stripped = np.array(
+                [c.strip() if isinstance(c, str) else c for c in cells.ravel()], dtype=object
+            )
+            frame = pd.DataFrame(stripped.reshape(cells.shape), columns=frame.columns, dtype=object)
             frame.index = pd.RangeIndex(first_row, first_row + len(frame))
             first_row += len(frame)
             yield frame

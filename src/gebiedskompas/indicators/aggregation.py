@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area, Cluster
@@ -67,13 +68,26 @@ def recompute_municipality(municipality: Area) -> int:
     return recompute_municipalities([municipality.pk])
 
 
-def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 4) -> int:
+def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 10) -> int:
     """Recompute the aggregates of these municipalities, a batch of them at a time (one
     aggregation per batch keeps the per-call overhead low and the memory bounded)."""
     written = 0
     for start in range(0, len(municipality_ids), per_batch):
         written += _recompute(municipality_ids[start : start + per_batch])
     return written
+
+
+def _fetch_frame(sql: str, params: list[object], columns: list[str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame, read a block at a time through the driver's cursor (the
+    ORM would build a tuple per row on top of the driver's and keep them all at once)."""
+    parts = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        while rows := cursor.fetchmany(50_000):
+            parts.append(pd.DataFrame.from_records(rows, columns=columns))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
 
 
 @transaction.atomic
@@ -84,24 +98,30 @@ def _recompute(municipality_ids: list[int]) -> int:
         return 0
     indicators = list(Indicator.objects.exclude(aggregation="none"))
     rules = rules_by_key(indicators)
-    key_of = {i.pk: i.key for i in indicators}
-    buurt_codes = dict(
-        Area.objects.filter(
-            municipality_id__in=municipality_ids, level=AreaLevel.BUURT
-        ).values_list("id", "code")
+    key_of = pd.Series({i.pk: i.key for i in indicators}, dtype=object)
+    table = Observation._meta.db_table
+    areas = Area._meta.db_table
+    marks = ", ".join(["%s"] * len(municipality_ids))
+    # Read ids, not codes, and filter indicators here: a join or a long IN list per row costs
+    # more than the rows it saves.
+    values = _fetch_frame(
+        f"SELECT a.code, o.indicator_id, o.period, o.value FROM {table} o "
+        f"JOIN {areas} a ON a.id = o.area_id "
+        f"WHERE a.municipality_id IN ({marks}) AND a.level = %s",
+        [*municipality_ids, AreaLevel.BUURT.value],
+        ["area", "indicator_id", "period", "value"],
     )
-    # Read ids, not codes through joins: the join per row is most of the read time.
-    records = Observation.objects.filter(
-        area_id__in=list(buurt_codes), indicator_id__in=list(key_of)
-    ).values_list("area_id", "indicator_id", "period", "value")
-    values = pd.DataFrame.from_records(
-        list(records), columns=["area", "indicator", "period", "value"]
-    )
+    values = values[values["indicator_id"].isin(key_of.index)]
     if values.empty:
         return 0
-    values["area"] = values["area"].map(buurt_codes)
-    values["indicator"] = values["indicator"].map(key_of)
-    values["value"] = values["value"].astype("float64")
+    values = pd.DataFrame(
+        {
+            "area": values["area"].to_numpy(),
+            "indicator": key_of.reindex(values["indicator_id"]).to_numpy(),
+            "period": values["period"].to_numpy(),
+            "value": values["value"].astype("float64").to_numpy(),
+        }
+    )
     result = aggregate(values, membership, rules)
     if result.empty:
         return 0
@@ -109,36 +129,75 @@ def _recompute(municipality_ids: list[int]) -> int:
         Area.objects.filter(code__in=list(result["group"].unique())).values_list("code", "id")
     )
     ind_ids = {i.key: i.pk for i in indicators}
-    existing = {
-        (a, i, p): (oid, published)
-        for oid, a, i, p, published in Observation.objects.filter(
-            area_id__in=list(area_ids.values()), indicator_id__in=list(ind_ids.values())
-        ).values_list("id", "area_id", "indicator_id", "period", "is_published")
-    }
-    to_create: list[tuple[object, ...]] = []
-    computed_only: list[tuple[object, ...]] = []  # beside a published value
-    computed_is_value: list[tuple[object, ...]] = []  # no published value: the computed one shows
-    for group, key, period, value in result[["group", "indicator", "period", "value"]].itertuples(
-        index=False
-    ):
-        if group not in area_ids:
-            continue
-        v = None if value is None or (isinstance(value, float) and math.isnan(value)) else value
-        status = Status.OK.value if v is not None else Status.MISSING.value
-        k = (area_ids[group], ind_ids[key], str(period))
-        if k in existing:
-            oid, published = existing[k]
-            if published:
-                computed_only.append((v, oid))
-            else:
-                computed_is_value.append((v, v, status, oid))
-        else:
-            to_create.append((k[0], k[1], k[2], v, status, None, None, v, False, None, ""))
-    bulk.insert_observations(to_create)
-    bulk.update_computed(computed_only, with_value=False)
-    bulk.update_computed(computed_is_value, with_value=True)
-    to_update = computed_only + computed_is_value
-    return len(to_create) + len(to_update)
+    result = result.assign(
+        area_id=result["group"].map(area_ids), indicator_id=result["indicator"].map(ind_ids)
+    )
+    result = result[result["area_id"].notna()]
+    group_marks = ", ".join(["%s"] * len(area_ids))
+    existing = _fetch_frame(
+        f"SELECT id, area_id, indicator_id, period, is_published, computed_value FROM {table} "
+        f"WHERE area_id IN ({group_marks})",
+        list(area_ids.values()),
+        ["id", "area_id", "indicator_id", "period", "is_published", "old_computed"],
+    )
+    merged = result.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"}).merge(
+        existing.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"}),
+        on=["area_id", "indicator_id", "period"],
+        how="left",
+    )
+    value = merged["value"].astype("float64")
+    old = merged["old_computed"].astype("float64")
+    unchanged = (value.isna() & old.isna()) | (value == old)
+    is_new = merged["id"].isna()
+    published = merged["is_published"].fillna(False).astype(bool)
+
+    def nullable(series: pd.Series) -> list[object]:
+        return [None if math.isnan(v) else v for v in series.astype("float64").tolist()]
+
+    status = np.where(value.isna(), Status.MISSING.value, Status.OK.value)
+    create = merged[is_new]
+    size = len(create)
+    create_values = nullable(create["value"])
+    bulk.insert_observations(
+        zip(
+            create["area_id"].astype("int64").tolist(),
+            create["indicator_id"].astype("int64").tolist(),
+            create["period"].astype(str).tolist(),
+            create_values,
+            status[is_new.to_numpy()].tolist(),
+            [None] * size,
+            [None] * size,
+            create_values,
+            [False] * size,
+            [None] * size,
+            [""] * size,
+            strict=True,
+        ),
+        count=size,
+    )
+    # A value that the last computation already gave is not written again: a re-import that
+    # changes nothing writes nothing.
+    beside = merged[~is_new & published & ~unchanged]
+    bulk.update_computed(
+        list(zip(nullable(beside["value"]), beside["id"].astype("int64").tolist(), strict=True)),
+        with_value=False,
+    )
+    alone_mask = ~is_new & ~published & ~unchanged
+    alone = merged[alone_mask]
+    alone_values = nullable(alone["value"])
+    bulk.update_computed(
+        list(
+            zip(
+                alone_values,
+                alone_values,
+                status[alone_mask.to_numpy()].tolist(),
+                alone["id"].astype("int64").tolist(),
+                strict=True,
+            )
+        ),
+        with_value=True,
+    )
+    return len(merged)
 
 
 def recompute_for_areas(area_ids: Iterable[int]) -> int:

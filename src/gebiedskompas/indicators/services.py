@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import itertools
 import json
 import math
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from django.db import transaction
+from django.db import connection, transaction
 
 from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import NETHERLANDS
+from gebiedskompas.areas.models import Area
 from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
 from gebiedskompas.core.errors import InputError, KompasError
 from gebiedskompas.indicators import bulk
@@ -234,33 +234,9 @@ def write_observations(
     """Diff rows (area_id, indicator_id, period, value, margin_lower, margin_upper, source_key)
     against the stored observations; insert new ones, update changed ones, and add the counts to
     ``summary``. ``batch`` (a list holding at most one ImportBatch) lets the chunks of one import
-    share one batch; it is made only when something changes."""
-    existing = pd.DataFrame.from_records(
-        Observation.objects.filter(
-            indicator_id__in=[int(i) for i in frame["indicator_id"].unique()],
-            period__in=[str(p) for p in frame["period"].unique()],
-            area_id__in=[int(a) for a in frame["area_id"].unique()],
-        ).values_list(
-            "id",
-            "area_id",
-            "indicator_id",
-            "period",
-            "value",
-            "margin_lower",
-            "margin_upper",
-            "is_published",
-        ),
-        columns=[
-            "id",
-            "area_id",
-            "indicator_id",
-            "period",
-            "old_value",
-            "old_lower",
-            "old_upper",
-            "old_published",
-        ],
-    )
+    share one batch; it is made only when something changes. Rows of areas without any stored
+    observation are new without a diff: one query finds those areas, and a first import skips
+    reading and merging stored rows altogether."""
     keys = ["area_id", "indicator_id", "period"]
     frame = frame.drop(columns=[c for c in ("code", "key") if c in frame.columns])
     frame = frame.astype(
@@ -273,8 +249,32 @@ def write_observations(
             "margin_upper": "float64",
         }
     )
+    is_fresh = ~frame["area_id"].isin(_areas_with_observations(frame["area_id"].unique()))
+    fresh = frame[is_fresh]
+    stored = frame[~is_fresh]
+    existing = pd.DataFrame(
+        columns=["id", *keys, "old_value", "old_lower", "old_upper", "old_published"]
+    )
+    if not stored.empty:
+        existing = pd.DataFrame.from_records(
+            Observation.objects.filter(
+                indicator_id__in=[int(i) for i in stored["indicator_id"].unique()],
+                period__in=[str(p) for p in stored["period"].unique()],
+                area_id__in=[int(a) for a in stored["area_id"].unique()],
+            ).values_list(
+                "id",
+                "area_id",
+                "indicator_id",
+                "period",
+                "value",
+                "margin_lower",
+                "margin_upper",
+                "is_published",
+            ),
+            columns=existing.columns,
+        )
     if existing.empty:
-        merged = frame.assign(
+        merged = stored.assign(
             id=np.nan, old_value=np.nan, old_lower=np.nan, old_upper=np.nan, old_published=True
         )
     else:
@@ -288,7 +288,7 @@ def write_observations(
                 "old_upper": "float64",
             }
         )
-        merged = frame.merge(existing, on=keys, how="left")
+        merged = stored.merge(existing, on=keys, how="left")
     is_new = merged["id"].isna()
 
     def same(a: pd.Series, b: pd.Series) -> pd.Series:
@@ -304,7 +304,7 @@ def write_observations(
         & merged["old_published"].astype(bool)
     )
     changed = (~is_new) & ~unchanged
-    new_count, changed_count = int(is_new.sum()), int(changed.sum())
+    new_count, changed_count = len(fresh) + int(is_new.sum()), int(changed.sum())
     summary.new += new_count
     summary.updated += changed_count
     summary.unchanged += int(unchanged.sum())
@@ -327,9 +327,13 @@ def write_observations(
     def clean(v: object) -> object:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
-    # In index order: the unique (area, indicator, period) index then grows at its end.
-    new = merged[is_new].sort_values(["area_id", "indicator_id", "period"], kind="stable")
-    bulk.insert_observations(_new_rows(new, current.pk), count=len(new))
+    columns = [*keys, "value", "margin_lower", "margin_upper", "source_key"]
+    new = (
+        fresh[columns]
+        if not is_new.any()
+        else pd.concat([fresh[columns], merged.loc[is_new, columns]])
+    )
+    bulk.insert_new_observations(new, current.pk)
     upd = merged[changed]
     bulk.update_observations(
         [
@@ -353,35 +357,22 @@ def write_observations(
     current.save(update_fields=["summary"])
 
 
-def _new_rows(
-    new: pd.DataFrame, batch_id: int, chunk: int = 50_000
-) -> Iterator[tuple[object, ...]]:
-    """Rows for ``bulk.insert_observations``, made a slice at a time to keep memory flat; the
-    tuples come from ``zip`` over column lists (no Python code per row)."""
-
-    def nullable(values: np.ndarray) -> list[object]:
-        out = values.astype(object)
-        out[np.isnan(values)] = None
-        return out.tolist()  # type: ignore[no-any-return]
-
-    for start in range(0, len(new), chunk):
-        part = new.iloc[start : start + chunk]
-        values = part["value"].to_numpy(dtype="float64")
-        size = len(part)
-        yield from zip(
-            part["area_id"].tolist(),
-            part["indicator_id"].tolist(),
-            part["period"].astype(str).tolist(),
-            nullable(values),
-            np.where(np.isnan(values), Status.MISSING.value, Status.OK.value).tolist(),
-            nullable(part["margin_lower"].to_numpy(dtype="float64")),
-            nullable(part["margin_upper"].to_numpy(dtype="float64")),
-            itertools.repeat(None, size),
-            itertools.repeat(True, size),
-            itertools.repeat(batch_id, size),
-            part["source_key"].astype(str).tolist(),
-            strict=False,  # the repeats are as long as the lists
-        )
+def _areas_with_observations(area_ids: np.ndarray) -> list[int]:
+    """Those of these areas that have at least one stored observation (one index probe each)."""
+    found: list[int] = []
+    ids = [int(a) for a in area_ids]
+    table = Observation._meta.db_table
+    areas = Area._meta.db_table
+    with connection.cursor() as cursor:
+        for start in range(0, len(ids), 900):  # SQLite's 999 parameters per statement
+            part = ids[start : start + 900]
+            cursor.execute(
+                f"SELECT a.id FROM {areas} a WHERE a.id IN ({', '.join(['%s'] * len(part))}) "
+                f"AND EXISTS (SELECT 1 FROM {table} o WHERE o.area_id = a.id)",
+                part,
+            )
+            found.extend(row[0] for row in cursor.fetchall())
+    return found
 
 
 def add_indicator(**fields: Any) -> Indicator:

@@ -162,10 +162,12 @@ def aggregate(
     present = np.zeros((n_ind, n_per), dtype=bool)
     present[indicator_codes, period_codes] = True
 
+    positions = {str(key): i for i, key in enumerate(indicators)}
+
     def column(key: str | None) -> FloatArray:
         if key is None:
             return np.full(n_area * n_per, np.nan)
-        position = _position(indicators, key)
+        position = positions.get(key, -1)
         if position < 0:
             return np.full(n_area * n_per, np.nan)
         result: FloatArray = dense[:, position]
@@ -174,7 +176,7 @@ def aggregate(
     def periods_of(keys: Iterable[str | None]) -> npt.NDArray[np.bool_]:
         mask = np.zeros(n_per, dtype=bool)
         for key in keys:
-            if key is not None and (position := _position(indicators, key)) >= 0:
+            if key is not None and (position := positions.get(key, -1)) >= 0:
                 mask |= present[position]
         return mask
 
@@ -308,11 +310,6 @@ def compare_published(
         .sort_values(["area", "indicator", "period"], kind="stable")
         .reset_index(drop=True)
     )
-
-
-def _position(index: pd.Index, key: str) -> int:
-    """The position of `key` in `index`, -1 when absent."""
-    return int(index.get_indexer(pd.Index([key]))[0])
 
 
 def _check_rule(key: str, spec: RuleSpec) -> None:

@@ -220,18 +220,7 @@ class CbsReader:
             first = self._seen.setdefault(key, row)
             if first != row:
                 self._problem(f"area {code} appears twice (also in row {first})", row, lay.code_col)
-        values: dict[str, pd.Series] = {}
-        for column in lay.measure_cols:
-            raw = frame[column]
-            cleaned = raw.replace({"": None, ".": None})
-            numbers = pd.to_numeric(
-                cleaned.str.replace(",", ".", regex=False) if _decimal_comma(raw) else cleaned,
-                errors="coerce",
-            )
-            bad = numbers.isna() & cleaned.notna()
-            for row in raw.index[bad][: self.max_problems]:
-                self._problem(f'"{raw[row]}" is not a number', int(row), column)
-            values[column] = numbers.astype("float64")
+        values = self._numbers(frame)
         if len(self.problems) > before or self.problems:
             return
         areas = pd.DataFrame(
@@ -259,6 +248,40 @@ class CbsReader:
             new_indicators=new_indicators,
             columns_mapped={m.column: m.key for m in lay.mapping},
         )
+
+    def _numbers(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Each measure column as float64 (NaN for an empty cell or CBS's "."), bad cells
+        reported. All columns are converted in one call (a call per column costs more than the
+        conversion); only a column holding a cell that is no number is looked at on its own,
+        to read it with a decimal comma where CBS wrote one."""
+        cols = self.layout.measure_cols
+        cells = frame[cols].to_numpy(dtype=object)
+        n = len(frame)
+        flat = cells.ravel(order="F")  # column after column
+        numbers = (
+            pd.to_numeric(pd.Series(flat, dtype=object), errors="coerce")
+            .to_numpy(dtype="float64")
+            .reshape((n, len(cols)), order="F")
+            .copy()
+        )
+        empty = (cells == "") | (cells == ".")
+        values: dict[str, np.ndarray] = {}
+        for j in np.flatnonzero((np.isnan(numbers) & ~empty).any(axis=0)).tolist():
+            column = cols[j]
+            raw = frame[column]
+            cleaned = raw.replace({"": None, ".": None})
+            converted = pd.to_numeric(
+                cleaned.str.replace(",", ".", regex=False) if _decimal_comma(raw) else cleaned,
+                errors="coerce",
+            )
+            bad = converted.isna() & cleaned.notna()
+            for row in raw.index[bad][: self.max_problems]:
+                self._problem(f'"{raw[row]}" is not a number', int(row), column)
+            numbers[:, j] = converted.to_numpy(dtype="float64")
+        numbers[empty] = np.nan
+        for j, column in enumerate(cols):
+            values[column] = numbers[:, j]
+        return values
 
 
 def parse_cbs_table(
@@ -306,7 +329,7 @@ def _slug(text: str) -> str:
 
 def _long_rows(
     frame: pd.DataFrame,
-    values: dict[str, pd.Series],
+    values: dict[str, np.ndarray],
     mapping: list[Mapping_],
     codes: pd.Series,
     periods: pd.Series,
@@ -354,7 +377,7 @@ def _long_rows(
                 "key": pd.Categorical(keys.values),
                 "source_key": pd.Categorical([m.column] * len(frame)),
                 "period": pd.Categorical(periods.values),
-                "value": values[m.column].values,
+                "value": values[m.column],
                 "kind": kind,
                 "label": pd.Categorical(labels.values),
             }
@@ -396,7 +419,7 @@ def _new_indicator(
 
 
 def _plain_long_rows(
-    values: dict[str, pd.Series],
+    values: dict[str, np.ndarray],
     mapping: list[Mapping_],
     codes: pd.Series,
     periods: pd.Series,
@@ -422,7 +445,7 @@ def _plain_long_rows(
             "key": categorical(key_ids[block], [str(k) for k in key_cats]),
             "source_key": categorical(block, [m.column for m in mapping]),
             "period": categorical(np.tile(period_ids, m_count), [str(p) for p in period_names]),
-            "value": np.concatenate([values[m.column].to_numpy(dtype="float64") for m in mapping])
+            "value": np.concatenate([values[m.column] for m in mapping])
             if mapping
             else np.array([], dtype="float64"),
             "margin_lower": np.nan,
