@@ -79,46 +79,69 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
                 "area__code", flat=True
             )
         )
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {AreaYear._meta.db_table} (area_id, year, change_indicator) "
-                "VALUES (%s, %s, %s)",
-                [
-                    (existing[r.code].pk, year, r.change_indicator)
-                    for r in rows
-                    if r.code not in present
-                ],
-            )
+        _insert_rows(
+            AreaYear._meta.db_table,
+            ("area_id", "year", "change_indicator"),
+            [
+                (existing[r.code].pk, year, r.change_indicator)
+                for r in rows
+                if r.code not in present
+            ],
+        )
     return created, existing
 
 
+def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
+    """Insert plain rows: COPY on PostgreSQL, one executemany on SQLite."""
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+
+
 def _insert_areas(areas: list[Area]) -> None:
-    """Insert new areas (no geometry yet) with one executemany and give the objects their keys.
+    """Insert new areas (no geometry yet) in one go and give the objects their keys.
 
     The ORM's bulk_create spends most of a national import's area time building SQL: SQLite
     allows it 999 parameters per statement, so 17k areas take hundreds of statements of 58 rows.
     """
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
-    table = Area._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} (code, name, level, parent_id, municipality_id, geojson_wgs84, "
-            "valid_from, created_at, updated_at) VALUES (%s, %s, %s, %s, %s, '', %s, %s, %s)",
-            [
-                (
-                    a.code,
-                    a.name,
-                    a.level,
-                    a.parent_id,
-                    a.municipality_id,
-                    a.valid_from,
-                    stamp,
-                    stamp,
-                )
-                for a in areas
-            ],
-        )
+    _insert_rows(
+        Area._meta.db_table,
+        (
+            "code",
+            "name",
+            "level",
+            "parent_id",
+            "municipality_id",
+            "geojson_wgs84",
+            "valid_from",
+            "created_at",
+            "updated_at",
+        ),
+        [
+            (
+                a.code,
+                a.name,
+                a.level,
+                a.parent_id,
+                a.municipality_id,
+                "",
+                a.valid_from,
+                stamp,
+                stamp,
+            )
+            for a in areas
+        ],
+    )
     keys: dict[str, int] = {}
     codes = [a.code for a in areas]
     for start in range(0, len(codes), 900):  # SQLite's 999 parameters per statement

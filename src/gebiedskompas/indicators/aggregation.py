@@ -9,7 +9,7 @@ is kept beside it (``computed_value``); elsewhere the computed value is the valu
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -77,17 +77,97 @@ def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 10
     return written
 
 
-def _fetch_frame(sql: str, params: list[object], columns: list[str]) -> pd.DataFrame:
-    """A query's rows as a DataFrame, read a block at a time through the driver's cursor (the
-    ORM would build a tuple per row on top of the driver's and keep them all at once)."""
+def _fetch_frame(sql: str, params: list[object], columns: Mapping[str, str]) -> pd.DataFrame:
+    """A query's rows as a DataFrame with these columns and dtypes ("int64", "float64" with
+    NULL as NaN, "bool", "str" or "category"), read a block at a time through the driver's
+    cursor: the ORM would build a tuple per row on top of the driver's and keep them all at
+    once, and object columns would keep a Python object per cell."""
     parts = []
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        while rows := cursor.fetchmany(50_000):
-            parts.append(pd.DataFrame.from_records(rows, columns=columns))
+        while rows := cursor.fetchmany(20_000):
+            block = {}
+            for (name, dtype), cells in zip(columns.items(), zip(*rows, strict=True), strict=True):
+                if dtype in ("int64", "float64", "bool"):
+                    block[name] = np.array(cells, dtype=dtype if dtype != "float64" else float)
+                else:
+                    codes, uniques = pd.factorize(np.array(cells, dtype=object))
+                    block[name] = pd.Categorical.from_codes(codes, [str(u) for u in uniques])
+            parts.append(pd.DataFrame(block))
+            del rows
     if not parts:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        return pd.DataFrame({name: pd.Series([], dtype=dtype) for name, dtype in columns.items()})
+    frame = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    return frame.astype(dict(columns))
+
+
+VALUE_COLUMNS = {
+    "area_id": "int64",
+    "indicator_id": "int64",
+    "period": "category",
+    "value": "float64",
+}
+PERIOD_WIDTH = 10  # Observation.period's max_length
+# One row of the binary COPY below: a field count, then a length and the bytes of each field.
+_VALUE_ROW = np.dtype(
+    [
+        ("count", ">i2"),
+        ("area_len", ">i4"),
+        ("area_id", ">i8"),
+        ("indicator_len", ">i4"),
+        ("indicator_id", ">i8"),
+        ("period_len", ">i4"),
+        ("period", f"S{PERIOD_WIDTH}"),
+        ("value_len", ">i4"),
+        ("value", ">f8"),
+    ]
+)
+_COPY_HEADER = 19  # signature, flags, header extension length
+_COPY_TRAILER = 2
+
+
+def _buurt_values(municipality_ids: list[int]) -> pd.DataFrame:
+    """Every stored value of the municipalities' buurten: area_id, indicator_id, period, value
+    (NaN when missing). On PostgreSQL a binary COPY of fixed-width rows that numpy reads as it
+    is (the period padded to its maximal width, NULL sent as NaN): no Python object per cell."""
+    table, areas = Observation._meta.db_table, Area._meta.db_table
+    where = (
+        f"FROM {table} o JOIN {areas} a ON a.id = o.area_id "
+        f"WHERE a.municipality_id IN ({', '.join(str(int(m)) for m in municipality_ids)}) "
+        f"AND a.level = '{AreaLevel.BUURT.value}'"
+    )
+    if connection.vendor != "postgresql":
+        return _fetch_frame(
+            f"SELECT o.area_id, o.indicator_id, o.period, o.value {where}", [], VALUE_COLUMNS
+        )
+    pieces = []
+    with connection.cursor() as cursor:
+        query = (
+            "COPY (SELECT o.area_id, o.indicator_id, "
+            f"rpad(o.period, {PERIOD_WIDTH}), COALESCE(o.value, 'NaN') {where}) "
+            "TO STDOUT (FORMAT BINARY)"
+        )
+        with cursor.cursor.copy(query) as copy:
+            pieces = [bytes(piece) for piece in copy]
+    data = b"".join(pieces)
+    del pieces
+    rows = np.frombuffer(
+        data,
+        dtype=_VALUE_ROW,
+        count=(len(data) - _COPY_HEADER - _COPY_TRAILER) // _VALUE_ROW.itemsize,
+        offset=_COPY_HEADER,
+    )
+    padded, period_codes = np.unique(rows["period"], return_inverse=True)
+    return pd.DataFrame(
+        {
+            "area_id": rows["area_id"].astype(np.int64),
+            "indicator_id": rows["indicator_id"].astype(np.int64),
+            "period": pd.Categorical.from_codes(
+                period_codes, [p.decode().rstrip() for p in padded.tolist()]
+            ),
+            "value": rows["value"].astype(np.float64),
+        }
+    )
 
 
 @transaction.atomic
@@ -100,23 +180,23 @@ def _recompute(municipality_ids: list[int]) -> int:
     rules = rules_by_key(indicators)
     key_of = pd.Series({i.pk: i.key for i in indicators}, dtype=object)
     table = Observation._meta.db_table
-    areas = Area._meta.db_table
-    marks = ", ".join(["%s"] * len(municipality_ids))
     # Read ids, not codes, and filter indicators here: a join or a long IN list per row costs
     # more than the rows it saves.
-    values = _fetch_frame(
-        f"SELECT a.code, o.indicator_id, o.period, o.value FROM {table} o "
-        f"JOIN {areas} a ON a.id = o.area_id "
-        f"WHERE a.municipality_id IN ({marks}) AND a.level = %s",
-        [*municipality_ids, AreaLevel.BUURT.value],
-        ["area", "indicator_id", "period", "value"],
+    buurt_codes = pd.Series(
+        dict(
+            Area.objects.filter(
+                municipality_id__in=municipality_ids, level=AreaLevel.BUURT
+            ).values_list("id", "code")
+        ),
+        dtype=object,
     )
+    values = _buurt_values(municipality_ids)
     values = values[values["indicator_id"].isin(key_of.index)]
     if values.empty:
         return 0
     values = pd.DataFrame(
         {
-            "area": values["area"].to_numpy(),
+            "area": buurt_codes.reindex(values["area_id"]).to_numpy(),
             "indicator": key_of.reindex(values["indicator_id"]).to_numpy(),
             "period": values["period"].to_numpy(),
             "value": values["value"].astype("float64").to_numpy(),
@@ -138,7 +218,14 @@ def _recompute(municipality_ids: list[int]) -> int:
         f"SELECT id, area_id, indicator_id, period, is_published, computed_value FROM {table} "
         f"WHERE area_id IN ({group_marks})",
         list(area_ids.values()),
-        ["id", "area_id", "indicator_id", "period", "is_published", "old_computed"],
+        {
+            "id": "int64",
+            "area_id": "int64",
+            "indicator_id": "int64",
+            "period": "str",
+            "is_published": "bool",
+            "old_computed": "float64",
+        },
     )
     merged = result.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"}).merge(
         existing.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"}),

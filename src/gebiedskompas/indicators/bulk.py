@@ -86,7 +86,7 @@ NEW_COLUMNS = (
 UNPIVOT_PER_STATEMENT = 100
 UNPIVOT_MAX_COLUMNS = 1_000
 # PostgreSQL: rows put in index order at a time (bounds the byte index built to gather them).
-GATHER_ROWS = 10_000
+GATHER_ROWS = 2_000
 
 
 def insert_new_observations(frame: pd.DataFrame, batch_id: int) -> int:
@@ -144,9 +144,9 @@ def _pg_binary_copy(frame: pd.DataFrame, batch_id: int) -> Iterator[bytes]:
     starts = np.flatnonzero(np.r_[True, group[by_group][1:] != group[by_group][:-1]])
     area = frame["area_id"].to_numpy(dtype="int64")
     indicator = frame["indicator_id"].to_numpy(dtype="int64")
-    blocks = []
     row_offset = np.empty(len(frame), dtype=np.int64)  # of each frame row in the buffer
     row_width = np.empty(len(frame), dtype=np.int64)
+    encoded: list[tuple[np.ndarray, list[tuple[str, str, object]]]] = []
     offset = 0
     for start, end in zip(starts, [*starts[1:], len(by_group)], strict=True):
         rows = by_group[start:end]
@@ -176,16 +176,20 @@ def _pg_binary_copy(frame: pd.DataFrame, batch_id: int) -> Iterator[bytes]:
             fields.append((f"{name}_len", ">i4", size))
             if size > 0:
                 fields.append((name, dtype, value))
-        block = np.empty(len(rows), dtype=[(name, dtype) for name, dtype, _ in fields])
-        for name, _dtype, value in fields:
-            block[name] = value
-        width = block.dtype.itemsize
+        width = np.dtype([(name, dtype) for name, dtype, _ in fields]).itemsize
         row_offset[rows] = offset + width * np.arange(len(rows))
         row_width[rows] = width
         offset += width * len(rows)
-        blocks.append(block.view(np.uint8).reshape(-1))
-    buffer = np.concatenate(blocks)
-    del blocks
+        encoded.append((rows, fields))
+    # Each group is written straight into its place in one buffer.
+    buffer = np.empty(offset, dtype=np.uint8)
+    for rows, fields in encoded:
+        begin = int(row_offset[rows[0]])
+        dtype = np.dtype([(name, dtype) for name, dtype, _ in fields])
+        block = buffer[begin : begin + dtype.itemsize * len(rows)].view(dtype)
+        for name, _dtype, value in fields:
+            block[name] = value
+    del encoded
     order = np.lexsort((frame["period"].astype(str).to_numpy(), indicator, area))
     yield _PG_SIGNATURE
     for start in range(0, len(order), GATHER_ROWS):
