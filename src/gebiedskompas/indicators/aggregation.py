@@ -107,7 +107,8 @@ VALUE_COLUMNS = {
     "period": "category",
     "value": "float64",
 }
-PERIOD_WIDTH = 10  # Observation.period's max_length
+# Observation.period holds at most 10 characters: 40 bytes of UTF-8.
+PERIOD_BYTES = 40
 # One row of the binary COPY below: a field count, then a length and the bytes of each field.
 _VALUE_ROW = np.dtype(
     [
@@ -117,7 +118,7 @@ _VALUE_ROW = np.dtype(
         ("indicator_len", ">i4"),
         ("indicator_id", ">i8"),
         ("period_len", ">i4"),
-        ("period", f"S{PERIOD_WIDTH}"),
+        ("period", f"S{PERIOD_BYTES}"),
         ("value_len", ">i4"),
         ("value", ">f8"),
     ]
@@ -129,7 +130,8 @@ _COPY_TRAILER = 2
 def _buurt_values(municipality_ids: list[int]) -> pd.DataFrame:
     """Every stored value of the municipalities' buurten: area_id, indicator_id, period, value
     (NaN when missing). On PostgreSQL a binary COPY of fixed-width rows that numpy reads as it
-    is (the period padded to its maximal width, NULL sent as NaN): no Python object per cell."""
+    is (the period as UTF-8 bytes padded with zero bytes to its greatest length, NULL sent as
+    NaN): no Python object per cell."""
     table, areas = Observation._meta.db_table, Area._meta.db_table
     where = (
         f"FROM {table} o JOIN {areas} a ON a.id = o.area_id "
@@ -144,26 +146,25 @@ def _buurt_values(municipality_ids: list[int]) -> pd.DataFrame:
     with connection.cursor() as cursor:
         query = (
             "COPY (SELECT o.area_id, o.indicator_id, "
-            f"rpad(o.period, {PERIOD_WIDTH}), COALESCE(o.value, 'NaN') {where}) "
+            f"substring(convert_to(o.period, 'UTF8') || decode(repeat('00', {PERIOD_BYTES}), "
+            f"'hex') FROM 1 FOR {PERIOD_BYTES}), COALESCE(o.value, 'NaN') {where}) "
             "TO STDOUT (FORMAT BINARY)"
         )
         with cursor.cursor.copy(query) as copy:
             pieces = [bytes(piece) for piece in copy]
     data = b"".join(pieces)
     del pieces
-    rows = np.frombuffer(
-        data,
-        dtype=_VALUE_ROW,
-        count=(len(data) - _COPY_HEADER - _COPY_TRAILER) // _VALUE_ROW.itemsize,
-        offset=_COPY_HEADER,
-    )
+    count, rest = divmod(len(data) - _COPY_HEADER - _COPY_TRAILER, _VALUE_ROW.itemsize)
+    if rest:
+        raise RuntimeError("unexpected row layout in PostgreSQL's binary COPY")
+    rows = np.frombuffer(data, dtype=_VALUE_ROW, count=count, offset=_COPY_HEADER)
     padded, period_codes = np.unique(rows["period"], return_inverse=True)
     return pd.DataFrame(
         {
             "area_id": rows["area_id"].astype(np.int64),
             "indicator_id": rows["indicator_id"].astype(np.int64),
             "period": pd.Categorical.from_codes(
-                period_codes, [p.decode().rstrip() for p in padded.tolist()]
+                period_codes, [p.rstrip(b"\x00").decode() for p in padded.tolist()]
             ),
             "value": rows["value"].astype(np.float64),
         }
