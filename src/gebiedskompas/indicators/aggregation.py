@@ -142,33 +142,53 @@ def _buurt_values(municipality_ids: list[int]) -> pd.DataFrame:
         return _fetch_frame(
             f"SELECT o.area_id, o.indicator_id, o.period, o.value {where}", [], VALUE_COLUMNS
         )
-    pieces = []
-    with connection.cursor() as cursor:
-        query = (
-            "COPY (SELECT o.area_id, o.indicator_id, "
-            f"substring(convert_to(o.period, 'UTF8') || decode(repeat('00', {PERIOD_BYTES}), "
-            f"'hex') FROM 1 FOR {PERIOD_BYTES}), COALESCE(o.value, 'NaN') {where}) "
-            "TO STDOUT (FORMAT BINARY)"
-        )
-        with cursor.cursor.copy(query) as copy:
-            pieces = [bytes(piece) for piece in copy]
-    data = b"".join(pieces)
-    del pieces
-    count, rest = divmod(len(data) - _COPY_HEADER - _COPY_TRAILER, _VALUE_ROW.itemsize)
-    if rest:
-        raise RuntimeError("unexpected row layout in PostgreSQL's binary COPY")
-    rows = np.frombuffer(data, dtype=_VALUE_ROW, count=count, offset=_COPY_HEADER)
-    padded, period_codes = np.unique(rows["period"], return_inverse=True)
-    return pd.DataFrame(
-        {
-            "area_id": rows["area_id"].astype(np.int64),
-            "indicator_id": rows["indicator_id"].astype(np.int64),
-            "period": pd.Categorical.from_codes(
-                period_codes, [p.rstrip(b"\x00").decode() for p in padded.tolist()]
-            ),
-            "value": rows["value"].astype(np.float64),
-        }
+    query = (
+        "COPY (SELECT o.area_id, o.indicator_id, "
+        f"substring(convert_to(o.period, 'UTF8') || decode(repeat('00', {PERIOD_BYTES}), "
+        f"'hex') FROM 1 FOR {PERIOD_BYTES}), COALESCE(o.value, 'NaN') {where}) "
+        "TO STDOUT (FORMAT BINARY)"
     )
+    # Rows are decoded a megabyte at a time into typed columns: the raw rows are never all in
+    # memory at once.
+    parts: list[pd.DataFrame] = []
+    pending = bytearray()
+    skip = _COPY_HEADER
+    with connection.cursor() as cursor, cursor.cursor.copy(query) as copy:
+        for piece in copy:
+            pending += piece
+            if len(pending) >= 1 << 20:
+                skip = _decode_rows(pending, skip, parts)
+    if len(pending) - skip != _COPY_TRAILER:
+        skip = _decode_rows(pending, skip, parts)
+    if len(pending) - skip != _COPY_TRAILER:
+        raise RuntimeError("unexpected row layout in PostgreSQL's binary COPY")
+    if not parts:
+        return pd.DataFrame({name: pd.Series([], dtype=t) for name, t in VALUE_COLUMNS.items()})
+    return pd.concat(parts, ignore_index=True).astype({"period": "category"})
+
+
+def _decode_rows(pending: bytearray, skip: int, parts: list[pd.DataFrame]) -> int:
+    """Decode the whole rows in ``pending`` after ``skip`` bytes into ``parts``, drop them from
+    ``pending``, and return the bytes to skip next time (0)."""
+    count = (len(pending) - skip) // _VALUE_ROW.itemsize
+    if count:
+        rows = np.frombuffer(bytes(pending), dtype=_VALUE_ROW, count=count, offset=skip)
+        padded, period_codes = np.unique(rows["period"], return_inverse=True)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "area_id": rows["area_id"].astype(np.int64),
+                    "indicator_id": rows["indicator_id"].astype(np.int64),
+                    "period": pd.Categorical.from_codes(
+                        period_codes.reshape(-1),
+                        [p.rstrip(b"\x00").decode() for p in padded.tolist()],
+                    ),
+                    "value": rows["value"].astype(np.float64),
+                }
+            )
+        )
+    del pending[: skip + count * _VALUE_ROW.itemsize]
+    return 0
 
 
 @transaction.atomic

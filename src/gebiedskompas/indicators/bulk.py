@@ -190,7 +190,8 @@ def _pg_binary_copy(frame: pd.DataFrame, batch_id: int) -> Iterator[bytes]:
         for name, _dtype, value in fields:
             block[name] = value
     del encoded
-    order = np.lexsort((frame["period"].astype(str).to_numpy(), indicator, area))
+    period_order, _ = pd.factorize(frame["period"].astype(str), sort=True)
+    order = np.lexsort((period_order, indicator, area))
     yield _PG_SIGNATURE
     for start in range(0, len(order), GATHER_ROWS):
         rows = order[start : start + GATHER_ROWS]

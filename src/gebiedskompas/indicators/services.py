@@ -250,8 +250,10 @@ def write_observations(
         }
     )
     is_fresh = ~frame["area_id"].isin(_areas_with_observations(frame["area_id"].unique()))
-    fresh = frame[is_fresh]
-    stored = frame[~is_fresh]
+    if is_fresh.all():  # a first import: no copies of the chunk
+        fresh, stored = frame, frame.iloc[:0]
+    else:
+        fresh, stored = frame[is_fresh], frame[~is_fresh]
     existing = pd.DataFrame(
         columns=["id", *keys, "old_value", "old_lower", "old_upper", "old_published"]
     )
@@ -328,11 +330,7 @@ def write_observations(
         return None if v is None or (isinstance(v, float) and math.isnan(v)) else v
 
     columns = [*keys, "value", "margin_lower", "margin_upper", "source_key"]
-    new = (
-        fresh[columns]
-        if not is_new.any()
-        else pd.concat([fresh[columns], merged.loc[is_new, columns]])
-    )
+    new = fresh if not is_new.any() else pd.concat([fresh[columns], merged.loc[is_new, columns]])
     bulk.insert_new_observations(new, current.pk)
     upd = merged[changed]
     bulk.update_observations(
