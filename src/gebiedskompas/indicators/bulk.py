@@ -81,9 +81,9 @@ NEW_COLUMNS = (
     "batch_id",
     "source_key",
 )
-# SQLite: measure columns unpivoted by one INSERT … SELECT (a compound SELECT may have 500 parts)
-# and the widest staging table (SQLite allows 2,000 columns).
-UNPIVOT_PER_STATEMENT = 100
+# SQLite: measure columns unpivoted by one INSERT … SELECT, and the widest staging table (SQLite
+# allows 2,000 columns).
+UNPIVOT_PER_STATEMENT = 250
 UNPIVOT_MAX_COLUMNS = 1_000
 # PostgreSQL: rows put in index order at a time (bounds the byte index built to gather them).
 GATHER_ROWS = 2_000
@@ -240,19 +240,31 @@ def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int) -> bool:
             for (area, period), cells_row in zip(row_keys, cells.tolist(), strict=True)
         ],
     )
+    # The measure columns as rows: one per column, in order.
+    raw.execute(f"DROP TABLE IF EXISTS temp.{stage}_columns")
+    raw.execute(
+        f"CREATE TEMP TABLE {stage}_columns (k INTEGER PRIMARY KEY, indicator_id, source_key)"
+    )
+    raw.executemany(
+        f"INSERT INTO temp.{stage}_columns VALUES (?, ?, ?)",
+        [(k, int(indicator_id), str(key)) for k, (indicator_id, key) in enumerate(col_keys)],
+    )
+    # Every (area row, column) pair, area after area (CROSS JOIN keeps the staging table as the
+    # outer loop): each area's rows land together in the table, so reading an area back, as
+    # the aggregation does next, touches a page or two instead of one per indicator.
     for start in range(0, n_cols, UNPIVOT_PER_STATEMENT):
-        selects = []
-        keys = []
-        for k in range(start, min(start + UNPIVOT_PER_STATEMENT, n_cols)):
-            indicator_id, source_key = col_keys[k]
-            selects.append(
-                f"SELECT area_id, {int(indicator_id)}, period, c{k}, "
-                f"CASE WHEN c{k} IS NULL THEN '{Status.MISSING.value}' "
-                f"ELSE '{Status.OK.value}' END, NULL, NULL, 1, "
-                f"{int(batch_id)}, ? FROM temp.{stage}"
-            )
-            keys.append(source_key)
-        raw.execute(f"INSERT INTO {table} ({cols}) " + " UNION ALL ".join(selects), keys)
+        end = min(start + UNPIVOT_PER_STATEMENT, n_cols)
+        cell = "CASE c.k " + " ".join(f"WHEN {k} THEN s.c{k}" for k in range(start, end)) + " END"
+        raw.execute(
+            f"INSERT INTO {table} ({cols}) "
+            f"SELECT area_id, indicator_id, period, v, "
+            f"CASE WHEN v IS NULL THEN '{Status.MISSING.value}' ELSE '{Status.OK.value}' END, "
+            f"NULL, NULL, 1, {int(batch_id)}, source_key FROM ("
+            f"SELECT s.area_id, c.indicator_id, s.period, {cell} AS v, c.source_key "
+            f"FROM temp.{stage} s CROSS JOIN temp.{stage}_columns c "
+            f"WHERE c.k >= {start} AND c.k < {end})"
+        )
+    raw.execute(f"DROP TABLE temp.{stage}_columns")
     raw.execute(f"DROP TABLE temp.{stage}")
     return True
 
