@@ -315,3 +315,67 @@ def test_warming_renders_each_public_wijkfoto_once_and_a_first_reader_gets_it_ca
     observation.save()
     assert main(["cache", "warm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rendered"] == 2 * areas
+
+
+def test_a_public_reader_gets_the_whole_page_from_the_cache_with_a_token_of_their_own(
+    town: Town, django_assert_max_num_queries
+) -> None:
+    first_reader, second_reader = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first = first_reader.get(area_url(town.wijk.code))
+    # Without a session the page is the same for everyone: only the data version is read.
+    with django_assert_max_num_queries(1):
+        second = second_reader.get(area_url(town.wijk.code))
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    html = second.content.decode()
+    assert token.sub("", html) == token.sub("", first.content.decode())
+    assert town.wijk.name in html and second["Content-Type"].startswith("text/html")
+    # The cached page's form works: its token matches the cookie the answer set.
+    form_token = token.search(html).group(1)  # type: ignore[union-attr]
+    assert form_token != token.search(first.content.decode()).group(1)  # type: ignore[union-attr]
+    switched = second_reader.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": area_url(town.wijk.code), "csrfmiddlewaretoken": form_token},
+    )
+    assert switched.status_code == 302
+    english = second_reader.get(area_url(town.wijk.code))
+    assert english["Content-Language"] == "en" and "Key figures" in english.content.decode()
+
+
+def test_a_signed_in_reader_never_gets_the_public_page_from_the_cache(
+    staff_client: Client, town: Town
+) -> None:
+    from gebiedskompas.areas import versioning
+
+    town.pct.cap_high = 41.5
+    town.pct.save()
+    versioning.changed()
+    buurt = town.buurten[1]  # 42 %, shown capped to the public
+    public = Client().get(area_url(buurt.code)).content.decode()
+    assert "41,5" in public
+    staff = staff_client.get(area_url(buurt.code)).content.decode()
+    row = staff.split(f'id="indicator-{town.pct.key}"', 1)[1].split("</tr>", 1)[0]
+    assert "41,5" not in row and "analist" in staff
+
+
+def test_a_reader_with_a_message_waiting_is_not_served_a_cached_page(
+    client: Client, town: Town
+) -> None:
+    client.get(area_url(town.wijk.code))  # cached for readers without a session
+    session = client.session
+    session["note"] = "bezig met een formulier"
+    session.save()
+    client.cookies["sessionid"] = session.session_key  # type: ignore[assignment]
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(constants.SUCCESS, "Uw melding is ontvangen")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    client.cookies["messages"] = carrier.cookies["messages"].value
+    html = client.get(area_url(town.wijk.code)).content.decode()
+    assert "Uw melding is ontvangen" in html
+    # The next reader without a session does not see it.
+    assert "Uw melding is ontvangen" not in Client().get(area_url(town.wijk.code)).content.decode()

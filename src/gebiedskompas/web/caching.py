@@ -7,17 +7,27 @@ disclosure-controlled figures: a change shows on the next request, nothing has t
 and a reader never gets a page meant for a reader with other rights. The part of the page that
 depends on the reader (the header with their name, the form tokens) is rendered per request
 around it. ``KOMPAS_PAGE_CACHE_SECONDS`` bounds how long an entry lives (0 turns caching off).
+
+Most readers of these pages are the public, without a session: for them the whole page is the
+same but for the form token, so :func:`public_page` keeps the whole rendered page and puts a
+fresh token in per request; the server then does little more for such a page than for a
+static file.
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
-from typing import TypeVar
+from contextvars import ContextVar
+from functools import wraps
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.utils import translation
 
 from gebiedskompas.areas import versioning
@@ -27,10 +37,19 @@ T = TypeVar("T")
 PAGES = "pages"
 
 
-def _key(kind: str, parts: tuple[object, ...]) -> str:
+# The data version a public page is being built under, so its cached parts use the same one
+# (and it is read once).
+_building_under: ContextVar[int | None] = ContextVar("building_under", default=None)
+
+
+def _key(kind: str, parts: tuple[object, ...], version: int | None = None) -> str:
     raw = "|".join(str(p) for p in (*parts, translation.get_language() or ""))
     digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-    return f"kompas:{kind}:{versioning.current()}:{digest}"
+    if version is None:
+        version = _building_under.get()
+    if version is None:
+        version = versioning.current()
+    return f"kompas:{kind}:{version}:{digest}"
 
 
 def _seconds() -> int:
@@ -70,3 +89,66 @@ def ensure(kind: str, parts: tuple[object, ...], build: Callable[[], object]) ->
         return False
     store.set(key, build(), seconds)
     return True
+
+
+# The hidden field Django's {% csrf_token %} writes; its value is the only part of a public page
+# that differs between readers.
+_TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
+_TOKEN_SLOT = "\x00csrf\x00"
+
+
+def _without_session(request: HttpRequest) -> bool:
+    """A reader the page is the same for as for everyone: no session (so not signed in, no
+    vote or form in progress) and no message waiting to be shown."""
+    cookies = request.COOKIES
+    return (
+        request.method in ("GET", "HEAD")
+        and settings.SESSION_COOKIE_NAME not in cookies
+        and "messages" not in cookies
+    )
+
+
+def public_page(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Cache the whole page a view renders for readers without a session, under ``kind``, the
+    full path (with its query), the language and the data version. Other readers, and answers
+    other than a 200 HTML page, pass through untouched."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            seconds = _seconds()
+            if seconds <= 0 or not _without_session(request):
+                return view(request, *args, **kwargs)
+            version = versioning.current()
+            key = _key(f"page-{kind}", (request.get_full_path(),), version)
+            store = page_cache()
+            found = store.get(key)
+            if found is None:
+                building = _building_under.set(version)
+                try:
+                    response = view(request, *args, **kwargs)
+                finally:
+                    _building_under.reset(building)
+                if (
+                    response.status_code != 200
+                    or response.streaming
+                    or response.cookies
+                    or not response.get("Content-Type", "").startswith("text/html")
+                ):
+                    return response
+                found = (
+                    response["Content-Type"],
+                    _TOKEN.sub(
+                        lambda m: m.group(1) + _TOKEN_SLOT + m.group(2), response.content.decode()
+                    ),
+                )
+                store.set(key, found, seconds)
+            content_type, html = found
+            if _TOKEN_SLOT in html:
+                # Sets the token cookie too, as rendering the form would have.
+                html = html.replace(_TOKEN_SLOT, get_token(request))
+            return HttpResponse(html, content_type=content_type)
+
+        return wrapped
+
+    return decorator

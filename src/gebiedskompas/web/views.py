@@ -99,6 +99,7 @@ def wijkfoto_cache_parts(area_pk: int, *, staff: bool) -> tuple[object, ...]:
 
 
 @require_safe
+@caching.public_page("wijkfoto")
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The wijkfoto; ?format=csv or xlsx downloads its table. The figures part of the page is
     cached under the data version (web.caching)."""
@@ -367,6 +368,7 @@ SORTS = ("rang", "naam", "waarde")
 
 
 @require_safe
+@caching.public_page("ranking")
 def ranking_view(request: HttpRequest) -> HttpResponse:
     """The ranking with its map; the page's content is cached under the data version."""
     args = _ranking_args(request)
