@@ -78,19 +78,6 @@ def cached(kind: str, parts: tuple[object, ...], build: Callable[[], T]) -> T:
     return value
 
 
-def ensure(kind: str, parts: tuple[object, ...], build: Callable[[], object]) -> bool:
-    """Put ``build()``'s result in the cache unless it is there; True when it was built."""
-    seconds = _seconds()
-    if seconds <= 0:
-        return False
-    key = _key(kind, parts)
-    store = page_cache()
-    if store.has_key(key):
-        return False
-    store.set(key, build(), seconds)
-    return True
-
-
 # The hidden field Django's {% csrf_token %} writes; its value is the only part of a public page
 # that differs between readers.
 _TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
@@ -106,6 +93,27 @@ def _without_session(request: HttpRequest) -> bool:
         and settings.SESSION_COOKIE_NAME not in cookies
         and "messages" not in cookies
     )
+
+
+def public_page_cached(kind: str, path: str) -> bool:
+    """Whether the cache holds the public page at ``path`` in the active language for the
+    current data version."""
+    return _seconds() > 0 and page_cache().has_key(_key(f"page-{kind}", (path,)))
+
+
+def visit_as_public(view: Callable[..., HttpResponse], path: str, **kwargs: Any) -> int:
+    """Call ``view`` for ``path`` as a reader without a session would (no cookies, not signed
+    in, the active language), so a :func:`public_page` view caches what that reader gets.
+    Returns the answer's status code."""
+    from django.contrib.auth.models import AnonymousUser
+
+    request = HttpRequest()
+    request.method = "GET"
+    request.path = request.path_info = path
+    request.META = {"SERVER_NAME": "localhost", "SERVER_PORT": "80", "REQUEST_METHOD": "GET"}
+    request.user = AnonymousUser()
+    request.LANGUAGE_CODE = translation.get_language() or settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+    return view(request, **kwargs).status_code
 
 
 def public_page(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:

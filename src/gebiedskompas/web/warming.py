@@ -1,6 +1,10 @@
 """Warm the page cache: render the public wijkfoto of every area that is not cached for the
 current data version, so the first reader after an import gets a cached page too.
 
+Each page is built by calling the view as a reader without a session, so what is cached is
+exactly the page such a reader is served (see ``web.caching.public_page``), with its figures
+part for signed-in readers cached on the way.
+
 Run by the worker on a schedule (``warm_page_cache`` in KOMPAS_SCHEDULE) and by
 ``kompas cache warm``. Pages already cached are skipped after one look-up, so a run after
 nothing changed costs little; a run that starts while an import commits renders the pages of
@@ -39,7 +43,9 @@ def warm_pages(
     """Render the public wijkfoto of every area (of one municipality, by code) in every
     interface language, where the cache does not hold it yet. Areas of a municipality are taken
     together, so its disclosure control runs once (see indicators.selectors.municipality_cells)."""
-    from gebiedskompas.web.views import wijkfoto_cache_parts, wijkfoto_content
+    from django.urls import reverse
+
+    from gebiedskompas.web.views import area_detail
 
     started = time.perf_counter()
     query = Area.objects.exclude(level=AreaLevel.LAND)
@@ -47,20 +53,17 @@ def warm_pages(
         query = query.filter(municipality__code=municipality) | Area.objects.filter(
             code=municipality
         )
-    areas = list(query.order_by("municipality_id", "level", "code").values_list("pk", "code"))
+    codes = list(query.order_by("municipality_id", "level", "code").values_list("code", flat=True))
     rendered = already = 0
     for language in languages or tuple(code for code, _name in settings.LANGUAGES):
         with translation.override(language):
-            for pk, code in areas:
-                built = caching.ensure(
-                    "wijkfoto",
-                    wijkfoto_cache_parts(pk, staff=False),
-                    lambda code=code: wijkfoto_content(code, staff=False),  # type: ignore[misc]
-                )
-                if built:
-                    rendered += 1
-                else:
+            for code in codes:
+                path = reverse("web:area", args=[code])
+                if caching.public_page_cached("wijkfoto", path):
                     already += 1
+                    continue
+                caching.visit_as_public(area_detail, path, code=code)
+                rendered += 1
     result = WarmResult(rendered, already, round(time.perf_counter() - started, 1))
     log.info("page cache warmed: %s", result.as_dict())
     return result
