@@ -253,6 +253,27 @@ def run_scale(
         ]
         cold = [c for c in cold if c != pages["wijkfoto"]][: min(args.requests, 40)]
         results["wijkfoto-cold"] = [timed(base + path, 1)[0] for path in cold]
+        # What the worker does after an import (kompas cache warm), then first visits of the
+        # pages nobody opened yet: served as warmed.
+        start = time.perf_counter()
+        warm = subprocess.run(
+            [sys.executable, "-m", "gebiedskompas.cli", "cache", "warm", "--municipality",
+             "GM0001", "--json"],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        warmed = json.loads(warm.stdout)
+        seconds = time.perf_counter() - start
+        print(
+            f"[{label}] warmed {warmed['rendered']} pages (nl and en) in {seconds:.1f} s "
+            f"({warmed['rendered'] / seconds:.0f} pages/s, one process)",
+            flush=True,
+        )
+        unvisited = [f"/gebieden/WK0001{w:02d}/" for w in range(max(1, args.buurten // WIJK_SIZE))]
+        unvisited += [
+            f"/gebieden/BU0001{b // WIJK_SIZE:02d}{b % WIJK_SIZE:02d}/" for b in range(args.buurten)
+        ]
+        unvisited = [u for u in unvisited if u not in cold and u != pages["wijkfoto"]]
+        results["wijkfoto-warmed"] = [timed(base + path, 1)[0] for path in unvisited]
         return results
     finally:
         server.terminate()
@@ -311,18 +332,20 @@ def main() -> None:
     small, large = scales["m1"], scales[f"m{args.municipalities}"]
     print(
         "\nwijkfoto and ranking: repeat visits, served from the page cache (keyed by the data "
-        "version);\nwijkfoto-cold: first visits of other buurten, each built from the database."
+        "version);\nwijkfoto-cold: first visits of other buurten before the worker warmed the "
+        "cache, each built from the database;\nwijkfoto-warmed: first visits of the remaining "
+        "wijken and buurten after `kompas cache warm` (what the worker runs after an import)."
     )
     print(
-        f"\n{'page':<13} {'scale':<6} {'p50 ms':>8} {'p99 ms':>8} {'p50/triv':>9} {'p99/triv':>9}"
+        f"\n{'page':<16} {'scale':<6} {'p50 ms':>8} {'p99 ms':>8} {'p50/triv':>9} {'p99/triv':>9}"
     )
-    for page in ("trivial", "wijkfoto", "ranking", "wijkfoto-cold"):
+    for page in ("trivial", "wijkfoto", "ranking", "wijkfoto-warmed", "wijkfoto-cold"):
         for label, result in (("m1", small), (f"m{args.municipalities}", large)):
             t50, t99 = p(result[page], 0.5), p(result[page], 0.99)
             r50 = t50 / p(result["trivial"], 0.5)
             r99 = t99 / p(result["trivial"], 0.99)
-            print(f"{page:<13} {label:<6} {t50 * 1e3:8.1f} {t99 * 1e3:8.1f} {r50:9.2f} {r99:9.2f}")
-    for page in ("wijkfoto", "ranking", "wijkfoto-cold"):
+            print(f"{page:<16} {label:<6} {t50 * 1e3:8.1f} {t99 * 1e3:8.1f} {r50:9.2f} {r99:9.2f}")
+    for page in ("wijkfoto", "ranking", "wijkfoto-warmed", "wijkfoto-cold"):
         ratio = statistics.median(large[page]) / statistics.median(small[page])
         print(
             f"{page}: p50 at {args.municipalities} municipalities / at one = {ratio:.2f}"
