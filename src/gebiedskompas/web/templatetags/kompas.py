@@ -22,6 +22,7 @@ register = template.Library()
 def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
+
 # Units that add nothing after a number in a table whose row names the indicator.
 SILENT_UNITS = frozenset({"", "aantal", "code"})
 
@@ -108,8 +109,9 @@ def figure_rows(
         indicator = row.indicator
         name = _esc(indicator.name)
         subjective = row.is_subjective
+        row_class = " figures-table__row--subjective" if subjective else ""
         out.append(
-            f'<tr class="utrecht-table__row{" figures-table__row--subjective" if subjective else ""}"'
+            f'<tr class="utrecht-table__row{row_class}"'
             f' id="indicator-{_esc(indicator.key)}">'
             '<th class="utrecht-table__header-cell figures-table__name" scope="row">'
             f'<details class="definition"><summary>{name}'
