@@ -162,7 +162,10 @@ def cmd_cache_warm(args: argparse.Namespace) -> int:
     _print(
         args,
         result.as_dict(),
-        f"{result.rendered} pages rendered, {result.already} already cached ({result.seconds} s)",
+        "every page is cached for the current data version"
+        if result.up_to_date
+        else f"{result.rendered} pages rendered, {result.already} already cached "
+        f"({result.seconds} s)",
     )
     return 0
 

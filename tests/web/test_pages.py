@@ -305,6 +305,11 @@ def test_warming_renders_each_public_wijkfoto_once_and_a_first_reader_gets_it_ca
     assert main(["cache", "warm", "--municipality", "GM9999", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert (again["rendered"], again["already"]) == (0, 2 * areas)
+    # A run over everything for a data version already warmed looks at nothing.
+    from gebiedskompas.web.warming import warm_pages
+
+    with django_assert_max_num_queries(1):
+        assert warm_pages().up_to_date
     # Nobody visited the buurt yet: its whole page comes from the cache (the data version).
     with django_assert_max_num_queries(1):
         html = client.get(area_url(town.small_buurt.code)).content.decode()

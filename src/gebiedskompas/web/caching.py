@@ -74,7 +74,10 @@ def cached(kind: str, parts: tuple[object, ...], build: Callable[[], T]) -> T:
     if found is not None:
         return found  # type: ignore[no-any-return]
     value = build()
-    store.set(key, value, seconds)
+    if _building_under.get() is None:
+        # Not while a public page is built: the whole page is cached, and its part beside it
+        # would double the cache for the few readers with a session who could use it.
+        store.set(key, value, seconds)
     return value
 
 
