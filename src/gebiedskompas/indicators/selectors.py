@@ -15,6 +15,7 @@ from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,13 +55,15 @@ class Shown(StrEnum):
     MISSING = "missing"  # no value for this area and period: "–"
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One area's value of one indicator in one period, as the reader may see it.
 
     `value` is None unless `shown` is VALUE. `is_protected` marks a value that the public does not
     see (our disclosure control hides it) but that signed-in staff are shown, marked.
     `reason` is the disclosure reason (see `apply_disclosure`), "" when public.
+
+    A named tuple rather than a frozen dataclass: a municipality's tree makes some 60,000 of
+    them, and a tuple is made several times faster.
     """
 
     shown: Shown
