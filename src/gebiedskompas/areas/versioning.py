@@ -43,6 +43,18 @@ def _raise() -> None:
         DataVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
+def raise_above(floor: int) -> int:
+    """Set the version above both ``floor`` and what it is (after a restore put back an older
+    counter: pages and trees cached under the numbers the installation used before must not
+    be taken for the restored data). Returns the new version."""
+    now = current()
+    target = max(now, floor) + 1
+    updated = DataVersion.objects.filter(pk=1).update(version=target)
+    if not updated:
+        DataVersion.objects.create(pk=1, version=target)
+    return target
+
+
 def changed() -> None:
     """Raise the version within the current transaction (a rolled-back one forgets it)."""
     _raise()

@@ -292,6 +292,18 @@ def _restore_pg(source: Path) -> None:
         raise KompasError(f"pg_restore failed: {result.stderr.strip()[-500:]}")
 
 
+def _data_version() -> int:
+    """The data version now, 0 where there is no database or table yet."""
+    from django.db import DatabaseError
+
+    from gebiedskompas.areas import versioning
+
+    try:
+        return versioning.current()
+    except DatabaseError:
+        return 0
+
+
 def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
     """Restore `archive` into this (empty) installation, then run any newer migrations."""
     manifest = read_manifest(archive)
@@ -300,6 +312,9 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
             "this installation already holds data; restore into an empty one "
             "(a new KOMPAS_DATA_DIR or database), or use --force to overwrite"
         )
+    # Caches (pages, disclosed trees in running processes) are keyed by the data version;
+    # the restored one may repeat a number used here before, so it is raised above both.
+    version_before = _data_version()
     uploads = Path(settings.MEDIA_ROOT)
     if not force and uploads.is_dir() and any(uploads.iterdir()):
         raise KompasError(f"the uploads folder {uploads} is not empty; use --force to overwrite")
@@ -319,6 +334,9 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
             shutil.copytree(folder / "uploads", uploads, dirs_exist_ok=True)
     connections.close_all()
     call_command("migrate", interactive=False, verbosity=0)
+    from gebiedskompas.areas import versioning
+
+    versioning.raise_above(version_before)
     log.info("restored %s (%s from %s)", archive, manifest["method"], manifest["created_at"])
     return {
         "file": str(archive),
