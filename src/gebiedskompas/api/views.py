@@ -20,6 +20,7 @@ from gebiedskompas.accounts.permissions import area_filter, can, can_within, sco
 from gebiedskompas.accounts.roles import VIEW_ANALYSIS, VIEW_INTERNAL
 from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.api import services
+from gebiedskompas.api.caching import public_answer
 from gebiedskompas.api.errors import PROBLEM, Problem
 from gebiedskompas.api.renderers import CSVRenderer
 from gebiedskompas.api.serializers import (
@@ -85,6 +86,7 @@ class GebiedList(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-a
         ],
         responses={200: GebiedSerializer(many=True), **_problems(400, 404, 429)},
     )
+    @public_answer
     def get(self, request: Request) -> Response:
         qs: QuerySet[Area] = Area.objects.select_related("parent", "municipality").order_by("code")
         niveau = request.query_params.get("niveau")
@@ -114,6 +116,7 @@ class GebiedDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type
         return area
 
     @extend_schema(summary="Eén gebied", responses={200: GebiedSerializer, **_problems(404, 429)})
+    @public_answer
     def get(self, request: Request, code: str) -> Response:
         return Response(self.get_serializer(self._area(code)).data)
 
@@ -143,6 +146,7 @@ class IndicatorList(KompasAPIView, generics.GenericAPIView):  # type: ignore[typ
         parameters=[OpenApiParameter("domein", str)],
         responses={200: IndicatorSerializer(many=True), **_problems(404, 429)},
     )
+    @public_answer
     def get(self, request: Request) -> Response:
         qs = Indicator.objects.all()
         if domein := request.query_params.get("domein"):
@@ -155,6 +159,7 @@ class IndicatorDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[t
     serializer_class = IndicatorSerializer
 
     @extend_schema(summary="Eén indicator", responses={200: IndicatorSerializer, **_problems(404)})
+    @public_answer
     def get(self, request: Request, key: str) -> Response:
         indicator = Indicator.objects.filter(key=key).first()
         if indicator is None:
@@ -189,6 +194,7 @@ class WaarnemingList(KompasAPIView, generics.GenericAPIView):  # type: ignore[ty
             **_problems(400, 404, 429),
         },
     )
+    @public_answer
     def get(self, request: Request) -> Response:
         params = request.query_params
         gebied, indicator = params.get("gebied") or None, params.get("indicator") or None
