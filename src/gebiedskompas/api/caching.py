@@ -2,8 +2,9 @@
 
 The public reads of areas, indicators and observations change only when the data version
 does (``areas.versioning``): an answer to a reader without a session or key is cached under
-the version, the absolute URL (the paging links hold it), the Accept header and the language,
-in the page cache (``caches["pages"]``, shared by every server process). Disclosure control
+the version, the absolute URL (the paging links hold it), the Accept and Accept-Language
+headers and the language, in the page cache (``caches["pages"]``, shared by every server
+process). Disclosure control
 makes the observations endpoint the costly one; a repeated question is then answered without
 it. Signed-in readers and key holders, who may see unsuppressed values, are never served from
 here nor stored into it. Throttling still applies: the cache sits inside the view.
@@ -34,6 +35,7 @@ def _key(request: Request) -> str:
         (
             request.build_absolute_uri(),
             request.headers.get("Accept", ""),
+            request.headers.get("Accept-Language", ""),
             translation.get_language() or "",
         )
     )
