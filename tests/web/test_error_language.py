@@ -91,6 +91,7 @@ def test_the_api_detail_follows_accept_language(world: World) -> None:
     assert english.json()["detail"] == "unknown indicator bestaat_niet"
     assert (dutch.json()["title"], english.json()["title"]) == ("Niet gevonden", "Not found")
     assert english["Content-Language"] == "en"
+    assert "Accept-Language" in english["Vary"]  # a shared cache keeps the languages apart
 
 
 def test_an_api_message_written_in_dutch_is_english_for_an_english_client(world: World) -> None:
