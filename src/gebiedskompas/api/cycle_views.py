@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
@@ -55,7 +56,7 @@ def _area_param(request: Request) -> Area | None:
         return None
     area = Area.objects.filter(code=code).first()
     if area is None:
-        raise exceptions.NotFound(f"Onbekend gebied: {code}")
+        raise exceptions.NotFound(gettext("Onbekend gebied: {code}").format(code=code))
     return area
 
 
@@ -64,7 +65,7 @@ def _area_to_edit(request: Request, code: str, action: str) -> Area:
     `action` in."""
     area = Area.objects.filter(code=code).first()
     if area is None:
-        raise exceptions.NotFound(f"Onbekend gebied: {code}")
+        raise exceptions.NotFound(gettext("Onbekend gebied: {code}").format(code=code))
     if not can(request.user, action, area):
         _deny(request)
     return area
@@ -140,7 +141,9 @@ def _readable_agendas(user: Any) -> Q:
 def _agenda(request: Request, agenda_id: int) -> AreaAgenda:
     agenda = _agendas().filter(pk=agenda_id).first()
     if agenda is None:
-        raise exceptions.NotFound(f"Onbekende gebiedsagenda: {agenda_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende gebiedsagenda: {agenda_id}").format(agenda_id=agenda_id)
+        )
     public = agenda.status in PUBLIC_AGENDA_STATUSES
     if not public and not can(request.user, VIEW_INTERNAL, agenda.area):
         _deny(request)
@@ -266,7 +269,9 @@ def _plans() -> QuerySet[AreaPlan]:
 def _plan(request: Request, plan_id: int) -> AreaPlan:
     plan = _plans().filter(pk=plan_id).first()
     if plan is None:
-        raise exceptions.NotFound(f"Onbekend gebiedsplan: {plan_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekend gebiedsplan: {plan_id}").format(plan_id=plan_id)
+        )
     if not can(request.user, VIEW_INTERNAL, plan.area):
         _deny(request)
     return plan
@@ -331,7 +336,9 @@ def _actions() -> QuerySet[Action]:
 def _action(request: Request, action_id: int) -> Action:
     action = _actions().filter(pk=action_id).first()
     if action is None:
-        raise exceptions.NotFound(f"Onbekende actie: {action_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende actie: {action_id}").format(action_id=action_id)
+        )
     if not can(request.user, VIEW_INTERNAL, action.plan.area):
         _deny(request)
     return action
@@ -447,7 +454,9 @@ def _activities() -> QuerySet[Activity]:
 def _activity(request: Request, activity_id: int) -> Activity:
     activity = _activities().filter(pk=activity_id).first()
     if activity is None:
-        raise exceptions.NotFound(f"Onbekende activiteit: {activity_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende activiteit: {activity_id}").format(activity_id=activity_id)
+        )
     place = activity.area or activity.municipality
     if not (
         can(request.user, VIEW_INTERNAL, place)
@@ -550,7 +559,9 @@ def _may_read_coupling(user: Any, c: CouplingOpportunity) -> bool:
 def _coupling(request: Request, coupling_id: int) -> CouplingOpportunity:
     found = _couplings().filter(pk=coupling_id).first()
     if found is None:
-        raise exceptions.NotFound(f"Onbekende koppelkans: {coupling_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende koppelkans: {coupling_id}").format(coupling_id=coupling_id)
+        )
     if not _may_read_coupling(request.user, found):
         _deny(request)
     return found
@@ -614,7 +625,9 @@ def _barriers() -> QuerySet[Barrier]:
 def _barrier(request: Request, barrier_id: int) -> Barrier:
     barrier = _barriers().filter(pk=barrier_id).first()
     if barrier is None:
-        raise exceptions.NotFound(f"Onbekend knelpunt: {barrier_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekend knelpunt: {barrier_id}").format(barrier_id=barrier_id)
+        )
     if not can(request.user, VIEW_INTERNAL, barrier.area):
         _deny(request)
     return barrier
@@ -656,7 +669,9 @@ class KnelpuntList(_List):
         v = data.validated_data
         area = Area.objects.filter(code=v["gebied"]).first()
         if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
+            raise exceptions.NotFound(
+                gettext("Onbekend gebied: {gebied}").format(gebied=v["gebied"])
+            )
         if not cycle.may_record_barrier(request.user, area):
             _deny(request)
         # cycle.record_barrier checks the action too: a partner's own actions only.

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
@@ -112,7 +113,7 @@ class GebiedDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type
     def _area(self, code: str) -> Area:
         area = Area.objects.select_related("parent", "municipality").filter(code=code).first()
         if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {code}")
+            raise exceptions.NotFound(gettext("Onbekend gebied: {code}").format(code=code))
         return area
 
     @extend_schema(summary="Eén gebied", responses={200: GebiedSerializer, **_problems(404, 429)})
@@ -163,7 +164,7 @@ class IndicatorDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[t
     def get(self, request: Request, key: str) -> Response:
         indicator = Indicator.objects.filter(key=key).first()
         if indicator is None:
-            raise exceptions.NotFound(f"Onbekende indicator: {key}")
+            raise exceptions.NotFound(gettext("Onbekende indicator: {key}").format(key=key))
         return Response(self.get_serializer(indicator).data)
 
 
@@ -210,7 +211,7 @@ class WaarnemingList(KompasAPIView, generics.GenericAPIView):  # type: ignore[ty
             raise exceptions.ValidationError({"niveau": [f"kies uit {', '.join(Level.values)}"]})
         area = Area.objects.filter(code=gebied).first() if gebied else None
         if gebied and area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {gebied}")
+            raise exceptions.NotFound(gettext("Onbekend gebied: {gebied}").format(gebied=gebied))
         public = not can(request.user, VIEW_INTERNAL, area)
         frame = observations_frame(
             area=gebied, indicator=indicator, period=params.get("periode") or None,
@@ -248,7 +249,9 @@ class WaarnemingList(KompasAPIView, generics.GenericAPIView):  # type: ignore[ty
         data.is_valid(raise_exception=True)
         area = Area.objects.filter(code=data.validated_data["gebied"]).first()
         if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {data.validated_data['gebied']}")
+            raise exceptions.NotFound(
+                gettext("Onbekend gebied: {gebied}").format(gebied=data.validated_data["gebied"])
+            )
         if not can(request.user, "write_observations", area):
             _deny(request)
         summary = services.add_observation(
@@ -300,7 +303,7 @@ class AnalyseDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[typ
     def get(self, request: Request, run_id: int) -> Response:
         run = AnalysisRun.objects.select_related("municipality").filter(pk=run_id).first()
         if run is None:
-            raise exceptions.NotFound(f"Onbekende analyse: {run_id}")
+            raise exceptions.NotFound(gettext("Onbekende analyse: {run_id}").format(run_id=run_id))
         if not can_within(request.user, VIEW_ANALYSIS, run.municipality):
             _deny(request)
         return Response(

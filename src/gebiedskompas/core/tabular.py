@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 MAX_BYTES = 2 * 1024**3
 
@@ -29,7 +29,9 @@ def _open_text(path: Path) -> str:
             return raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise KompasError("cannot be read as text (expected UTF-8 or Windows-1252)", file=path.name)
+    raise KompasError(
+        gettext_noop("cannot be read as text (expected UTF-8 or Windows-1252)"), file=path.name
+    )
 
 
 def sniff_delimiter(sample: str) -> str:
@@ -55,25 +57,27 @@ def read_table_chunks(
     unreadable file before yielding anything."""
     name = display_name or path.name
     if not path.exists():
-        raise KompasError("file not found", file=str(path))
+        raise KompasError(gettext_noop("file not found"), file=str(path))
     if path.stat().st_size == 0:
-        raise KompasError("the file is empty (0 bytes)", file=name)
+        raise KompasError(gettext_noop("the file is empty (0 bytes)"), file=name)
     if path.stat().st_size > MAX_BYTES:
-        raise KompasError("the file is larger than 2 GB", file=name)
+        raise KompasError(gettext_noop("the file is larger than 2 GB"), file=name)
     suffixes = [s.lower() for s in path.suffixes]
     chunks: Iterator[pd.DataFrame]
     if ".xlsx" in suffixes or ".xlsm" in suffixes:
         try:
             whole = pd.read_excel(path, dtype=str, header=0, keep_default_na=False)
         except Exception as exc:  # openpyxl raises many types for a damaged workbook
-            raise KompasError(f"cannot be read as an Excel workbook ({exc})", file=name) from exc
+            raise KompasError(
+                gettext_noop("cannot be read as an Excel workbook ({exc})"), file=name, exc=exc
+            ) from exc
         chunks = iter(
             [whole.iloc[i : i + chunk_rows] for i in range(0, max(len(whole), 1), chunk_rows)]
         )
     else:
         text = _open_text(path)
         if not text.strip():
-            raise KompasError("the file is empty", file=name)
+            raise KompasError(gettext_noop("the file is empty"), file=name)
         delimiter = sniff_delimiter(text[:10000])
         try:
             chunks = pd.read_csv(
@@ -85,7 +89,9 @@ def read_table_chunks(
                 chunksize=chunk_rows,
             )
         except pd.errors.ParserError as exc:
-            raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
+            raise KompasError(
+                gettext_noop("cannot be read as CSV ({exc})"), file=name, exc=exc
+            ) from exc
     return _clean_chunks(chunks, name)
 
 
@@ -97,18 +103,24 @@ def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.Data
             if first_row == 2:
                 unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
                 if unnamed and len(unnamed) == len(frame.columns):
-                    raise KompasError("the first row holds no column names", file=name, row=1)
+                    raise KompasError(
+                        gettext_noop("the first row holds no column names"), file=name, row=1
+                    )
                 if frame.empty:
-                    raise KompasError("the file has a header but no data rows", file=name)
+                    raise KompasError(
+                        gettext_noop("the file has a header but no data rows"), file=name
+                    )
             for column in frame.columns:
                 frame[column] = frame[column].str.strip()
             frame.index = pd.RangeIndex(first_row, first_row + len(frame))
             first_row += len(frame)
             yield frame
     except pd.errors.ParserError as exc:
-        raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
+        raise KompasError(
+            gettext_noop("cannot be read as CSV ({exc})"), file=name, exc=exc
+        ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise KompasError("the file has no header row", file=name) from exc
+        raise KompasError(gettext_noop("the file has no header row"), file=name) from exc
 
 
 def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: str) -> None:
@@ -124,8 +136,12 @@ def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: s
         numeric_after = pd.to_numeric(rest[first_text[0]].replace("", None), errors="coerce")
         if numeric_after.notna().any():
             raise KompasError(
-                "looks like a second header row (text where the rows below hold numbers, e.g. "
-                f'column {first_text[0]}: "{first[first_text[0]]}"); keep one header row',
+                gettext_noop(
+                    "looks like a second header row (text where the rows below hold numbers, e.g. "
+                    'column {first_text_0}: "{first_first_text_0}"); keep one header row'
+                ),
                 file=name,
                 row=2,
+                first_text_0=first_text[0],
+                first_first_text_0=first[first_text[0]],
             )

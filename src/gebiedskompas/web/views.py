@@ -26,6 +26,7 @@ from gebiedskompas.core.errors import KompasError
 from gebiedskompas.cycle import selectors as stories
 from gebiedskompas.cycle import services as story_services
 from gebiedskompas.cycle.models import Story
+from gebiedskompas.i18n import error_message, error_text
 from gebiedskompas.indicators import selectors as indicators
 from gebiedskompas.indicators.models import Domain, Indicator
 from gebiedskompas.reports import charts, maps, pdf, ranking
@@ -390,7 +391,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
         try:
             result = ranking.ranking(public=not staff, **args)
         except KompasError as exc:
-            error = exc.message
+            error = error_message(exc)
         sort = request.GET.get("sorteer", "rang")
         descending = request.GET.get("richting") == "af"
         entries = list(result.entries) if result else []
@@ -441,7 +442,7 @@ def _ranking_or_404(request: HttpRequest) -> ranking.Ranking:
         args = _ranking_args(request)
         return ranking.ranking(public=not _is_staff(request, _gemeente(args)), **args)
     except KompasError as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(error_text(exc)) from exc
 
 
 @require_safe
@@ -551,11 +552,11 @@ def story_new(request: HttpRequest, code: str) -> HttpResponse:
         try:
             story_services.submit_resident_story(data, ip_address=_client_ip(request))
         except story_services.RateLimited as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, error_message(exc))
             return render(request, "web/story_form.html", {"area": area, "form": form}, status=429)
         except KompasError as exc:
             column = exc.problem.column
-            form.add_error(column if column in form.fields else None, exc.message)
+            form.add_error(column if column in form.fields else None, error_message(exc))
         else:
             messages.success(
                 request,
@@ -579,7 +580,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         except Story.DoesNotExist as exc:
             raise Http404 from exc
         except story_services.NotAllowed as exc:
-            messages.error(request, exc.message)
+            messages.error(request, error_message(exc))
             return redirect("web:moderation")
         messages.success(request, _("Verhaal goedgekeurd.") if approve else _("Verhaal afgewezen."))
         return redirect("web:moderation")
