@@ -384,3 +384,33 @@ def test_a_reader_with_a_message_waiting_is_not_served_a_cached_page(
     assert "Uw melding is ontvangen" in html
     # The next reader without a session does not see it.
     assert "Uw melding is ontvangen" not in Client().get(area_url(town.wijk.code)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["home", "trend", "map", "compare", "ranking map"],
+)
+def test_other_public_pages_are_served_whole_from_the_cache_until_the_figures_change(
+    town: Town, page: str, django_assert_max_num_queries
+) -> None:
+    wijk, buurt = town.wijk, town.big_buurt
+    url = {
+        "home": "/",
+        "trend": reverse("web:trend", args=[wijk.code, town.inwoners.key]),
+        "map": reverse("web:area-geojson", args=[wijk.code]),
+        "compare": f"{reverse('web:compare')}?gebieden={wijk.code},{town.wijken[1].code}",
+        "ranking map": f"{reverse('web:ranking-geojson')}?indicator={town.inwoners.key}"
+        f"&niveau=buurt&gemeente={town.gemeente.code}",
+    }[page]
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    first = Client().get(url)
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # the data version
+        again = Client().get(url)
+    assert token.sub("", again.content.decode()) == token.sub("", first.content.decode())
+    assert again["Content-Type"] == first["Content-Type"]
+    # A renamed area shows at once: the rename raised the data version.
+    target = buurt if page == "ranking map" else wijk
+    target.name = "Nieuwe Naam"
+    target.save()
+    assert "Nieuwe Naam" in Client().get(url).content.decode()

@@ -85,6 +85,8 @@ def cached(kind: str, parts: tuple[object, ...], build: Callable[[], T]) -> T:
 # that differs between readers.
 _TOKEN = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]*(")')
 _TOKEN_SLOT = "\x00csrf\x00"
+# What a public page may be: the page itself, or the GeoJSON its map draws.
+CACHED_TYPES = ("text/html", "application/json", "application/geo+json")
 
 
 def _without_session(request: HttpRequest) -> bool:
@@ -122,7 +124,7 @@ def visit_as_public(view: Callable[..., HttpResponse], path: str, **kwargs: Any)
 def public_page(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Cache the whole page a view renders for readers without a session, under ``kind``, the
     full path (with its query), the language and the data version. Other readers, and answers
-    other than a 200 HTML page, pass through untouched."""
+    other than a 200 HTML or JSON page, pass through untouched."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
@@ -144,7 +146,7 @@ def public_page(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[.
                     response.status_code != 200
                     or response.streaming
                     or response.cookies
-                    or not response.get("Content-Type", "").startswith("text/html")
+                    or not response.get("Content-Type", "").startswith(CACHED_TYPES)
                 ):
                     return response
                 found = (

@@ -47,6 +47,7 @@ def _is_staff(request: HttpRequest, *shown: Area | None) -> bool:
 
 
 @require_safe
+@caching.public_page("home")
 def home(request: HttpRequest) -> HttpResponse:
     municipalities = list(areas.municipalities())
     return render(
@@ -238,6 +239,7 @@ def _trend(request: HttpRequest, code: str, key: str) -> tuple[Area, Any, charts
 
 
 @require_safe
+@caching.public_page("trend")
 def trend(request: HttpRequest, code: str, key: str) -> HttpResponse:
     """One indicator's trend as a chart with its table alternative; ?format=csv/xlsx."""
     area, row, chart = _trend(request, code, key)
@@ -265,6 +267,7 @@ def trend_image(request: HttpRequest, code: str, key: str, fmt: str) -> HttpResp
 
 
 @require_safe
+@caching.public_page("area-geojson")
 def area_geojson(request: HttpRequest, code: str) -> JsonResponse:
     """The area, its children and neighbours as a GeoJSON FeatureCollection (WGS84)."""
     area = _area_or_404(code)
@@ -302,6 +305,7 @@ def _codes(request: HttpRequest) -> list[str]:
 
 
 @require_safe
+@caching.public_page("compare")
 def compare(request: HttpRequest) -> HttpResponse:
     codes = _codes(request)
     addition = request.GET.get("toevoegen", "").strip()[:100]
@@ -446,6 +450,7 @@ def _ranking_or_404(request: HttpRequest) -> ranking.Ranking:
 
 
 @require_safe
+@caching.public_page("ranking-geojson")
 def ranking_geojson(request: HttpRequest) -> JsonResponse:
     result = _ranking_or_404(request)
     features = []
