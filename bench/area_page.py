@@ -22,16 +22,18 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _serving import p, served, timed  # noqa: E402
+
 SRC = ROOT / "src"
 WIJK_SIZE = 6
 YEARS = tuple(range(2015, 2025))
@@ -167,34 +169,6 @@ def generate(municipalities: int, buurten: int, indicators: int, years: int, see
 # --- serving and timing -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def timed(url: str, n: int) -> list[float]:
-    """Each request as a browser makes it: accepting a compressed page, which is unpacked."""
-    import gzip
-
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read()
-            if response.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            assert response.status == 200 and body, url
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def run_scale(
     label: str, env: dict[str, str], args: argparse.Namespace, municipalities: int
 ) -> dict:
@@ -222,21 +196,7 @@ def run_scale(
         f"in {time.perf_counter() - start:.0f} s",
         flush=True,
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gebiedskompas.cli", "serve", "--port", str(port), "--threads", "4"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/zoeken", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(env) as base:
         pages = {
             "trivial": "/zoeken",
             "wijkfoto": "/gebieden/BU00010102/",
@@ -275,9 +235,6 @@ def run_scale(
         unvisited = [u for u in unvisited if u not in cold and u != pages["wijkfoto"]]
         results["wijkfoto-warmed"] = [timed(base + path, 1)[0] for path in unvisited]
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def environment(scale: str, tmp: Path) -> dict[str, str]:

@@ -26,14 +26,13 @@ import random
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from area_page import free_port, p, timed  # noqa: E402
+from _serving import p, served, timed  # noqa: E402
 
 GEMEENTEN, WIJKEN_PER_GEMEENTE, BUURTEN_PER_WIJK = 342, 10, 4.3  # ≈ 3.4k wijken, 14.7k buurten
 YEARS = [str(y) for y in range(2015, 2025)]
@@ -270,21 +269,7 @@ def main() -> None:
     for query, plan in plans.items():
         if not query.startswith("_"):
             print(f"\n-- {query}\n{plan}")
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gebiedskompas.cli", "serve", "--port", str(port), "--threads", "4"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    site = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(site + "/zoeken", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(env, wait_seconds=120) as site:
         pages = {
             "trivial": "/zoeken",
             "wijkfoto": f"/gebieden/{plans['_buurt']}/",
@@ -325,9 +310,6 @@ def main() -> None:
         results["wijkfoto-warmed"] = [
             timed(site + path, 1)[0] for path in own if path != pages["wijkfoto"]
         ]
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     print(
         "\nwijkfoto, ranking: repeat visits (page cache); wijkfoto-warmed: first visits after "
         "the worker's warming; wijkfoto-cold: first visits before it; api-*: the JSON API"
