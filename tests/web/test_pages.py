@@ -414,3 +414,21 @@ def test_other_public_pages_are_served_whole_from_the_cache_until_the_figures_ch
     target.name = "Nieuwe Naam"
     target.save()
     assert "Nieuwe Naam" in Client().get(url).content.decode()
+
+
+def test_a_database_made_anew_beside_an_old_page_cache_shows_its_own_figures(
+    town: Town,
+) -> None:
+    from datetime import timedelta
+
+    from gebiedskompas.areas.models import Area, DataVersion
+
+    url = area_url(town.wijk.code)
+    assert town.wijk.name in Client().get(url).content.decode()  # cached on disk
+    # Another database under the same data folder, with as many changes counted: the old
+    # page must not be taken for its page.
+    Area.objects.filter(pk=town.wijk.pk).update(name="Andere Wijk")
+    DataVersion.objects.filter(pk=1).update(
+        changed_at=DataVersion.objects.get(pk=1).changed_at - timedelta(days=1)
+    )
+    assert "Andere Wijk" in Client().get(url).content.decode()

@@ -491,7 +491,7 @@ def _peer_table(
 
     from gebiedskompas.areas import versioning
 
-    version = versioning.current()
+    version = versioning.stamp()
     key = f"kompas:peers:{municipality.pk}:{municipality.code}:{level}:{period}:{n}:{version}"
     cached: dict[str, list[tuple[str, float]]] | None = cache.get(key)
     if cached is not None:

@@ -40,7 +40,7 @@ def _key(request: Request) -> str:
         )
     )
     digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-    return f"kompas:api:{versioning.current()}:{digest}"
+    return f"kompas:api:{versioning.stamp()}:{digest}"
 
 
 def public_answer(view: Callable[..., Response]) -> Callable[..., Response]:

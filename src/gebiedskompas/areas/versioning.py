@@ -43,6 +43,21 @@ def _raise() -> None:
         DataVersion.objects.get_or_create(pk=1, defaults={"version": 1})
 
 
+def stamp() -> str:
+    """The data version with the moment its counter row was made, as one key part: for caches
+    that outlive a database (the page cache on disk, a shared cache), so a database made again
+    from scratch, whose counter starts over, never meets the pages of the one before. One
+    primary-key read. (The counter is raised by queryset updates, which leave ``changed_at`` as
+    it was when the row was made.)"""
+    with connections[router.db_for_read(DataVersion)].cursor() as cursor:
+        cursor.execute(f"SELECT version, changed_at FROM {DataVersion._meta.db_table} WHERE id = 1")
+        found = cursor.fetchone()
+    if not found:
+        return "0"
+    version, made = found
+    return f"{int(version)}.{''.join(ch for ch in str(made) if ch.isdigit())}"
+
+
 def raise_above(floor: int) -> int:
     """Set the version above both ``floor`` and what it is (after a restore put back an older
     counter: pages and trees cached under the numbers the installation used before must not

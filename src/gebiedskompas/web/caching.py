@@ -39,16 +39,16 @@ PAGES = "pages"
 
 # The data version a public page is being built under, so its cached parts use the same one
 # (and it is read once).
-_building_under: ContextVar[int | None] = ContextVar("building_under", default=None)
+_building_under: ContextVar[str | None] = ContextVar("building_under", default=None)
 
 
-def _key(kind: str, parts: tuple[object, ...], version: int | None = None) -> str:
+def _key(kind: str, parts: tuple[object, ...], version: str | None = None) -> str:
     raw = "|".join(str(p) for p in (*parts, translation.get_language() or ""))
     digest = hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
     if version is None:
         version = _building_under.get()
     if version is None:
-        version = versioning.current()
+        version = versioning.stamp()
     return f"kompas:{kind}:{version}:{digest}"
 
 
@@ -132,7 +132,7 @@ def public_page(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[.
             seconds = _seconds()
             if seconds <= 0 or not _without_session(request):
                 return view(request, *args, **kwargs)
-            version = versioning.current()
+            version = versioning.stamp()
             key = _key(f"page-{kind}", (request.get_full_path(),), version)
             store = page_cache()
             found = store.get(key)

@@ -62,7 +62,7 @@ def warm_pages(
     languages = languages or tuple(code for code, _name in settings.LANGUAGES)
     # A run over every area records the data version it warmed; a later run for the same
     # version stops after one look-up, so the worker can look every minute.
-    done_for = (versioning.current(), languages)
+    done_for = (versioning.stamp(), languages)
     store = caching.page_cache()
     if not municipality and store.get(WARMED_KEY) == done_for:
         return WarmResult(0, 0, round(time.perf_counter() - started, 1), up_to_date=True)
