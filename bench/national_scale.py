@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import time
@@ -220,6 +221,8 @@ def main() -> None:
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
+    # A fresh data folder too: the page cache of an earlier run is of another database.
+    shutil.rmtree(Path("/tmp") / f"kompas-bench-{database}", ignore_errors=True)
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT / "src"),
