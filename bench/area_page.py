@@ -22,16 +22,18 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _serving import p, served, timed  # noqa: E402
+
 SRC = ROOT / "src"
 WIJK_SIZE = 6
 YEARS = tuple(range(2015, 2025))
@@ -167,34 +169,6 @@ def generate(municipalities: int, buurten: int, indicators: int, years: int, see
 # --- serving and timing -------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def timed(url: str, n: int) -> list[float]:
-    """Each request as a browser makes it: accepting a compressed page, which is unpacked."""
-    import gzip
-
-    times = []
-    for _ in range(n):
-        start = time.perf_counter()
-        request = urllib.request.Request(url, headers={"Accept-Encoding": "gzip"})
-        with urllib.request.urlopen(request, timeout=60) as response:
-            body = response.read()
-            if response.headers.get("Content-Encoding") == "gzip":
-                body = gzip.decompress(body)
-            assert response.status == 200 and body, url
-        times.append(time.perf_counter() - start)
-    return times
-
-
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def run_scale(
     label: str, env: dict[str, str], args: argparse.Namespace, municipalities: int
 ) -> dict:
@@ -222,21 +196,7 @@ def run_scale(
         f"in {time.perf_counter() - start:.0f} s",
         flush=True,
     )
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gebiedskompas.cli", "serve", "--port", str(port), "--threads", "4"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/zoeken", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
+    with served(env) as base:
         pages = {
             "trivial": "/zoeken",
             "wijkfoto": "/gebieden/BU00010102/",
@@ -253,10 +213,28 @@ def run_scale(
         ]
         cold = [c for c in cold if c != pages["wijkfoto"]][: min(args.requests, 40)]
         results["wijkfoto-cold"] = [timed(base + path, 1)[0] for path in cold]
+        # What the worker does after an import (kompas cache warm), then first visits of the
+        # pages nobody opened yet: served as warmed.
+        start = time.perf_counter()
+        warm = subprocess.run(
+            [sys.executable, "-m", "gebiedskompas.cli", "cache", "warm", "--municipality",
+             "GM0001", "--json"],
+            env=env, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        warmed = json.loads(warm.stdout)
+        seconds = time.perf_counter() - start
+        print(
+            f"[{label}] warmed {warmed['rendered']} pages (nl and en) in {seconds:.1f} s "
+            f"({warmed['rendered'] / seconds:.0f} pages/s, one process)",
+            flush=True,
+        )
+        unvisited = [f"/gebieden/WK0001{w:02d}/" for w in range(max(1, args.buurten // WIJK_SIZE))]
+        unvisited += [
+            f"/gebieden/BU0001{b // WIJK_SIZE:02d}{b % WIJK_SIZE:02d}/" for b in range(args.buurten)
+        ]
+        unvisited = [u for u in unvisited if u not in cold and u != pages["wijkfoto"]]
+        results["wijkfoto-warmed"] = [timed(base + path, 1)[0] for path in unvisited]
         return results
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def environment(scale: str, tmp: Path) -> dict[str, str]:
@@ -311,18 +289,20 @@ def main() -> None:
     small, large = scales["m1"], scales[f"m{args.municipalities}"]
     print(
         "\nwijkfoto and ranking: repeat visits, served from the page cache (keyed by the data "
-        "version);\nwijkfoto-cold: first visits of other buurten, each built from the database."
+        "version);\nwijkfoto-cold: first visits of other buurten before the worker warmed the "
+        "cache, each built from the database;\nwijkfoto-warmed: first visits of the remaining "
+        "wijken and buurten after `kompas cache warm` (what the worker runs after an import)."
     )
     print(
-        f"\n{'page':<13} {'scale':<6} {'p50 ms':>8} {'p99 ms':>8} {'p50/triv':>9} {'p99/triv':>9}"
+        f"\n{'page':<16} {'scale':<6} {'p50 ms':>8} {'p99 ms':>8} {'p50/triv':>9} {'p99/triv':>9}"
     )
-    for page in ("trivial", "wijkfoto", "ranking", "wijkfoto-cold"):
+    for page in ("trivial", "wijkfoto", "ranking", "wijkfoto-warmed", "wijkfoto-cold"):
         for label, result in (("m1", small), (f"m{args.municipalities}", large)):
             t50, t99 = p(result[page], 0.5), p(result[page], 0.99)
             r50 = t50 / p(result["trivial"], 0.5)
             r99 = t99 / p(result["trivial"], 0.99)
-            print(f"{page:<13} {label:<6} {t50 * 1e3:8.1f} {t99 * 1e3:8.1f} {r50:9.2f} {r99:9.2f}")
-    for page in ("wijkfoto", "ranking", "wijkfoto-cold"):
+            print(f"{page:<16} {label:<6} {t50 * 1e3:8.1f} {t99 * 1e3:8.1f} {r50:9.2f} {r99:9.2f}")
+    for page in ("wijkfoto", "ranking", "wijkfoto-warmed", "wijkfoto-cold"):
         ratio = statistics.median(large[page]) / statistics.median(small[page])
         print(
             f"{page}: p50 at {args.municipalities} municipalities / at one = {ratio:.2f}"

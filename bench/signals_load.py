@@ -26,7 +26,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,10 @@ import urllib.request
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _serving import served  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SRC = ROOT / "src"
@@ -126,12 +129,6 @@ class Tally:
     retries: int = 0
     failed: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _send(
@@ -303,45 +300,29 @@ def main() -> None:
         with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
             conn.execute(f'CREATE DATABASE "{name}"')
-    server = None
     try:
         info = django_call(env, "setup", None)
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gebiedskompas.cli", "serve", "--port", str(port),
-             "--threads", str(args.threads)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        base_url = f"http://127.0.0.1:{port}"
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(base_url + "/zoeken", timeout=2).read()
-                break
-            except OSError:
-                time.sleep(0.2)
-        per_client = [args.signals // args.clients + (1 if n < args.signals % args.clients else 0)
-                      for n in range(args.clients)]  # fmt: skip
-        tally = Tally()
-        start = time.perf_counter()
-        deadline = start + args.seconds
-        clients = [
-            Client(n, base_url, info, ["form" if (n + i) % 2 == 0 else "open311"
-                                       for i in range(per_client[n])], tally, deadline,
-                   args.trivial)
-            for n in range(args.clients)
-        ]  # fmt: skip
-        if args.pg_restart:
-            restart_postgres(args.seconds / 4, args.pg_restart_command.split())
-        for c in clients:
-            c.start()
-        for c in clients:
-            c.join()
-        elapsed = time.perf_counter() - start
-        counted = django_call(env, "count", tally.keys)
+        with served(env, threads=args.threads, wait_seconds=30) as base_url:
+            share, rest = divmod(args.signals, args.clients)
+            per_client = [share + (1 if n < rest else 0) for n in range(args.clients)]
+            tally = Tally()
+            start = time.perf_counter()
+            deadline = start + args.seconds
+            clients = [
+                Client(n, base_url, info, ["form" if (n + i) % 2 == 0 else "open311"
+                                           for i in range(per_client[n])], tally, deadline,
+                       args.trivial)
+                for n in range(args.clients)
+            ]  # fmt: skip
+            if args.pg_restart:
+                restart_postgres(args.seconds / 4, args.pg_restart_command.split())
+            for c in clients:
+                c.start()
+            for c in clients:
+                c.join()
+            elapsed = time.perf_counter() - start
+            counted = django_call(env, "count", tally.keys)
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
     submitted = len(tally.keys)
     sub50, sub95 = pct(tally.submit_times, 0.5), pct(tally.submit_times, 0.95)

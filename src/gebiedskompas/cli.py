@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -162,7 +162,10 @@ def cmd_cache_warm(args: argparse.Namespace) -> int:
     _print(
         args,
         result.as_dict(),
-        f"{result.rendered} pages rendered, {result.already} already cached ({result.seconds} s)",
+        "every page is cached for the current data version"
+        if result.up_to_date
+        else f"{result.rendered} pages rendered, {result.already} already cached "
+        f"({result.seconds} s)",
     )
     return 0
 
@@ -199,7 +202,8 @@ def cmd_retention_set(args: argparse.Namespace) -> int:
             days = int(args.days)
         except ValueError:
             raise KompasError(
-                f"days: give a whole number of days or 'default', got {args.days!r}"
+                gettext_noop("days: give a whole number of days or 'default', got {days!r}"),
+                days=args.days,
             ) from None
     found = set_periods(args.municipality, {args.kind: days}, by=by)
     chosen = next(p for p in found if p.kind.name == args.kind)
@@ -235,9 +239,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     others = municipalities().exclude(code=DEMO_CODE)
     if others.exists() and not args.force:
         raise KompasError(
-            f"this database already holds {others.count()} real municipalities; the demo adds "
-            "log-ins with known passwords, so it refuses to run here (use --force to insist, "
-            "or --data-dir for a separate demo database)"
+            gettext_noop(
+                "this database already holds {others_count} real municipalities; the demo adds "
+                "log-ins with known passwords, so it refuses to run here (use --force to insist, "
+                "or --data-dir for a separate demo database)"
+            ),
+            others_count=others.count(),
         )
     summary = build_demo(seed=args.seed, progress=_progress(sys.stderr.isatty()))
     _print(args, summary.as_dict() if hasattr(summary, "as_dict") else str(summary), str(summary))
@@ -281,7 +288,7 @@ def cmd_import_csv(args: argparse.Namespace) -> int:
     mapping: dict[str, str] = {}
     for item in args.map or []:
         if "=" not in item:
-            raise KompasError(f'--map expects SOURCE=KEY, got "{item}"')
+            raise KompasError(gettext_noop('--map expects SOURCE=KEY, got "{item}"'), item=item)
         source, key = item.split("=", 1)
         mapping[source.strip()] = key.strip()
     if args.background:
@@ -611,7 +618,9 @@ def cmd_report_wijkfoto(args: argparse.Namespace) -> int:
     from gebiedskompas.reports.services import write_wijkfoto, write_wijkfotos
 
     if args.code and (args.level or args.municipality):
-        raise KompasError("give an area CODE, or --level with --municipality, not both")
+        raise KompasError(
+            gettext_noop("give an area CODE, or --level with --municipality, not both")
+        )
     if args.code:
         written = [write_wijkfoto(args.code, Path(args.output), language=args.language)]
     elif args.level and args.municipality:
@@ -623,7 +632,7 @@ def cmd_report_wijkfoto(args: argparse.Namespace) -> int:
             progress=_progress(sys.stderr.isatty()),
         )
     else:
-        raise KompasError("give an area CODE, or --level and --municipality")
+        raise KompasError(gettext_noop("give an area CODE, or --level and --municipality"))
     rows = [{"code": w.code, "path": str(w.path), "bytes": w.size} for w in written]
     _print(args, rows, f"wrote {len(written)} wijkfoto PDF(s) to {args.output}")
     return 0
@@ -653,7 +662,9 @@ def cmd_signals_escalate(args: argparse.Namespace) -> int:
         try:
             now = datetime.fromisoformat(args.now)
         except ValueError as exc:
-            raise KompasError(f"--now {args.now!r} is not an ISO 8601 time") from exc
+            raise KompasError(
+                gettext_noop("--now {now!r} is not an ISO 8601 time"), now=args.now
+            ) from exc
         if now.tzinfo is None:
             from django.utils import timezone
 
@@ -671,7 +682,7 @@ def cmd_signals_train(args: argparse.Namespace) -> int:
     else:
         results = classifier.train_all()
     if not results:
-        raise KompasError("no handled (closed) signals to learn from")
+        raise KompasError(gettext_noop("no handled (closed) signals to learn from"))
     trained = [r for r in results if isinstance(r, classifier.TrainResult)]
     _print(
         args,
@@ -729,7 +740,9 @@ def cmd_import_activities(args: argparse.Namespace) -> int:
     from gebiedskompas.cycle.importers import import_activities
 
     if _acting(args) is not None and not args.municipality:
-        raise KompasError("with --as, name the --municipality the activities belong to")
+        raise KompasError(
+            gettext_noop("with --as, name the --municipality the activities belong to")
+        )
     # A file holds one municipality's activities; the importer refuses rows outside it.
     _require(args, "import_data", args.municipality, "import activities")
     result = import_activities(Path(args.file), municipality_code=args.municipality or "")

@@ -73,7 +73,7 @@ def test_bad_input_is_shown_beside_the_form(staff: Client) -> None:
     response = staff.post("/analyse/", {**FORM, **dict.fromkeys(
         [k for k in FORM if k.startswith("weight_")], "0")})  # fmt: skip
     assert response.status_code == 400
-    assert "at least one domain weight must be above 0" in response.content.decode()
+    assert "ten minste één domeingewicht moet boven 0 liggen" in response.content.decode()
     assert not new_runs().exists()
 
 
@@ -149,4 +149,4 @@ def test_early_warning_page_lists_areas(staff: Client) -> None:
     assert response.status_code == 200
     assert 'id="early-warnings"' in response.content.decode()
     bad = staff.get("/analyse/signalen/", {"municipality": "GM0001", "period": "2024"})
-    assert bad.status_code == 400 and "unknown municipality" in bad.content.decode()
+    assert bad.status_code == 400 and "onbekende gemeente" in bad.content.decode()

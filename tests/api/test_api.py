@@ -160,3 +160,26 @@ def test_openapi_schema_and_documentation_are_served(world: World) -> None:
     script = Client().get("/api/v1/docs?script=")
     assert script.status_code == 200
     assert "script-src 'self'" in docs["Content-Security-Policy"]
+
+
+def test_a_repeated_open_data_question_is_answered_from_the_cache_until_the_figures_change(
+    world: World, django_assert_max_num_queries
+) -> None:
+    question = {"gebied": world.town.wijk.code, "indicator": "inwoners"}
+    first = Client().get("/api/v1/waarnemingen", question)
+    # Another reader without a session asks the same: only the data version is read.
+    with django_assert_max_num_queries(1):
+        again = Client().get("/api/v1/waarnemingen", question)
+    assert again.json() == first.json() and again["Link"] == first["Link"]
+    assert again["API-Version"] == "1.0.0" and again["X-Kompas-Openbaar"] == "ja"
+    # The same question as CSV is its own answer.
+    csv = Client().get("/api/v1/waarnemingen", {**question, "format": "csv"})
+    assert csv["Content-Type"].startswith("text/csv")
+    assert csv.content.decode().startswith("gebied,gebiedsnaam,niveau")
+    observation = Observation.objects.get(
+        area=world.town.wijk, indicator__key="inwoners", period="2024"
+    )
+    observation.value = 4_321
+    observation.save()
+    changed = Client().get("/api/v1/waarnemingen", question).json()["resultaten"]
+    assert 4_320 in [r["waarde"] for r in changed if r["periode"] == "2024"]  # rounded to 5

@@ -197,7 +197,7 @@ def test_partner_creates_and_changes_its_own_activities_with_its_token(cyc: Cycl
         content_type="application/json",
     )  # fmt: skip
     assert backwards.status_code == 400
-    assert "ends" in backwards.json()["invalidParams"][0]["reason"]
+    assert "eindigt" in backwards.json()["invalidParams"][0]["reason"]
     not_ours = client.patch(
         f"/api/v1/activiteiten/{cyc.theirs.pk}", {"titel": "Overgenomen"},
         content_type="application/json",

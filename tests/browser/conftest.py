@@ -34,12 +34,21 @@ def browser() -> Iterator[Any]:
 
 
 class PageErrors:
-    """Console errors and CSP violations seen by a page."""
+    """Console errors, CSP violations and requests to any other host than the site's own (every
+    asset is served by the app itself: no CDN, no tile service) seen by a page."""
 
     def __init__(self, page: Any) -> None:
         self.messages: list[str] = []
         page.on("console", self._console)
         page.on("pageerror", lambda error: self.messages.append(f"pageerror: {error}"))
+        page.on("request", self._request)
+
+    def _request(self, request: Any) -> None:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(request.url)
+        if url.scheme in ("http", "https") and url.hostname not in ("localhost", "127.0.0.1"):
+            self.messages.append(f"request to another host: {request.url}")
 
     def _console(self, message: Any) -> None:
         if message.type == "error" or "Content Security Policy" in message.text:

@@ -44,7 +44,7 @@ def test_an_importer_of_one_municipality_cannot_import_into_another(client: Clie
     client.force_login(user)
     upload = SimpleUploadedFile("kwb.csv", cbs_bytes(ROWS), content_type="text/csv")
     response = client.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
-    assert "you may not import figures for GM9998" in response.content.decode()
+    assert "u mag geen cijfers inlezen voor GM9998" in response.content.decode()
     assert Observation.objects.count() == 0
 
 
@@ -63,7 +63,7 @@ def test_a_bad_upload_shows_where_and_writes_nothing(staff: Client) -> None:
     upload = SimpleUploadedFile("kwb.csv", cbs_bytes(rows), content_type="text/csv")
     response = staff.post("/beheer/inlezen/", {"kind": "cbs", "file": upload, "year": 2024})
     html = response.content.decode()
-    assert "kwb.csv, row 4, column AantalInwoners_5: &quot;twaalf&quot; is not a number" in html
+    assert "kwb.csv, rij 4, kolom AantalInwoners_5: &quot;twaalf&quot; is geen getal" in html
     assert "Niets ingelezen" in html
     assert Observation.objects.count() == 0
 

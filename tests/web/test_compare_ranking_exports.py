@@ -37,6 +37,23 @@ def test_compare_two_areas_side_by_side(client: Client, wtown: Town) -> None:
     assert row.index("21,5") < row.index("7,5")
 
 
+def test_compare_shows_every_figure_as_the_wijkfoto_does(client: Client, wtown: Town) -> None:
+    from tests.web.test_pages import figure_cells
+
+    # Buurten of two wijken, so suppressed values (small buurten) are among them.
+    buurten = list(Area.objects.filter(level=Level.BUURT).order_by("code")[:4])
+    codes = ",".join(b.code for b in buurten)
+    compared = client.get(f"{reverse('web:compare')}?gebieden={codes}").content.decode()
+    keys = ["inwoners", "huishoudens_met_een_laag_inkomen"]
+    for position, buurt in enumerate(buurten):
+        page = client.get(reverse("web:area", args=[buurt.code])).content.decode()
+        for key in keys:
+            assert figure_cells(compared, key)[position] == figure_cells(page, key)[0], (
+                buurt.code,
+                key,
+            )
+
+
 def test_compare_adds_an_area_by_name_and_reports_unknown_codes(
     client: Client, wtown: Town
 ) -> None:

@@ -305,8 +305,13 @@ def test_warming_renders_each_public_wijkfoto_once_and_a_first_reader_gets_it_ca
     assert main(["cache", "warm", "--municipality", "GM9999", "--json"]) == 0
     again = json.loads(capsys.readouterr().out)
     assert (again["rendered"], again["already"]) == (0, 2 * areas)
-    # Nobody visited the buurt yet: its page comes from the cache (the area, the data version).
-    with django_assert_max_num_queries(2):
+    # A run over everything for a data version already warmed looks at nothing.
+    from gebiedskompas.web.warming import warm_pages
+
+    with django_assert_max_num_queries(1):
+        assert warm_pages().up_to_date
+    # Nobody visited the buurt yet: its whole page comes from the cache (the data version).
+    with django_assert_max_num_queries(1):
         html = client.get(area_url(town.small_buurt.code)).content.decode()
     assert town.small_buurt.name in html and "Kerncijfers" in html
     # After a change the next run renders the pages again.
@@ -315,3 +320,115 @@ def test_warming_renders_each_public_wijkfoto_once_and_a_first_reader_gets_it_ca
     observation.save()
     assert main(["cache", "warm", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["rendered"] == 2 * areas
+
+
+def test_a_public_reader_gets_the_whole_page_from_the_cache_with_a_token_of_their_own(
+    town: Town, django_assert_max_num_queries
+) -> None:
+    first_reader, second_reader = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first = first_reader.get(area_url(town.wijk.code))
+    # Without a session the page is the same for everyone: only the data version is read.
+    with django_assert_max_num_queries(1):
+        second = second_reader.get(area_url(town.wijk.code))
+    token = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    html = second.content.decode()
+    assert token.sub("", html) == token.sub("", first.content.decode())
+    assert town.wijk.name in html and second["Content-Type"].startswith("text/html")
+    # The cached page's form works: its token matches the cookie the answer set.
+    form_token = token.search(html).group(1)  # type: ignore[union-attr]
+    assert form_token != token.search(first.content.decode()).group(1)  # type: ignore[union-attr]
+    switched = second_reader.post(
+        "/i18n/setlang/",
+        {"language": "en", "next": area_url(town.wijk.code), "csrfmiddlewaretoken": form_token},
+    )
+    assert switched.status_code == 302
+    english = second_reader.get(area_url(town.wijk.code))
+    assert english["Content-Language"] == "en" and "Key figures" in english.content.decode()
+
+
+def test_a_signed_in_reader_never_gets_the_public_page_from_the_cache(
+    staff_client: Client, town: Town
+) -> None:
+    from gebiedskompas.areas import versioning
+
+    town.pct.cap_high = 41.5
+    town.pct.save()
+    versioning.changed()
+    buurt = town.buurten[1]  # 42 %, shown capped to the public
+    public = Client().get(area_url(buurt.code)).content.decode()
+    assert "41,5" in public
+    staff = staff_client.get(area_url(buurt.code)).content.decode()
+    row = staff.split(f'id="indicator-{town.pct.key}"', 1)[1].split("</tr>", 1)[0]
+    assert "41,5" not in row and "analist" in staff
+
+
+def test_a_reader_with_a_message_waiting_is_not_served_a_cached_page(
+    client: Client, town: Town
+) -> None:
+    client.get(area_url(town.wijk.code))  # cached for readers without a session
+    session = client.session
+    session["note"] = "bezig met een formulier"
+    session.save()
+    client.cookies["sessionid"] = session.session_key  # type: ignore[assignment]
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    storage = CookieStorage(RequestFactory().get("/"))
+    storage.add(constants.SUCCESS, "Uw melding is ontvangen")
+    carrier = HttpResponse()
+    storage.update(carrier)
+    client.cookies["messages"] = carrier.cookies["messages"].value
+    html = client.get(area_url(town.wijk.code)).content.decode()
+    assert "Uw melding is ontvangen" in html
+    # The next reader without a session does not see it.
+    assert "Uw melding is ontvangen" not in Client().get(area_url(town.wijk.code)).content.decode()
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["home", "trend", "map", "compare", "ranking map"],
+)
+def test_other_public_pages_are_served_whole_from_the_cache_until_the_figures_change(
+    town: Town, page: str, django_assert_max_num_queries
+) -> None:
+    wijk, buurt = town.wijk, town.big_buurt
+    url = {
+        "home": "/",
+        "trend": reverse("web:trend", args=[wijk.code, town.inwoners.key]),
+        "map": reverse("web:area-geojson", args=[wijk.code]),
+        "compare": f"{reverse('web:compare')}?gebieden={wijk.code},{town.wijken[1].code}",
+        "ranking map": f"{reverse('web:ranking-geojson')}?indicator={town.inwoners.key}"
+        f"&niveau=buurt&gemeente={town.gemeente.code}",
+    }[page]
+    token = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    first = Client().get(url)
+    assert first.status_code == 200
+    with django_assert_max_num_queries(1):  # the data version
+        again = Client().get(url)
+    assert token.sub("", again.content.decode()) == token.sub("", first.content.decode())
+    assert again["Content-Type"] == first["Content-Type"]
+    # A renamed area shows at once: the rename raised the data version.
+    target = buurt if page == "ranking map" else wijk
+    target.name = "Nieuwe Naam"
+    target.save()
+    assert "Nieuwe Naam" in Client().get(url).content.decode()
+
+
+def test_a_database_made_anew_beside_an_old_page_cache_shows_its_own_figures(
+    town: Town,
+) -> None:
+    from datetime import timedelta
+
+    from gebiedskompas.areas.models import Area, DataVersion
+
+    url = area_url(town.wijk.code)
+    assert town.wijk.name in Client().get(url).content.decode()  # cached on disk
+    # Another database under the same data folder, with as many changes counted: the old
+    # page must not be taken for its page.
+    Area.objects.filter(pk=town.wijk.pk).update(name="Andere Wijk")
+    DataVersion.objects.filter(pk=1).update(
+        changed_at=DataVersion.objects.get(pk=1).changed_at - timedelta(days=1)
+    )
+    assert "Andere Wijk" in Client().get(url).content.decode()

@@ -18,7 +18,7 @@ from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.views import OIDCAuthenticationCallbackView, OIDCAuthenticationRequestView
 
 from gebiedskompas.accounts.services import MappedRole, sync_external_roles
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 USERNAME_PREFIX = "oidc:"
 
@@ -39,7 +39,10 @@ def parse_role_map(text: str) -> dict[str, list[MappedRole]]:
         role, _, area = target.partition("@")
         if not sep or not group.strip() or not role.strip():
             raise KompasError(
-                f"KOMPAS_OIDC_ROLE_MAP: {entry!r} is not GROUP=ROLE or GROUP=ROLE@AREA"
+                gettext_noop(
+                    "KOMPAS_OIDC_ROLE_MAP: {entry!r} is not GROUP=ROLE or GROUP=ROLE@AREA"
+                ),
+                entry=entry,
             )
         out.setdefault(group.strip(), []).append(
             MappedRole(role=role.strip(), area=area.strip() or None)

@@ -21,7 +21,7 @@ from gebiedskompas.accounts.models import (
 )
 from gebiedskompas.accounts.roles import DEFAULT_ROLES, MANAGE_ROLES
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError, NotFound, PermissionDenied
+from gebiedskompas.core.errors import KompasError, NotFound, PermissionDenied, gettext_noop
 
 TOKEN_PREFIX_LENGTH = 8
 
@@ -46,7 +46,11 @@ def _role(code: str) -> Role:
     try:
         return Role.objects.get(code=code)
     except Role.DoesNotExist as exc:
-        raise NotFound(f"unknown role {code}; expected one of {', '.join(DEFAULT_ROLES)}") from exc
+        raise NotFound(
+            gettext_noop("unknown role {code}; expected one of {join_default_roles}"),
+            code=code,
+            join_default_roles=", ".join(DEFAULT_ROLES),
+        ) from exc
 
 
 def _area(code: str | None) -> Area | None:
@@ -55,7 +59,7 @@ def _area(code: str | None) -> Area | None:
     try:
         return Area.objects.get(code=code)
     except Area.DoesNotExist as exc:
-        raise NotFound(f"unknown area {code}") from exc
+        raise NotFound(gettext_noop("unknown area {code}"), code=code) from exc
 
 
 def assign_role(
@@ -85,7 +89,9 @@ def revoke_role(assignment_id: int, *, by: Any = None) -> None:
     try:
         assignment = RoleAssignment.objects.select_related("area").get(pk=assignment_id)
     except RoleAssignment.DoesNotExist as exc:
-        raise NotFound(f"unknown role assignment {assignment_id}") from exc
+        raise NotFound(
+            gettext_noop("unknown role assignment {assignment_id}"), assignment_id=assignment_id
+        ) from exc
     if by is not None:
         permissions.require(by, MANAGE_ROLES, assignment.area)
     assignment.delete()
@@ -122,7 +128,7 @@ def _hash(key: str) -> str:
 def issue_token(user: Any, name: str, *, organisation: Organisation | None = None) -> str:
     """Issue an API key acting as `user`; returns the key, which is not stored."""
     if not name.strip():
-        raise KompasError("an API key needs a name")
+        raise KompasError(gettext_noop("an API key needs a name"))
     prefix = secrets.token_hex(TOKEN_PREFIX_LENGTH // 2)
     key = f"{prefix}.{secrets.token_urlsafe(32)}"
     ApiToken.objects.create(
@@ -152,7 +158,7 @@ def revoke_token(prefix: str) -> None:
         revoked_at=timezone.now()
     )
     if not updated:
-        raise NotFound(f"no active API key {prefix}")
+        raise NotFound(gettext_noop("no active API key {prefix}"), prefix=prefix)
 
 
 # --- acting for a user at the command line ------------------------------------------------------
@@ -164,9 +170,9 @@ def acting_user(name: str) -> Any:
 
     user = get_user_model().objects.filter(username=name).first()
     if user is None:
-        raise NotFound(f"--as: unknown user {name!r}", value=name)
+        raise NotFound(gettext_noop("--as: unknown user {name!r}"), value=name, name=name)
     if not user.is_active:
-        raise KompasError(f"--as: user {name!r} is not active", value=name)
+        raise KompasError(gettext_noop("--as: user {name!r} is not active"), value=name, name=name)
     return user
 
 
@@ -188,4 +194,9 @@ def require_acting(
             where = f"{area_code} (not registered yet; needs rights for the whole installation)"
         else:
             where = "the whole installation"
-        raise PermissionDenied(f"user {user.get_username()!r} may not {doing} for {where}")
+        raise PermissionDenied(
+            gettext_noop("user {username!r} may not {doing} for {where}"),
+            username=user.get_username(),
+            doing=doing,
+            where=where,
+        )

@@ -25,7 +25,7 @@ from gebiedskompas.analysis.domain.model import Direction, DomainSpec, Indicator
 from gebiedskompas.analysis.models import AnalysisResultRow, AnalysisRun
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area, AreaYear
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.indicators.models import Observation, Status
 
 ANALYSIS_LEVELS = (AreaLevel.BUURT.value, AreaLevel.WIJK.value, AreaLevel.STADSDEEL.value)
@@ -65,8 +65,10 @@ def municipality_or_error(code: str) -> Area:
             Area.objects.filter(level=AreaLevel.GEMEENTE).values_list("code", flat=True)[:10]
         )
         raise NotFound(
-            f"unknown municipality {code!r}; known: {known or 'none (import areas first)'}",
+            gettext_noop("unknown municipality {code!r}; known: {known}"),
             value=code,
+            code=code,
+            known=known or "none (import areas first)",
         )
     return area
 
@@ -76,7 +78,9 @@ def _year(period: str) -> int:
         return int(period[:4])
     except ValueError as exc:
         raise KompasError(
-            f"period {period!r} is not a period; expected e.g. 2024 or 2024-Q1", value=period
+            gettext_noop("period {period!r} is not a period; expected e.g. 2024 or 2024-Q1"),
+            value=period,
+            period=period,
         ) from exc
 
 
@@ -122,8 +126,12 @@ def _periods_with_data(long: pd.DataFrame, key: str) -> list[str]:
 def areas_at(municipality: Area, level: str) -> QuerySet[Area]:
     if level not in ANALYSIS_LEVELS:
         raise KompasError(
-            f"level {level!r} cannot be analysed; expected one of {', '.join(ANALYSIS_LEVELS)}",
+            gettext_noop(
+                "level {level!r} cannot be analysed; expected one of {join_analysis_levels}"
+            ),
             value=level,
+            level=level,
+            join_analysis_levels=", ".join(ANALYSIS_LEVELS),
         )
     return Area.objects.filter(municipality=municipality, level=level).order_by("code")
 
@@ -145,7 +153,12 @@ def analysis_table(
     year = _year(period)
     areas = list(areas_at(municipality, level).values_list("id", "code", "name"))
     if not areas:
-        raise KompasError(f"{municipality.code} has no areas at level {level!r}", value=level)
+        raise KompasError(
+            gettext_noop("{code} has no areas at level {level!r}"),
+            value=level,
+            code=municipality.code,
+            level=level,
+        )
     codes = [code for _, code, _ in areas]
     keys = sorted({k for d in indicator_set for i in d.indicators for k in (i.key, i.per) if k})
     first = str(year - MAX_PERIOD_AGE_YEARS)
@@ -178,9 +191,15 @@ def analysis_table(
             kept_domains.append(DomainChoice(domain.name, tuple(kept)))
     if not kept_domains:
         raise KompasError(
-            f"no data for period {period} in {municipality.code} at level {level}: none of the "
-            f"indicators of the set has a value from {year - MAX_PERIOD_AGE_YEARS} to {period}",
+            gettext_noop(
+                "no data for period {period} in {code} at level {level}: none of the indicators "
+                "of the set has a value from {oldest_year} to {period}"
+            ),
             value=period,
+            period=period,
+            code=municipality.code,
+            level=level,
+            oldest_year=year - MAX_PERIOD_AGE_YEARS,
         )
     table = pd.DataFrame(columns, index=pd.Index(codes, name="area"))
     return AnalysisTable(
@@ -238,7 +257,7 @@ def runs(limit: int = 100) -> QuerySet[AnalysisRun]:
 def run_or_404(run_id: int) -> AnalysisRun:
     run = AnalysisRun.objects.select_related("municipality", "created_by").filter(pk=run_id).first()
     if run is None:
-        raise NotFound(f"unknown analysis run {run_id}", value=run_id)
+        raise NotFound(gettext_noop("unknown analysis run {run_id}"), value=run_id, run_id=run_id)
     return run
 
 
@@ -250,7 +269,12 @@ def result_rows(run: AnalysisRun, top: int | None = None) -> list[AnalysisResult
 def result_row(run: AnalysisRun, code: str) -> AnalysisResultRow:
     row = run.rows.select_related("area").filter(area__code=code).first()
     if row is None:
-        raise NotFound(f"area {code} is not in analysis run {run.pk}", value=code)
+        raise NotFound(
+            gettext_noop("area {code} is not in analysis run {pk}"),
+            value=code,
+            code=code,
+            pk=run.pk,
+        )
     return row
 
 
@@ -335,7 +359,12 @@ def trend_report(
     year = _year(period)
     areas = list(areas_at(municipality, level).values_list("id", "code"))
     if not areas:
-        raise KompasError(f"{municipality.code} has no areas at level {level!r}", value=level)
+        raise KompasError(
+            gettext_noop("{code} has no areas at level {level!r}"),
+            value=level,
+            code=municipality.code,
+            level=level,
+        )
     codes = [code for _, code in areas]
     keys = sorted({k for d in indicator_set for i in d.indicators for k in (i.key, i.per) if k})
     long = _long_observations(
@@ -376,9 +405,13 @@ def trend_report(
             domains.append(DomainSpec(domain.name, None, tuple(specs)))
     if not frames:
         raise KompasError(
-            f"no data for period {period} in {municipality.code}: no indicator has two "
-            "measurements to compare",
+            gettext_noop(
+                "no data for period {period} in {code}: no indicator has two measurements to "
+                "compare"
+            ),
             value=period,
+            period=period,
+            code=municipality.code,
         )
     observations = pd.concat(frames, ignore_index=True).dropna(subset=["value"])
     first_year = min(_year(p) for p, _ in compared.values())
@@ -458,7 +491,7 @@ def _peer_table(
 
     from gebiedskompas.areas import versioning
 
-    version = versioning.current()
+    version = versioning.stamp()
     key = f"kompas:peers:{municipality.pk}:{municipality.code}:{level}:{period}:{n}:{version}"
     cached: dict[str, list[tuple[str, float]]] | None = cache.get(key)
     if cached is not None:

@@ -36,7 +36,7 @@ from gebiedskompas.analysis.domain.sensitivity import (
 )
 from gebiedskompas.analysis.models import AnalysisResultRow, AnalysisRun
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 MAX_SENSITIVITY_DRAWS = 10_000
 _WEIGHT_ITEM = re.compile(r"^\s*([a-z_][a-z0-9_]*)\s*=\s*([0-9]+(?:\.[0-9]+)?)\s*$")
@@ -52,7 +52,10 @@ def software_version() -> str:
 def method_or_error(key: str) -> str:
     if key not in METHODS:
         raise KompasError(
-            f"unknown method {key!r}; expected one of {', '.join(METHODS)}", value=key
+            gettext_noop("unknown method {key!r}; expected one of {join_methods}"),
+            value=key,
+            key=key,
+            join_methods=", ".join(METHODS),
         )
     return key
 
@@ -63,7 +66,9 @@ def missing_or_error(value: str) -> MissingPolicy:
     except ValueError as exc:
         allowed = ", ".join(p.value for p in MissingPolicy)
         raise KompasError(
-            f"unknown missing-value policy {value!r}; expected one of {allowed}", value=value
+            gettext_noop("unknown missing-value policy {value!r}; expected one of {allowed}"),
+            value=value,
+            allowed=allowed,
         ) from exc
 
 
@@ -76,13 +81,22 @@ def parse_weights(text: str) -> dict[str, float]:
         match = _WEIGHT_ITEM.match(item)
         if match is None:
             raise KompasError(
-                f"bad weights {text!r}: {item.strip()!r} is not domain=weight; expected e.g. "
-                "sociaal=2,economie=1 (weights 0 or more)",
+                gettext_noop(
+                    "bad weights {text!r}: {item!r} is not domain=weight; expected e.g. "
+                    "sociaal=2,economie=1 (weights 0 or more)"
+                ),
                 value=text,
+                text=text,
+                item=item.strip(),
             )
         name, weight = match.group(1), float(match.group(2))
         if name in out:
-            raise KompasError(f"bad weights {text!r}: domain {name!r} is named twice", value=text)
+            raise KompasError(
+                gettext_noop("bad weights {text!r}: domain {name!r} is named twice"),
+                value=text,
+                text=text,
+                name=name,
+            )
         out[name] = weight
     return out
 
@@ -97,8 +111,12 @@ def _domain_weights(
     for name in weights:
         if name not in known:
             raise KompasError(
-                f"unknown domain {name!r} in the weights; the domains are {', '.join(known)}",
+                gettext_noop(
+                    "unknown domain {name!r} in the weights; the domains are {join_known}"
+                ),
                 value=name,
+                name=name,
+                join_known=", ".join(known),
             )
     return {name: float(weights.get(name, 1.0)) for name in kept}
 
@@ -135,7 +153,9 @@ def base_year_or_error(parameters: Mapping[str, ParamValue] | None) -> str | Non
         str(int(value)) if isinstance(value, int | float) and not isinstance(value, bool) else value
     )
     if not isinstance(text, str) or not re.fullmatch(r"\d{4}", text):
-        raise KompasError(f"base year {value!r} is not a year; expected e.g. 2020", value=value)
+        raise KompasError(
+            gettext_noop("base year {value!r} is not a year; expected e.g. 2020"), value=value
+        )
     return text
 
 
@@ -202,7 +222,11 @@ def run_analysis(
     policy = missing_or_error(missing)
     if sensitivity < 0 or sensitivity > MAX_SENSITIVITY_DRAWS:
         raise KompasError(
-            f"sensitivity draws must be from 0 to {MAX_SENSITIVITY_DRAWS}, not {sensitivity}"
+            gettext_noop(
+                "sensitivity draws must be from 0 to {MAX_SENSITIVITY_DRAWS}, not {sensitivity}"
+            ),
+            MAX_SENSITIVITY_DRAWS=MAX_SENSITIVITY_DRAWS,
+            sensitivity=sensitivity,
         )
     gemeente = selectors.municipality_or_error(municipality)
     computed = compute(

@@ -21,6 +21,7 @@ from gebiedskompas.analysis.forms import AnalysisForm, domain_label
 from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.i18n import error_text
 
 PARTIAL_HEADER = "X-Kompas-Partial"
 
@@ -29,7 +30,7 @@ def _run_or_404(request: HttpRequest, run_id: int) -> AnalysisRun:
     try:
         run = selectors.run_or_404(run_id)
     except NotFound as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(error_text(exc)) from exc
     if not can_within(request.user, "view_analysis", run.municipality):
         raise PermissionDenied
     return run
@@ -72,7 +73,7 @@ def start(request: HttpRequest) -> HttpResponse:
                 user=request.user,
             )
         except KompasError as exc:
-            form.add_error(None, str(exc))
+            form.add_error(None, error_text(exc))
         else:
             if partial:
                 response = render(request, "analysis/_result.html", _result_context(run))
@@ -121,7 +122,7 @@ def why(request: HttpRequest, run_id: int, code: str) -> HttpResponse:
     try:
         row = selectors.result_row(run, code)
     except NotFound as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(error_text(exc)) from exc
     return render(
         request,
         "analysis/why.html",
@@ -152,7 +153,7 @@ def early_warning(request: HttpRequest) -> HttpResponse:
                 raise PermissionDenied
             context["report"] = selectors.trend_report(gemeente, level, period)
         except KompasError as exc:
-            context["error"] = str(exc)
+            context["error"] = error_text(exc)
         context["selected"] = {"municipality": municipality, "level": level, "period": period}
     if context["report"] is not None:
         context["warnings"] = [

@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import exceptions, generics, status
 from rest_framework.request import Request
@@ -44,6 +45,17 @@ READ_ERRORS = _problems(400, 401, 403, 404, 429)
 LIST_ERRORS = _problems(400, 401, 404, 429)
 
 
+def _valid(serializer: type[Any], request: Request) -> dict[str, Any]:
+    """The request body checked by `serializer` (a 400 problem naming the fields if not)."""
+    data = serializer(data=request.data)
+    data.is_valid(raise_exception=True)
+    return data.validated_data  # type: ignore[no-any-return]
+
+
+def _created(body: Any) -> Response:
+    return Response(body, status=status.HTTP_201_CREATED)
+
+
 def _signed_in(request: Request) -> None:
     if not request.user.is_authenticated:
         raise exceptions.NotAuthenticated()
@@ -55,7 +67,7 @@ def _area_param(request: Request) -> Area | None:
         return None
     area = Area.objects.filter(code=code).first()
     if area is None:
-        raise exceptions.NotFound(f"Onbekend gebied: {code}")
+        raise exceptions.NotFound(gettext("Onbekend gebied: {code}").format(code=code))
     return area
 
 
@@ -64,7 +76,7 @@ def _area_to_edit(request: Request, code: str, action: str) -> Area:
     `action` in."""
     area = Area.objects.filter(code=code).first()
     if area is None:
-        raise exceptions.NotFound(f"Onbekend gebied: {code}")
+        raise exceptions.NotFound(gettext("Onbekend gebied: {code}").format(code=code))
     if not can(request.user, action, area):
         _deny(request)
     return area
@@ -140,7 +152,9 @@ def _readable_agendas(user: Any) -> Q:
 def _agenda(request: Request, agenda_id: int) -> AreaAgenda:
     agenda = _agendas().filter(pk=agenda_id).first()
     if agenda is None:
-        raise exceptions.NotFound(f"Onbekende gebiedsagenda: {agenda_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende gebiedsagenda: {agenda_id}").format(agenda_id=agenda_id)
+        )
     public = agenda.status in PUBLIC_AGENDA_STATUSES
     if not public and not can(request.user, VIEW_INTERNAL, agenda.area):
         _deny(request)
@@ -173,9 +187,7 @@ class GebiedsagendaList(_List):
     )
     def post(self, request: Request) -> Response:
         _signed_in(request)
-        data = s.NieuweGebiedsagenda(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.NieuweGebiedsagenda, request)
         area = _area_to_edit(request, v["gebied"], EDIT_PLAN)
         agenda = cycle.create_agenda(
             area.code,
@@ -184,8 +196,7 @@ class GebiedsagendaList(_List):
             end_year=v["totEnMetJaar"],
             by=request.user,
         )
-        body = self.get_serializer(_agenda(request, agenda.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self.get_serializer(_agenda(request, agenda.pk)).data)
 
 
 class GebiedsagendaDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-arg]  # DRF generic
@@ -209,9 +220,7 @@ class GebiedsagendaDetail(KompasAPIView, generics.GenericAPIView):  # type: igno
         agenda = _agenda(request, agenda_id)
         if not can(request.user, EDIT_PLAN, agenda.area):
             _deny(request)
-        data = s.GebiedsagendaWijziging(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.GebiedsagendaWijziging, request)
         cycle.change_agenda_status(
             agenda.pk,
             v["status"],
@@ -237,9 +246,7 @@ class SpeerpuntList(KompasAPIView, generics.GenericAPIView):  # type: ignore[typ
         agenda = _agenda(request, agenda_id)
         if not can(request.user, EDIT_PLAN, agenda.area):
             _deny(request)
-        data = s.NieuwSpeerpunt(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.NieuwSpeerpunt, request)
         priority = cycle.add_priority(
             agenda.pk,
             title=v["titel"],
@@ -250,10 +257,11 @@ class SpeerpuntList(KompasAPIView, generics.GenericAPIView):  # type: ignore[typ
             owner=v["eigenaar"],
             organisation=v["organisatie"],
         )
-        body = s.GebiedsagendaSerializer(
-            _agenda(request, priority.agenda_id), context=self.get_serializer_context()
-        ).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(
+            s.GebiedsagendaSerializer(
+                _agenda(request, priority.agenda_id), context=self.get_serializer_context()
+            ).data
+        )
 
 
 # --- gebiedsplannen and acties ------------------------------------------------------------------
@@ -266,7 +274,9 @@ def _plans() -> QuerySet[AreaPlan]:
 def _plan(request: Request, plan_id: int) -> AreaPlan:
     plan = _plans().filter(pk=plan_id).first()
     if plan is None:
-        raise exceptions.NotFound(f"Onbekend gebiedsplan: {plan_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekend gebiedsplan: {plan_id}").format(plan_id=plan_id)
+        )
     if not can(request.user, VIEW_INTERNAL, plan.area):
         _deny(request)
     return plan
@@ -296,9 +306,7 @@ class GebiedsplanList(_List):
     )
     def post(self, request: Request) -> Response:
         _signed_in(request)
-        data = s.NieuwGebiedsplan(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.NieuwGebiedsplan, request)
         area = _area_to_edit(request, v["gebied"], EDIT_PLAN)
         if (
             v["gebiedsagenda"] is not None
@@ -310,8 +318,7 @@ class GebiedsplanList(_List):
         plan = cycle.create_plan(
             area.code, v["jaar"], by=request.user, agenda_id=v["gebiedsagenda"], title=v["titel"]
         )
-        body = self.get_serializer(_plan(request, plan.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self.get_serializer(_plan(request, plan.pk)).data)
 
 
 class GebiedsplanDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-arg]  # DRF generic
@@ -331,7 +338,9 @@ def _actions() -> QuerySet[Action]:
 def _action(request: Request, action_id: int) -> Action:
     action = _actions().filter(pk=action_id).first()
     if action is None:
-        raise exceptions.NotFound(f"Onbekende actie: {action_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende actie: {action_id}").format(action_id=action_id)
+        )
     if not can(request.user, VIEW_INTERNAL, action.plan.area):
         _deny(request)
     return action
@@ -369,9 +378,7 @@ class ActieList(_List):
     )
     def post(self, request: Request) -> Response:
         _signed_in(request)
-        data = s.NieuweActie(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.NieuweActie, request)
         plan = _plan(request, v["gebiedsplan"])
         if not can(request.user, EDIT_PLAN, plan.area):
             _deny(request)
@@ -389,8 +396,7 @@ class ActieList(_List):
             budget_source=v["bron"],
             description=v["omschrijving"],
         )
-        body = self.get_serializer(_action(request, action.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self.get_serializer(_action(request, action.pk)).data)
 
 
 class ActieDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-arg]  # DRF generic
@@ -409,13 +415,12 @@ class ActieDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-
         action = _action(request, action_id)
         if not can(request.user, EDIT_PLAN, action.plan.area):
             _deny(request)
-        data = s.ActieWijziging(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = _valid(s.ActieWijziging, request)
         cycle.change_action_status(
             action.pk,
-            data.validated_data["status"],
+            v["status"],
             by=request.user,
-            note=data.validated_data["toelichting"],
+            note=v["toelichting"],
         )
         return Response(self.get_serializer(_action(request, action.pk)).data)
 
@@ -447,7 +452,9 @@ def _activities() -> QuerySet[Activity]:
 def _activity(request: Request, activity_id: int) -> Activity:
     activity = _activities().filter(pk=activity_id).first()
     if activity is None:
-        raise exceptions.NotFound(f"Onbekende activiteit: {activity_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende activiteit: {activity_id}").format(activity_id=activity_id)
+        )
     place = activity.area or activity.municipality
     if not (
         can(request.user, VIEW_INTERNAL, place)
@@ -488,9 +495,7 @@ class ActiviteitList(_List):
     )
     def post(self, request: Request) -> Response:
         _signed_in(request)
-        data = s.NieuweActiviteit(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.NieuweActiviteit, request)
         area = _area_to_edit(request, v["gebied"], EDIT_ACTIVITY)
         activity = services.create_activity(
             area_code=area.code,
@@ -501,8 +506,7 @@ class ActiviteitList(_List):
             external_id=v["kenmerk"],
             by=request.user,
         )
-        body = self.get_serializer(_activity(request, activity.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self.get_serializer(_activity(request, activity.pk)).data)
 
 
 class ActiviteitDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-arg]  # DRF generic
@@ -521,10 +525,9 @@ class ActiviteitDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[
         activity = _activity(request, activity_id)
         if not services.can_write_activity(request.user, activity):
             _deny(request)
-        data = s.ActiviteitWijziging(data=request.data)
-        data.is_valid(raise_exception=True)
+        given = _valid(s.ActiviteitWijziging, request)
         names = {"gebied": "area_code", "titel": "title", "start": "start", "einde": "end"}
-        changes = {names[k]: v for k, v in data.validated_data.items()}
+        changes = {names[k]: value for k, value in given.items()}
         services.update_activity(activity.pk, by=request.user, **changes)
         return Response(self.get_serializer(_activity(request, activity.pk)).data)
 
@@ -550,7 +553,9 @@ def _may_read_coupling(user: Any, c: CouplingOpportunity) -> bool:
 def _coupling(request: Request, coupling_id: int) -> CouplingOpportunity:
     found = _couplings().filter(pk=coupling_id).first()
     if found is None:
-        raise exceptions.NotFound(f"Onbekende koppelkans: {coupling_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekende koppelkans: {coupling_id}").format(coupling_id=coupling_id)
+        )
     if not _may_read_coupling(request.user, found):
         _deny(request)
     return found
@@ -593,13 +598,12 @@ class KoppelkansDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[
     )
     def patch(self, request: Request, coupling_id: int) -> Response:
         coupling = _coupling(request, coupling_id)
-        data = s.KoppelkansBesluit(data=request.data)
-        data.is_valid(raise_exception=True)
+        v = _valid(s.KoppelkansBesluit, request)
         cycle.decide_coupling(
             coupling.pk,
-            accept=data.validated_data["status"] == s.CouplingStatus.ACCEPTED,
+            accept=v["status"] == s.CouplingStatus.ACCEPTED,
             by=request.user,
-            reason=data.validated_data["toelichting"],
+            reason=v["toelichting"],
         )
         return Response(self.get_serializer(_coupling(request, coupling.pk)).data)
 
@@ -614,7 +618,9 @@ def _barriers() -> QuerySet[Barrier]:
 def _barrier(request: Request, barrier_id: int) -> Barrier:
     barrier = _barriers().filter(pk=barrier_id).first()
     if barrier is None:
-        raise exceptions.NotFound(f"Onbekend knelpunt: {barrier_id}")
+        raise exceptions.NotFound(
+            gettext("Onbekend knelpunt: {barrier_id}").format(barrier_id=barrier_id)
+        )
     if not can(request.user, VIEW_INTERNAL, barrier.area):
         _deny(request)
     return barrier
@@ -651,12 +657,12 @@ class KnelpuntList(_List):
     )
     def post(self, request: Request) -> Response:
         _signed_in(request)
-        data = s.NieuwKnelpunt(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
+        v = _valid(s.NieuwKnelpunt, request)
         area = Area.objects.filter(code=v["gebied"]).first()
         if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {v['gebied']}")
+            raise exceptions.NotFound(
+                gettext("Onbekend gebied: {gebied}").format(gebied=v["gebied"])
+            )
         if not cycle.may_record_barrier(request.user, area):
             _deny(request)
         # cycle.record_barrier checks the action too: a partner's own actions only.
@@ -671,8 +677,7 @@ class KnelpuntList(_List):
             escalated_to=v["geescaleerdNaar"],
         )
         # The one who recorded it sees it back, even without view_internal (a partner).
-        body = self.get_serializer(_barriers().get(pk=barrier.pk)).data
-        return Response(body, status=status.HTTP_201_CREATED)
+        return _created(self.get_serializer(_barriers().get(pk=barrier.pk)).data)
 
 
 class KnelpuntDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-arg]  # DRF generic

@@ -6,23 +6,25 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext, gettext_noop
 from rest_framework import exceptions, serializers
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
 from gebiedskompas.core.errors import KompasError, NotFound
 from gebiedskompas.cycle.services import NotAllowed
+from gebiedskompas.i18n import error_text
 
 PROBLEM = "application/problem+json"
 TITLES = {
-    400: "Ongeldige invoer",
-    401: "Niet ingelogd",
-    403: "Geen toegang",
-    404: "Niet gevonden",
-    405: "Methode niet toegestaan",
-    406: "Formaat niet beschikbaar",
-    415: "Inhoudstype niet ondersteund",
-    429: "Te veel verzoeken",
+    400: gettext_noop("Ongeldige invoer"),
+    401: gettext_noop("Niet ingelogd"),
+    403: gettext_noop("Geen toegang"),
+    404: gettext_noop("Niet gevonden"),
+    405: gettext_noop("Methode niet toegestaan"),
+    406: gettext_noop("Formaat niet beschikbaar"),
+    415: gettext_noop("Inhoudstype niet ondersteund"),
+    429: gettext_noop("Te veel verzoeken"),
 }
 
 
@@ -45,7 +47,7 @@ def _invalid_params(detail: Any, prefix: str = "") -> list[dict[str, str]]:
 def problem(status: int, detail: str, *, instance: str = "", **extra: Any) -> Response:
     body = {
         "type": f"https://developer.overheid.nl/problemen/{status}",
-        "title": TITLES.get(status, "Fout"),
+        "title": gettext(TITLES.get(status, gettext_noop("Fout"))),
         "status": status,
         "detail": detail,
         "instance": instance,
@@ -58,11 +60,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     request = context.get("request")
     instance = request.get_full_path() if request is not None else ""
     if isinstance(exc, NotFound):
-        exc = exceptions.NotFound(str(exc))
+        exc = exceptions.NotFound(error_text(exc))
     elif isinstance(exc, NotAllowed):
-        exc = exceptions.PermissionDenied(str(exc))
+        exc = exceptions.PermissionDenied(error_text(exc))
     elif isinstance(exc, KompasError):
-        exc = exceptions.ValidationError({"nonFieldErrors": [str(exc)]})
+        exc = exceptions.ValidationError({"nonFieldErrors": [error_text(exc)]})
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -74,7 +76,7 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     extra: dict[str, Any] = {}
     if isinstance(exc, exceptions.ValidationError):
         extra["invalidParams"] = _invalid_params(detail)
-        text = "De invoer is ongeldig; zie invalidParams."
+        text = gettext("De invoer is ongeldig; zie invalidParams.")
     else:
         text = str(detail)
     result = problem(response.status_code, text, instance=instance, **extra)

@@ -13,7 +13,7 @@ from gebiedskompas.accounts.models import Organisation
 from gebiedskompas.accounts.permissions import can, organisations, require
 from gebiedskompas.accounts.roles import EDIT_ACTIVITY, EDIT_AREA, WRITE_OBSERVATIONS
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.cycle.models import Activity
 from gebiedskompas.indicators.models import Indicator
 from gebiedskompas.indicators.services import ImportSummary, write_observations
@@ -24,7 +24,7 @@ def rename_area(area: Area, name: str, *, by: Any) -> Area:
     require(by, EDIT_AREA, area)
     name = name.strip()
     if not name:
-        raise KompasError("naam: a name cannot be empty")
+        raise KompasError(gettext_noop("naam: a name cannot be empty"))
     with transaction.atomic():
         area.name = name
         area.save(update_fields=["name", "updated_at"])
@@ -37,11 +37,13 @@ def add_observation(
     """Store one value through the import pipeline (new, updated or unchanged)."""
     area = Area.objects.filter(code=area_code).first()
     if area is None:
-        raise NotFound(f"unknown area {area_code}")
+        raise NotFound(gettext_noop("unknown area {area_code}"), area_code=area_code)
     require(by, WRITE_OBSERVATIONS, area)
     indicator = Indicator.objects.filter(key=indicator_key).first()
     if indicator is None:
-        raise NotFound(f"unknown indicator {indicator_key}")
+        raise NotFound(
+            gettext_noop("unknown indicator {indicator_key}"), indicator_key=indicator_key
+        )
     frame = pd.DataFrame(
         [
             {
@@ -92,7 +94,7 @@ def _activity_area(code: str) -> Area:
         .first()
     )
     if area is None:
-        raise NotFound(f"unknown area {code}", column="gebied", value=code)
+        raise NotFound(gettext_noop("unknown area {code}"), column="gebied", value=code, code=code)
     return area
 
 
@@ -101,14 +103,19 @@ def _owner_for(user: Any, owner: str) -> str:
     owner = owner.strip()
     if owners is None:
         if not owner:
-            raise KompasError("eigenaar: name the owner of the activity", column="eigenaar")
+            raise KompasError(
+                gettext_noop("eigenaar: name the owner of the activity"), column="eigenaar"
+            )
         return owner[:160]
     if not owner:
         if len(owners) > 1:
             raise KompasError(
-                f"eigenaar: you act for {len(owners)} organisations; name one of "
-                f"{', '.join(sorted(owners))}",
+                gettext_noop(
+                    "eigenaar: you act for {n_owners} organisations; name one of {owners}"
+                ),
                 column="eigenaar",
+                n_owners=len(owners),
+                owners=", ".join(sorted(owners)),
             )
         return next(iter(owners))
     if owner not in owners:
@@ -118,7 +125,11 @@ def _owner_for(user: Any, owner: str) -> str:
 
 def _check_period(start: date, end: date | None) -> None:
     if end is not None and end < start:
-        raise KompasError(f"einde: the activity ends ({end}) before it starts ({start})")
+        raise KompasError(
+            gettext_noop("einde: the activity ends ({end}) before it starts ({start})"),
+            end=end,
+            start=start,
+        )
 
 
 def create_activity(
@@ -137,7 +148,7 @@ def create_activity(
     require(by, EDIT_ACTIVITY, area)
     owner = _owner_for(by, owner)
     if not title.strip():
-        raise KompasError("titel: an activity needs a title", column="titel")
+        raise KompasError(gettext_noop("titel: an activity needs a title"), column="titel")
     _check_period(start, end)
     municipality = area.municipality or area
     external_id = external_id.strip()[:80]
@@ -147,9 +158,11 @@ def create_activity(
             and Activity.objects.filter(municipality=municipality, external_id=external_id).exists()
         ):
             raise KompasError(
-                f"kenmerk: {municipality.code} already has an activity {external_id!r}",
+                gettext_noop("kenmerk: {code} already has an activity {external_id!r}"),
                 column="kenmerk",
                 value=external_id,
+                code=municipality.code,
+                external_id=external_id,
             )
         return Activity.objects.create(
             municipality=municipality,
@@ -173,20 +186,27 @@ def update_activity(activity_id: int, *, by: Any, **changes: Any) -> Activity:
             .first()
         )
         if activity is None:
-            raise NotFound(f"unknown activity {activity_id}", value=activity_id)
+            raise NotFound(
+                gettext_noop("unknown activity {activity_id}"),
+                value=activity_id,
+                activity_id=activity_id,
+            )
         if not can_write_activity(by, activity):
             raise PermissionDenied("not allowed: edit_activity")
         if "area_code" in changes:
             area = _activity_area(changes["area_code"])
             if (area.municipality_id or area.pk) != activity.municipality_id:
                 raise KompasError(
-                    f"gebied: {area.code} is not in {activity.municipality.code}", column="gebied"
+                    gettext_noop("gebied: {code} is not in {code_2}"),
+                    column="gebied",
+                    code=area.code,
+                    code_2=activity.municipality.code,
                 )
             require(by, EDIT_ACTIVITY, area)
             activity.area = None if area.pk == activity.municipality_id else area
         if "title" in changes:
             if not str(changes["title"]).strip():
-                raise KompasError("titel: an activity needs a title", column="titel")
+                raise KompasError(gettext_noop("titel: an activity needs a title"), column="titel")
             activity.title = str(changes["title"]).strip()[:200]
         activity.start = changes.get("start", activity.start)
         activity.end = changes.get("end", activity.end)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerSplitView
@@ -20,6 +21,7 @@ from gebiedskompas.accounts.permissions import area_filter, can, can_within, sco
 from gebiedskompas.accounts.roles import VIEW_ANALYSIS, VIEW_INTERNAL
 from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.api import services
+from gebiedskompas.api.caching import public_answer
 from gebiedskompas.api.errors import PROBLEM, Problem
 from gebiedskompas.api.renderers import CSVRenderer
 from gebiedskompas.api.serializers import (
@@ -85,6 +87,7 @@ class GebiedList(KompasAPIView, generics.GenericAPIView):  # type: ignore[type-a
         ],
         responses={200: GebiedSerializer(many=True), **_problems(400, 404, 429)},
     )
+    @public_answer
     def get(self, request: Request) -> Response:
         qs: QuerySet[Area] = Area.objects.select_related("parent", "municipality").order_by("code")
         niveau = request.query_params.get("niveau")
@@ -110,10 +113,11 @@ class GebiedDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[type
     def _area(self, code: str) -> Area:
         area = Area.objects.select_related("parent", "municipality").filter(code=code).first()
         if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {code}")
+            raise exceptions.NotFound(gettext("Onbekend gebied: {code}").format(code=code))
         return area
 
     @extend_schema(summary="Eén gebied", responses={200: GebiedSerializer, **_problems(404, 429)})
+    @public_answer
     def get(self, request: Request, code: str) -> Response:
         return Response(self.get_serializer(self._area(code)).data)
 
@@ -143,6 +147,7 @@ class IndicatorList(KompasAPIView, generics.GenericAPIView):  # type: ignore[typ
         parameters=[OpenApiParameter("domein", str)],
         responses={200: IndicatorSerializer(many=True), **_problems(404, 429)},
     )
+    @public_answer
     def get(self, request: Request) -> Response:
         qs = Indicator.objects.all()
         if domein := request.query_params.get("domein"):
@@ -155,10 +160,11 @@ class IndicatorDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[t
     serializer_class = IndicatorSerializer
 
     @extend_schema(summary="Eén indicator", responses={200: IndicatorSerializer, **_problems(404)})
+    @public_answer
     def get(self, request: Request, key: str) -> Response:
         indicator = Indicator.objects.filter(key=key).first()
         if indicator is None:
-            raise exceptions.NotFound(f"Onbekende indicator: {key}")
+            raise exceptions.NotFound(gettext("Onbekende indicator: {key}").format(key=key))
         return Response(self.get_serializer(indicator).data)
 
 
@@ -189,6 +195,7 @@ class WaarnemingList(KompasAPIView, generics.GenericAPIView):  # type: ignore[ty
             **_problems(400, 404, 429),
         },
     )
+    @public_answer
     def get(self, request: Request) -> Response:
         params = request.query_params
         gebied, indicator = params.get("gebied") or None, params.get("indicator") or None
@@ -204,7 +211,7 @@ class WaarnemingList(KompasAPIView, generics.GenericAPIView):  # type: ignore[ty
             raise exceptions.ValidationError({"niveau": [f"kies uit {', '.join(Level.values)}"]})
         area = Area.objects.filter(code=gebied).first() if gebied else None
         if gebied and area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {gebied}")
+            raise exceptions.NotFound(gettext("Onbekend gebied: {gebied}").format(gebied=gebied))
         public = not can(request.user, VIEW_INTERNAL, area)
         frame = observations_frame(
             area=gebied, indicator=indicator, period=params.get("periode") or None,
@@ -242,7 +249,9 @@ class WaarnemingList(KompasAPIView, generics.GenericAPIView):  # type: ignore[ty
         data.is_valid(raise_exception=True)
         area = Area.objects.filter(code=data.validated_data["gebied"]).first()
         if area is None:
-            raise exceptions.NotFound(f"Onbekend gebied: {data.validated_data['gebied']}")
+            raise exceptions.NotFound(
+                gettext("Onbekend gebied: {gebied}").format(gebied=data.validated_data["gebied"])
+            )
         if not can(request.user, "write_observations", area):
             _deny(request)
         summary = services.add_observation(
@@ -294,7 +303,7 @@ class AnalyseDetail(KompasAPIView, generics.GenericAPIView):  # type: ignore[typ
     def get(self, request: Request, run_id: int) -> Response:
         run = AnalysisRun.objects.select_related("municipality").filter(pk=run_id).first()
         if run is None:
-            raise exceptions.NotFound(f"Onbekende analyse: {run_id}")
+            raise exceptions.NotFound(gettext("Onbekende analyse: {run_id}").format(run_id=run_id))
         if not can_within(request.user, VIEW_ANALYSIS, run.municipality):
             _deny(request)
         return Response(

@@ -34,7 +34,7 @@ from gebiedskompas.areas.domain.geometry import (
 )
 from gebiedskompas.areas.models import Area, AreaYear
 from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 # A parent must hold at least this share of its child's area; below it the next level up is tried.
 MIN_SHARE = 0.5
@@ -118,9 +118,15 @@ def store_area_features(
         old = before.get(feature.code)
         if old is not None and old[1] != feature.level.value:
             raise KompasError(
-                f"feature {feature.number}, {feature.label}: the area exists as a {old[1]}, "
-                f"the file makes it a {feature.level.value}",
+                gettext_noop(
+                    "feature {number}, {label}: the area exists as a {old_1}, the file makes it a "
+                    "{text}"
+                ),
                 file=file,
+                number=feature.number,
+                label=feature.label,
+                old_1=old[1],
+                text=feature.level.value,
             )
 
     cbs = [f for f in features if f.is_cbs]
@@ -295,10 +301,13 @@ def _place(feature: AreaFeature, area: Area, *, file: str, warnings: list[str]) 
             fallback = (best, share)
     if fallback[0] is None:
         raise KompasError(
-            f"feature {feature.number}, {feature.label}: no area of a higher level overlaps it, "
-            "so its parent cannot be found; import its gemeente's (or wijken's) boundaries "
-            "first",
+            gettext_noop(
+                "feature {number}, {label}: no area of a higher level overlaps it, so its parent "
+                "cannot be found; import its gemeente's (or wijken's) boundaries first"
+            ),
             file=file,
+            number=feature.number,
+            label=feature.label,
         )
     parent = Area.objects.get(pk=fallback[0])
     warnings.append(

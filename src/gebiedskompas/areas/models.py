@@ -52,6 +52,8 @@ class Area(models.Model):
             models.Index(fields=["municipality", "level"]),
             models.Index(fields=["parent"]),
             models.Index(fields=["name"]),
+            # Bounding-box look-ups within one level (neighbours: see selectors.touching).
+            models.Index(fields=["level", "min_x"]),
         ]
 
     def __str__(self) -> str:

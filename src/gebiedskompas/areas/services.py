@@ -13,7 +13,7 @@ from django.utils import timezone
 from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import AreaLevel, is_cbs_code, parent_code
 from gebiedskompas.areas.models import Area, AreaYear, CodeMapping
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -180,9 +180,9 @@ def assign_stadsdelen(pairs: list[tuple[int, str, str]], *, file: str) -> int:
     wijken = {a.code: a for a in Area.objects.filter(code__in=[p[1] for p in pairs])}
     for row, code, _name in pairs:
         if code not in wijken:
-            raise KompasError(f"unknown wijk {code}", file=file, row=row)
+            raise KompasError(gettext_noop("unknown wijk {code}"), file=file, row=row, code=code)
         if wijken[code].level != AreaLevel.WIJK:
-            raise KompasError(f"{code} is not a wijk", file=file, row=row)
+            raise KompasError(gettext_noop("{code} is not a wijk"), file=file, row=row, code=code)
     changed = 0
     for _row, code, name in pairs:
         wijk = wijken[code]
@@ -211,14 +211,18 @@ def import_stadsdelen(path: Path) -> int:
     frame = read_table(path)
     if len(frame.columns) < 2:
         raise KompasError(
-            "expected two columns: wijk code and stadsdeel name", file=path.name, row=1
+            gettext_noop("expected two columns: wijk code and stadsdeel name"),
+            file=path.name,
+            row=1,
         )
     code_col, name_col = frame.columns[0], frame.columns[1]
     pairs = []
     for row, code, name in zip(frame.index, frame[code_col], frame[name_col], strict=True):
         if not code or not name:
             raise KompasError(
-                "wijk code and stadsdeel name are both needed", file=path.name, row=int(row)
+                gettext_noop("wijk code and stadsdeel name are both needed"),
+                file=path.name,
+                row=int(row),
             )
         pairs.append((int(row), code, name))
     return assign_stadsdelen(pairs, file=path.name)
@@ -238,9 +242,12 @@ def import_code_mapping(path: Path) -> tuple[int, int]:
     missing = [c for c in required if c not in frame.columns]
     if missing:
         raise KompasError(
-            f"missing columns {', '.join(missing)}; expected old_code, new_code, year[, share]",
+            gettext_noop(
+                "missing columns {join_missing}; expected old_code, new_code, year[, share]"
+            ),
             file=path.name,
             row=1,
+            join_missing=", ".join(missing),
         )
     problems: list[Problem] = []
     rows: list[tuple[str, str, int, float]] = []
@@ -257,16 +264,28 @@ def import_code_mapping(path: Path) -> tuple[int, int]:
     ):
         where = {"file": path.name, "row": int(row)}
         if new not in known:
-            problems.append(Problem(f'unknown area "{new}"', column="new_code", **where))  # type: ignore[arg-type]
+            problems.append(
+                Problem(gettext_noop('unknown area "{new}"'), column="new_code", **where, new=new)
+            )  # type: ignore[arg-type]
         if not str(year).isdigit():
-            problems.append(Problem(f'"{year}" is not a year', column="year", **where))  # type: ignore[arg-type]
+            problems.append(
+                Problem(gettext_noop('"{year}" is not a year'), column="year", **where, year=year)
+            )  # type: ignore[arg-type]
         try:
             share_value = float(str(share or "1").replace(",", "."))
         except ValueError:
-            problems.append(Problem(f'"{share}" is not a number', column="share", **where))  # type: ignore[arg-type]
+            problems.append(
+                Problem(
+                    gettext_noop('"{text}" is not a number'), column="share", **where, text=share
+                )
+            )  # type: ignore[arg-type]
             continue
         if not 0 < share_value <= 1:
-            problems.append(Problem("share must be above 0 and at most 1", column="share", **where))  # type: ignore[arg-type]
+            problems.append(
+                Problem(
+                    gettext_noop("share must be above 0 and at most 1"), column="share", **where
+                )
+            )  # type: ignore[arg-type]
         if str(year).isdigit():
             rows.append((old, new, int(year), share_value))
     if problems:

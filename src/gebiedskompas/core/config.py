@@ -244,7 +244,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "KOMPAS_SCHEDULE",
         str,
-        "escalate_signals=15m,purge_personal_data=1d,warm_page_cache=10m",
+        "escalate_signals=15m,purge_personal_data=1d,warm_page_cache=1m",
         "Jobs `kompas worker` runs on a schedule, as JOB=INTERVAL (s, m, h or d); an interval "
         "of 0 switches a job off. Jobs: escalate_signals, purge_personal_data, warm_page_cache "
         "(render the public wijkfoto pages the page cache lacks, e.g. after an import).",

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from gebiedskompas.core.errors import Refusal, gettext_noop
+
 
 class PeriodKind(StrEnum):
     YEAR = "year"
@@ -70,6 +72,10 @@ def parse_period(text: object) -> Period:
     match = re.match(r"^([1-4])e\s+kwartaal\s+(\d{4})$", raw, re.I)
     if match:
         return Period(int(match.group(2)), PeriodKind.QUARTER, int(match.group(1)))
-    raise ValueError(
-        f'"{raw}" is not a period (expected e.g. 2024, 2024-H1, 2024-Q3, 2015KW01 or "2013 maart")'
+    raise Refusal(
+        gettext_noop(
+            '"{raw}" is not a period (expected e.g. 2024, 2024-H1, 2024-Q3, 2015KW01 or '
+            '"2013 maart")'
+        ),
+        raw=raw,
     )

@@ -12,6 +12,7 @@ from typing import Final
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from gebiedskompas.core.errors import gettext_noop
 from gebiedskompas.core.uploads import UploadRefused, check_bytes
 
 PHOTO_SUFFIXES: Final = (".jpg", ".jpeg", ".png", ".webp")
@@ -28,7 +29,9 @@ def clean_photo(name: str, data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> tup
             kind = image.format or ""
             if kind not in FORMATS:
                 raise UploadRefused(
-                    f"{name}: {kind or 'dit bestand'} is geen JPEG-, PNG- of WebP-foto"
+                    gettext_noop("{name}: {kind} is geen JPEG-, PNG- of WebP-foto"),
+                    name=name,
+                    kind=kind or gettext_noop("dit bestand"),
                 )
             upright = ImageOps.exif_transpose(image)
             upright.info = {}
@@ -37,5 +40,7 @@ def clean_photo(name: str, data: bytes, max_bytes: int = MAX_PHOTO_BYTES) -> tup
             out = io.BytesIO()
             upright.save(out, format=kind)
     except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as exc:
-        raise UploadRefused(f"{name}: de afbeelding is niet te lezen") from exc
+        raise UploadRefused(
+            gettext_noop("{name}: de afbeelding is niet te lezen"), name=name
+        ) from exc
     return FORMATS[kind], out.getvalue()

@@ -17,7 +17,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 MAX_BYTES = 2 * 1024**3
 
@@ -50,7 +50,7 @@ def _encoding_of(path: Path) -> str:
         return "cp1252"
     except UnicodeDecodeError:
         raise KompasError(
-            "cannot be read as text (expected UTF-8 or Windows-1252)", file=path.name
+            gettext_noop("cannot be read as text (expected UTF-8 or Windows-1252)"), file=path.name
         ) from None
 
 
@@ -77,18 +77,20 @@ def read_table_chunks(
     unreadable file before yielding anything."""
     name = display_name or path.name
     if not path.exists():
-        raise KompasError("file not found", file=str(path))
+        raise KompasError(gettext_noop("file not found"), file=str(path))
     if path.stat().st_size == 0:
-        raise KompasError("the file is empty (0 bytes)", file=name)
+        raise KompasError(gettext_noop("the file is empty (0 bytes)"), file=name)
     if path.stat().st_size > MAX_BYTES:
-        raise KompasError("the file is larger than 2 GB", file=name)
+        raise KompasError(gettext_noop("the file is larger than 2 GB"), file=name)
     suffixes = [s.lower() for s in path.suffixes]
     chunks: Iterator[pd.DataFrame]
     if ".xlsx" in suffixes or ".xlsm" in suffixes:
         try:
             whole = pd.read_excel(path, dtype=str, header=0, keep_default_na=False)
         except Exception as exc:  # openpyxl raises many types for a damaged workbook
-            raise KompasError(f"cannot be read as an Excel workbook ({exc})", file=name) from exc
+            raise KompasError(
+                gettext_noop("cannot be read as an Excel workbook ({exc})"), file=name, exc=exc
+            ) from exc
         chunks = iter(
             [whole.iloc[i : i + chunk_rows] for i in range(0, max(len(whole), 1), chunk_rows)]
         )
@@ -97,7 +99,7 @@ def read_table_chunks(
         with _binary(path) as fh:
             head = fh.read(10000).decode(encoding, errors="ignore")  # may cut a character
         if not head.strip():
-            raise KompasError("the file is empty", file=name)
+            raise KompasError(gettext_noop("the file is empty"), file=name)
         delimiter = sniff_delimiter(head)
         try:
             # pandas reads the file itself, a block at a time (chunked reading keeps only the
@@ -113,7 +115,9 @@ def read_table_chunks(
                 chunksize=chunk_rows,
             )
         except pd.errors.ParserError as exc:
-            raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
+            raise KompasError(
+                gettext_noop("cannot be read as CSV ({exc})"), file=name, exc=exc
+            ) from exc
     return _clean_chunks(chunks, name)
 
 
@@ -125,9 +129,13 @@ def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.Data
             if first_row == 2:
                 unnamed = [c for c in frame.columns if c.startswith("Unnamed:") or c == ""]
                 if unnamed and len(unnamed) == len(frame.columns):
-                    raise KompasError("the first row holds no column names", file=name, row=1)
+                    raise KompasError(
+                        gettext_noop("the first row holds no column names"), file=name, row=1
+                    )
                 if frame.empty:
-                    raise KompasError("the file has a header but no data rows", file=name)
+                    raise KompasError(
+                        gettext_noop("the file has a header but no data rows"), file=name
+                    )
             # One pass over every cell: a str.strip call per column costs more than the strip.
             cells = frame.to_numpy(dtype=object)
             stripped = np.array(
@@ -138,9 +146,11 @@ def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.Data
             first_row += len(frame)
             yield frame
     except pd.errors.ParserError as exc:
-        raise KompasError(f"cannot be read as CSV ({exc})", file=name) from exc
+        raise KompasError(
+            gettext_noop("cannot be read as CSV ({exc})"), file=name, exc=exc
+        ) from exc
     except pd.errors.EmptyDataError as exc:
-        raise KompasError("the file has no header row", file=name) from exc
+        raise KompasError(gettext_noop("the file has no header row"), file=name) from exc
 
 
 def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: str) -> None:
@@ -156,8 +166,12 @@ def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: s
         numeric_after = pd.to_numeric(rest[first_text[0]].replace("", None), errors="coerce")
         if numeric_after.notna().any():
             raise KompasError(
-                "looks like a second header row (text where the rows below hold numbers, e.g. "
-                f'column {first_text[0]}: "{first[first_text[0]]}"); keep one header row',
+                gettext_noop(
+                    "looks like a second header row (text where the rows below hold numbers, e.g. "
+                    'column {first_text_0}: "{first_first_text_0}"); keep one header row'
+                ),
                 file=name,
                 row=2,
+                first_text_0=first_text[0],
+                first_first_text_0=first[first_text[0]],
             )

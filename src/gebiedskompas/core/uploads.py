@@ -5,7 +5,8 @@ at /beheer/inlezen/). The suffix alone proves nothing, so the content is checked
 the suffix promises: an image must open and verify in Pillow, a workbook must be a ZIP with
 ``[Content_Types].xml``, a CSV must be text (no NUL or other control bytes, decodable as UTF-8
 or Windows-1252, no HTML), gzip must start with gzip's magic bytes and hold text, JSON must parse,
-a PDF must start with ``%PDF-``. The messages are Dutch and name the file and what is wrong.
+a PDF must start with ``%PDF-``. The messages are written in Dutch (their English is in the
+en catalogue, ADR 0009) and name the file and what is wrong.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable, Collection
 from pathlib import PurePath
 from typing import IO, Final
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 # How much of a text file is read to judge it: enough for a header and many rows.
 TEXT_SAMPLE: Final = 64 * 1024
@@ -48,30 +49,35 @@ def check_upload(name: str, size: int, allowed_suffixes: Collection[str], max_by
     )
     if suffix not in allowed:
         raise UploadRefused(
-            f"{base or '(geen naam)'}: bestandstype {suffix or '(geen)'} wordt niet aangenomen; "
-            f"verwacht {', '.join(allowed)}"
+            gettext_noop("{base}: bestandstype {suffix} wordt niet aangenomen; verwacht {allowed}"),
+            base=base or gettext_noop("(geen naam)"),
+            suffix=suffix or gettext_noop("(geen)"),
+            allowed=", ".join(allowed),
         )
     if size <= 0:
-        raise UploadRefused(f"{base}: het bestand is leeg")
+        raise UploadRefused(gettext_noop("{base}: het bestand is leeg"), base=base)
     if size > max_bytes:
         raise UploadRefused(
-            f"{base}: het bestand is {_size(size)}; ten hoogste {_size(max_bytes)} toegestaan"
+            gettext_noop("{base}: het bestand is {size}; ten hoogste {max_size} toegestaan"),
+            base=base,
+            size=_size(size),
+            max_size=_size(max_bytes),
         )
     return suffix
 
 
 # Magic bytes of common files, to say what a refused file looks like.
 _MAGIC: Final = (
-    (b"\x89PNG\r\n\x1a\n", "een PNG-afbeelding"),
-    (b"\xff\xd8\xff", "een JPEG-afbeelding"),
-    (b"GIF87a", "een GIF-afbeelding"),
-    (b"GIF89a", "een GIF-afbeelding"),
-    (b"%PDF-", "een PDF-document"),
-    (b"PK\x03\x04", "een ZIP-archief (of Office-bestand)"),
-    (b"\x1f\x8b", "een gzip-archief"),
-    (b"MZ", "een Windows-programma"),
-    (b"\x7fELF", "een programma"),
-    (b"\xd0\xcf\x11\xe0", "een oud Office-bestand (.xls/.doc)"),
+    (b"\x89PNG\r\n\x1a\n", gettext_noop("een PNG-afbeelding")),
+    (b"\xff\xd8\xff", gettext_noop("een JPEG-afbeelding")),
+    (b"GIF87a", gettext_noop("een GIF-afbeelding")),
+    (b"GIF89a", gettext_noop("een GIF-afbeelding")),
+    (b"%PDF-", gettext_noop("een PDF-document")),
+    (b"PK\x03\x04", gettext_noop("een ZIP-archief (of Office-bestand)")),
+    (b"\x1f\x8b", gettext_noop("een gzip-archief")),
+    (b"MZ", gettext_noop("een Windows-programma")),
+    (b"\x7fELF", gettext_noop("een programma")),
+    (b"\xd0\xcf\x11\xe0", gettext_noop("een oud Office-bestand (.xls/.doc)")),
 )
 _MARKUP: Final = (b"<!doctype html", b"<html", b"<script", b"<svg", b"<?xml", b"<head", b"<body")
 
@@ -82,22 +88,31 @@ def looks_like(head: bytes) -> str:
         if head.startswith(magic):
             return what
     if head[8:12] == b"WEBP" and head.startswith(b"RIFF"):
-        return "een WebP-afbeelding"
+        return gettext_noop("een WebP-afbeelding")
     if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(_MARKUP):
-        return "HTML of script"
+        return gettext_noop("HTML of script")
     return ""
 
 
 def _refuse(name: str, expected: str, head: bytes) -> UploadRefused:
     found = looks_like(head)
+    if found:
+        return UploadRefused(
+            gettext_noop(
+                "{name}: de inhoud is geen {expected} maar {found}; het bestand is niet ingelezen"
+            ),
+            name=name,
+            expected=expected,
+            found=found,
+        )
     return UploadRefused(
-        f"{name}: de inhoud is geen {expected}"
-        + (f" maar {found}" if found else "")
-        + "; het bestand is niet ingelezen"
+        gettext_noop("{name}: de inhoud is geen {expected}; het bestand is niet ingelezen"),
+        name=name,
+        expected=expected,
     )
 
 
-def _text(name: str, fh: IO[bytes], expected: str = "tekst (CSV)") -> None:
+def _text(name: str, fh: IO[bytes], expected: str = gettext_noop("tekst (CSV)")) -> None:
     sample = fh.read(TEXT_SAMPLE)
     _check_text(name, sample, expected)
 
@@ -123,13 +138,15 @@ def _gzip_text(name: str, fh: IO[bytes]) -> None:
     head = fh.read(2)
     fh.seek(0)
     if head != b"\x1f\x8b":
-        raise _refuse(name, "gzip-archief", fh.read(16))
+        raise _refuse(name, gettext_noop("gzip-archief"), fh.read(16))
     try:
         with gzip.GzipFile(fileobj=fh) as inner:
             sample = inner.read(TEXT_SAMPLE)
     except (OSError, EOFError) as exc:
-        raise UploadRefused(f"{name}: het gzip-archief is beschadigd") from exc
-    _check_text(name, sample, "gzip-archief met tekst (CSV)")
+        raise UploadRefused(
+            gettext_noop("{name}: het gzip-archief is beschadigd"), name=name
+        ) from exc
+    _check_text(name, sample, gettext_noop("gzip-archief met tekst (CSV)"))
 
 
 def _xlsx(name: str, fh: IO[bytes]) -> None:
@@ -139,10 +156,14 @@ def _xlsx(name: str, fh: IO[bytes]) -> None:
         with zipfile.ZipFile(fh) as archive:
             names = set(archive.namelist())
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise _refuse(name, "Excel-werkmap (XLSX)", head) from exc
+        raise _refuse(name, gettext_noop("Excel-werkmap (XLSX)"), head) from exc
     if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
         raise UploadRefused(
-            f"{name}: het ZIP-archief is geen Excel-werkmap (XLSX); het bestand is niet ingelezen"
+            gettext_noop(
+                "{name}: het ZIP-archief is geen Excel-werkmap (XLSX); het bestand is niet "
+                "ingelezen"
+            ),
+            name=name,
         )
 
 
@@ -173,10 +194,22 @@ def _office(suffix: str) -> Callable[[str, IO[bytes]], None]:
             ok = False
         if not ok:
             found = looks_like(head)
+            if found and not found.startswith("een ZIP"):
+                raise UploadRefused(
+                    gettext_noop(
+                        "{name}: dit bestand is geen {suffix}-document maar {found}; het bestand "
+                        "is niet ingelezen"
+                    ),
+                    name=name,
+                    suffix=suffix,
+                    found=found,
+                )
             raise UploadRefused(
-                f"{name}: dit bestand is geen {suffix}-document"
-                + (f" maar {found}" if found and not found.startswith("een ZIP") else "")
-                + "; het bestand is niet ingelezen"
+                gettext_noop(
+                    "{name}: dit bestand is geen {suffix}-document; het bestand is niet ingelezen"
+                ),
+                name=name,
+                suffix=suffix,
             )
 
     return check
@@ -192,11 +225,17 @@ def _image(name: str, fh: IO[bytes]) -> None:
             kind = probe.format or ""
             probe.verify()
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _refuse(name, "afbeelding (JPEG, PNG of WebP)", head) from exc
+        raise _refuse(name, gettext_noop("afbeelding (JPEG, PNG of WebP)"), head) from exc
     except Image.DecompressionBombError as exc:
-        raise UploadRefused(f"{name}: de afbeelding heeft te veel beeldpunten") from exc
+        raise UploadRefused(
+            gettext_noop("{name}: de afbeelding heeft te veel beeldpunten"), name=name
+        ) from exc
     if kind not in ("JPEG", "PNG", "WEBP"):
-        raise UploadRefused(f"{name}: {kind or 'dit bestand'} is geen JPEG-, PNG- of WebP-foto")
+        raise UploadRefused(
+            gettext_noop("{name}: {kind} is geen JPEG-, PNG- of WebP-foto"),
+            name=name,
+            kind=kind or gettext_noop("dit bestand"),
+        )
 
 
 def _json(name: str, fh: IO[bytes]) -> None:
@@ -204,13 +243,13 @@ def _json(name: str, fh: IO[bytes]) -> None:
     try:
         json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise _refuse(name, "geldige JSON", raw[:16]) from exc
+        raise _refuse(name, gettext_noop("geldige JSON"), raw[:16]) from exc
 
 
 def _pdf(name: str, fh: IO[bytes]) -> None:
     head = fh.read(1024)
     if not head.startswith(b"%PDF-"):
-        raise _refuse(name, "PDF-document", head)
+        raise _refuse(name, gettext_noop("PDF-document"), head)
 
 
 CONTENT_CHECKS: Final[dict[str, Callable[[str, IO[bytes]], None]]] = {

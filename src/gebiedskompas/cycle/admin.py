@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gebiedskompas.cycle import services
 from gebiedskompas.cycle.models import Story
+from gebiedskompas.i18n import error_message
 
 
 @admin.register(Story)
@@ -35,7 +36,7 @@ class StoryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]  # not subscriptab
             try:
                 services.moderate_story(pk, approve=approve, by=request.user)
             except services.NotAllowed as exc:
-                self.message_user(request, exc.message, messages.ERROR)
+                self.message_user(request, error_message(exc), messages.ERROR)
             else:
                 done += 1
         self.message_user(request, _("%(n)d verhalen beoordeeld.") % {"n": done}, messages.SUCCESS)

@@ -27,7 +27,7 @@ from shapely.geometry.base import BaseGeometry
 
 from gebiedskompas.areas.domain.geometry import wgs84_to_rd
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import InputError, KompasError, Problem
+from gebiedskompas.core.errors import InputError, KompasError, Problem, gettext_noop
 from gebiedskompas.core.tabular import read_table
 from gebiedskompas.cycle.models import Activity
 
@@ -72,10 +72,13 @@ def _table_records(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
         raise KompasError(
-            f"missing column(s) {', '.join(missing)}; expected id, title, owner, area_code, "
-            "start, end (and wkt or lat/lon)",
+            gettext_noop(
+                "missing column(s) {join_missing}; expected id, title, owner, area_code, start, "
+                "end (and wkt or lat/lon)"
+            ),
             file=path.name,
             row=1,
+            join_missing=", ".join(missing),
         )
     for number, record in zip(frame.index, frame.to_dict("records"), strict=True):
         yield int(number), {str(k): _text(v) for k, v in record.items()}
@@ -85,10 +88,12 @@ def _geojson_records(path: Path) -> Iterator[tuple[int, dict[str, str], BaseGeom
     try:
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise KompasError(f"not valid GeoJSON: {exc}", file=path.name) from None
+        raise KompasError(
+            gettext_noop("not valid GeoJSON: {exc}"), file=path.name, exc=exc
+        ) from None
     features = data.get("features") if isinstance(data, dict) else None
     if not isinstance(features, list):
-        raise KompasError("a GeoJSON FeatureCollection was expected", file=path.name)
+        raise KompasError(gettext_noop("a GeoJSON FeatureCollection was expected"), file=path.name)
     for number, feature in enumerate(features, start=1):
         properties = (feature or {}).get("properties") or {}
         geometry = None
@@ -107,7 +112,7 @@ def _date(value: str, column: str, where: dict[str, Any], problems: list[Problem
     except ValueError:
         problems.append(
             Problem(
-                f'"{value}" is not a date (expected YYYY-MM-DD)',
+                gettext_noop('"{value}" is not a date (expected YYYY-MM-DD)'),
                 column=column,
                 value=value,
                 **where,
@@ -135,24 +140,40 @@ def _check(
     before = len(problems)
     for column in REQUIRED:
         if not record.get(column):
-            problems.append(Problem(f"{column} is empty", column=column, **where))
+            problems.append(Problem(gettext_noop("{column} is empty"), column=column, **where))
     start = _date(record["start"], "start", where, problems) if record.get("start") else None
     end = _date(record["end"], "end", where, problems) if record.get("end") else None
     if start and end and end < start:
-        problems.append(Problem(f"ends ({end}) before it starts ({start})", column="end", **where))
+        problems.append(
+            Problem(
+                gettext_noop("ends ({end}) before it starts ({start})"),
+                column="end",
+                **where,
+                end=end,
+                start=start,
+            )
+        )
     area = None
     code = record.get("area_code", "")
     if code:
         area = areas.get(code)
         if area is None:
             problems.append(
-                Problem(f"unknown area {code!r}", column="area_code", value=code, **where)
+                Problem(
+                    gettext_noop("unknown area {code!r}"),
+                    column="area_code",
+                    value=code,
+                    **where,
+                    code=code,
+                )
             )
     if geometry is None and record.get("wkt"):
         try:
             geometry = _wkt(record["wkt"])
         except shapely.errors.GEOSException:
-            problems.append(Problem("not valid WKT", column="wkt", value=record["wkt"], **where))
+            problems.append(
+                Problem(gettext_noop("not valid WKT"), column="wkt", value=record["wkt"], **where)
+            )
     if geometry is None and (record.get("lat") or record.get("lon")):
         try:
             lat, lon = float(record.get("lat", "")), float(record.get("lon", ""))
@@ -162,17 +183,23 @@ def _check(
         except ValueError:
             problems.append(
                 Problem(
-                    "lat and lon must both be degrees (WGS84)",
+                    gettext_noop("lat and lon must both be degrees (WGS84)"),
                     column="lat",
                     value=(record.get("lat"), record.get("lon")),
                     **where,
                 )
             )
     if geometry is not None and (geometry.is_empty or not geometry.is_valid):
-        problems.append(Problem("the geometry is empty or invalid", column="wkt", **where))
+        problems.append(
+            Problem(gettext_noop("the geometry is empty or invalid"), column="wkt", **where)
+        )
     if geometry is None and area is None and len(problems) == before:
         problems.append(
-            Problem("no place: give area_code, wkt or lat/lon", column="area_code", **where)
+            Problem(
+                gettext_noop("no place: give area_code, wkt or lat/lon"),
+                column="area_code",
+                **where,
+            )
         )
     if len(problems) > before or start is None:
         return None
@@ -195,7 +222,7 @@ def import_activities(path: Path, *, municipality_code: str = "") -> ImportResul
     InputError listing the bad rows, KompasError for an unreadable file."""
     path = Path(path)
     if not path.is_file():
-        raise KompasError("file not found", file=str(path))
+        raise KompasError(gettext_noop("file not found"), file=str(path))
     suffix = path.suffix.lower()
     if suffix in GEOJSON_SUFFIXES:
         records = list(_geojson_records(path))
@@ -204,7 +231,7 @@ def import_activities(path: Path, *, municipality_code: str = "") -> ImportResul
         records = [(n, r, None) for n, r in _table_records(path)]
         label = "row"
     else:
-        raise KompasError("expected a .csv, .xlsx or .geojson file", file=path.name)
+        raise KompasError(gettext_noop("expected a .csv, .xlsx or .geojson file"), file=path.name)
     codes = {r.get("area_code", "") for _, r, _ in records} - {""}
     areas = {a.code: a for a in Area.objects.filter(code__in=codes).select_related("municipality")}
     problems: list[Problem] = []
@@ -219,9 +246,12 @@ def import_activities(path: Path, *, municipality_code: str = "") -> ImportResul
             if row.external_id in seen:
                 problems.append(
                     Problem(
-                        f"id {row.external_id!r} also on {label} {seen[row.external_id]}",
+                        gettext_noop("id {external_id!r} also on {label} {seen_row_external_id}"),
                         column="id",
                         **where,
+                        external_id=row.external_id,
+                        label=label,
+                        seen_row_external_id=seen[row.external_id],
                     )
                 )
                 continue
@@ -231,7 +261,7 @@ def import_activities(path: Path, *, municipality_code: str = "") -> ImportResul
     if problems:
         raise InputError(problems)
     if municipality is None:
-        raise KompasError("the file holds no activities", file=path.name)
+        raise KompasError(gettext_noop("the file holds no activities"), file=path.name)
     created = updated = 0
     with transaction.atomic():
         for row in rows:
@@ -258,26 +288,35 @@ def _pick_municipality(
     if code:
         found = Area.objects.filter(code=code, level="gemeente").first()
         if found is None:
-            raise KompasError(f"unknown municipality {code!r}", column="municipality")
+            raise KompasError(
+                gettext_noop("unknown municipality {code!r}"), column="municipality", code=code
+            )
         for row in rows:
             if row.area is not None and row.area.municipality_id != found.pk:
                 problems.append(
                     Problem(
-                        f"area {row.area.code} is not in {found.code}",
+                        gettext_noop("area {code} is not in {code_2}"),
                         file=file,
                         row=row.number,
                         column="area_code",
+                        code=row.area.code,
+                        code_2=found.code,
                     )
                 )
         return found
     found_ids = {r.area.municipality_id for r in rows if r.area is not None}
     if len(found_ids) > 1:
         problems.append(
-            Problem("the areas lie in more than one municipality; give --municipality", file=file)
+            Problem(
+                gettext_noop("the areas lie in more than one municipality; give --municipality"),
+                file=file,
+            )
         )
         return None
     if not found_ids:
         if rows:
-            problems.append(Problem("no row names an area; give --municipality", file=file))
+            problems.append(
+                Problem(gettext_noop("no row names an area; give --municipality"), file=file)
+            )
         return None
     return Area.objects.get(pk=found_ids.pop())

@@ -28,7 +28,7 @@ from gebiedskompas.accounts.roles import ADD_STORY, EDIT_ACTIVITY, EDIT_PLAN, MO
 from gebiedskompas.analysis.models import AnalysisRun
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb
 from gebiedskompas.areas.models import Area, Level
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.cycle.documents import Document, validate_document
 from gebiedskompas.cycle.domain import couplings, workflow
 from gebiedskompas.cycle.domain.workflow import ActionStatus, AgendaStatus
@@ -193,19 +193,27 @@ class AgendaLocked(KompasError):
 def _area(code: str) -> Area:
     area = Area.objects.select_related("parent__parent__parent").filter(code=code).first()
     if area is None:
-        raise NotFound(f"onbekend gebied {code!r}", column="area", value=code)
+        raise NotFound(
+            gettext_noop("onbekend gebied {code!r}"), column="area", value=code, code=code
+        )
     return area
 
 
 def _require(by: Any, action: str, area: Area) -> None:
     if not can(by, action, area):
-        raise NotAllowed(f"u mag dit niet doen voor {area.name} ({area.code})")
+        raise NotAllowed(
+            gettext_noop("u mag dit niet doen voor {name} ({code})"), name=area.name, code=area.code
+        )
 
 
 def _agenda_for_update(agenda_id: int) -> AreaAgenda:
     found = AreaAgenda.objects.select_for_update().filter(pk=agenda_id).first()
     if found is None:
-        raise NotFound(f"onbekende gebiedsagenda {agenda_id}", value=agenda_id)
+        raise NotFound(
+            gettext_noop("onbekende gebiedsagenda {agenda_id}"),
+            value=agenda_id,
+            agenda_id=agenda_id,
+        )
     return found
 
 
@@ -217,15 +225,22 @@ def create_agenda(
     _require(by, EDIT_PLAN, area)
     if end_year < start_year:
         raise KompasError(
-            f"de periode {start_year}–{end_year} eindigt voor ze begint", column="end_year"
+            gettext_noop("de periode {start_year}–{end_year} eindigt voor ze begint"),
+            column="end_year",
+            start_year=start_year,
+            end_year=end_year,
         )
     if not title.strip():
-        raise KompasError("geef de agenda een titel", column="title")
+        raise KompasError(gettext_noop("geef de agenda een titel"), column="title")
     with transaction.atomic():
         if AreaAgenda.objects.filter(area=area, start_year=start_year).exists():
             raise KompasError(
-                f"{area.name} heeft al een agenda vanaf {start_year}; maak een nieuwe versie",
+                gettext_noop(
+                    "{name} heeft al een agenda vanaf {start_year}; maak een nieuwe versie"
+                ),
                 column="start_year",
+                name=area.name,
+                start_year=start_year,
             )
         agenda = AreaAgenda.objects.create(
             area=area, title=title.strip()[:200], start_year=start_year, end_year=end_year
@@ -294,7 +309,9 @@ def editable_agenda(agenda_id: int, *, by: Any) -> AreaAgenda:
                 return successor
             return _copy_agenda(agenda, by)
         raise AgendaLocked(
-            f"versie {agenda.version} is vervangen; bewerk de nieuwste versie", value=agenda_id
+            gettext_noop("versie {version} is vervangen; bewerk de nieuwste versie"),
+            value=agenda_id,
+            version=agenda.version,
         )
 
 
@@ -312,16 +329,25 @@ def add_priority(
     """A priority on the agenda; on an adopted agenda it goes into a new version (see
     `editable_agenda`), which the returned priority's ``agenda`` names."""
     if not title.strip():
-        raise KompasError("geef het speerpunt een titel", column="title")
+        raise KompasError(gettext_noop("geef het speerpunt een titel"), column="title")
     indicators = list(Indicator.objects.filter(key__in=list(indicator_keys)))
     missing = sorted(set(indicator_keys) - {i.key for i in indicators})
     if missing:
-        raise NotFound(f"onbekende indicator {missing[0]!r}", column="indicators", value=missing)
+        raise NotFound(
+            gettext_noop("onbekende indicator {missing_0!r}"),
+            column="indicators",
+            value=missing,
+            missing_0=missing[0],
+        )
     run = None
     if analysis_run_id is not None:
         run = AnalysisRun.objects.filter(pk=analysis_run_id).first()
         if run is None:
-            raise NotFound(f"onbekende gebiedsanalyse {analysis_run_id}", column="analysis_run")
+            raise NotFound(
+                gettext_noop("onbekende gebiedsanalyse {analysis_run_id}"),
+                column="analysis_run",
+                analysis_run_id=analysis_run_id,
+            )
     with transaction.atomic():
         agenda = editable_agenda(agenda_id, by=by)
         priority = Priority.objects.create(
@@ -343,16 +369,26 @@ def add_target(
     """A target on the priority; on an adopted agenda, on the priority's copy in a new version."""
     priority = Priority.objects.select_related("agenda").filter(pk=priority_id).first()
     if priority is None:
-        raise NotFound(f"onbekend speerpunt {priority_id}", value=priority_id)
+        raise NotFound(
+            gettext_noop("onbekend speerpunt {priority_id}"),
+            value=priority_id,
+            priority_id=priority_id,
+        )
     if direction not in Direction.values:
         raise KompasError(
-            f"richting {direction!r} bestaat niet; kies uit {', '.join(Direction.values)}",
+            gettext_noop("richting {direction!r} bestaat niet; kies uit {join_direction_values}"),
             column="direction",
             value=direction,
+            direction=direction,
+            join_direction_values=", ".join(Direction.values),
         )
     indicator = Indicator.objects.filter(key=indicator_key).first()
     if indicator is None:
-        raise NotFound(f"onbekende indicator {indicator_key!r}", column="indicator")
+        raise NotFound(
+            gettext_noop("onbekende indicator {indicator_key!r}"),
+            column="indicator",
+            indicator_key=indicator_key,
+        )
     with transaction.atomic():
         agenda = editable_agenda(priority.agenda_id, by=by)
         if agenda.pk != priority.agenda_id:
@@ -382,7 +418,9 @@ def change_agenda_status(
     try:
         target = AgendaStatus(to)
     except ValueError:
-        raise KompasError(f"onbekende status {to!r}", column="status", value=to) from None
+        raise KompasError(
+            gettext_noop("onbekende status {to!r}"), column="status", value=to, to=to
+        ) from None
     checked = validate_document(*document) if document is not None else None
     with transaction.atomic():
         agenda = _agenda_for_update(agenda_id)
@@ -391,7 +429,7 @@ def change_agenda_status(
         try:
             workflow.check_agenda_transition(current, target)
         except workflow.TransitionRefused as exc:
-            raise TransitionRefused(str(exc), column="status", value=to) from None
+            raise TransitionRefused(exc.template, column="status", value=to, **exc.params) from None
         now = timezone.now()
         if target is AgendaStatus.ADOPTED:
             agenda.adopted_on = adopted_on or timezone.localdate()
@@ -433,12 +471,18 @@ def attach_agenda_document(
     status: adding a document does not change what was adopted."""
     kind = kind or DocumentKind.ATTACHMENT
     if kind not in DocumentKind.values:
-        raise KompasError(f"onbekende soort document {kind!r}", column="kind", value=kind)
+        raise KompasError(
+            gettext_noop("onbekende soort document {kind!r}"), column="kind", value=kind, kind=kind
+        )
     checked = validate_document(name, data)
     with transaction.atomic():
         agenda = AreaAgenda.objects.select_related("area").filter(pk=agenda_id).first()
         if agenda is None:
-            raise NotFound(f"onbekende gebiedsagenda {agenda_id}", value=agenda_id)
+            raise NotFound(
+                gettext_noop("onbekende gebiedsagenda {agenda_id}"),
+                value=agenda_id,
+                agenda_id=agenda_id,
+            )
         _require(by, EDIT_PLAN, agenda.area)
         return _store_document(agenda, checked, by=by, kind=kind, title=title or checked.name)
 
@@ -487,7 +531,12 @@ def create_plan(
     _require(by, EDIT_PLAN, area)
     with transaction.atomic():
         if AreaPlan.objects.filter(area=area, year=year).exists():
-            raise KompasError(f"{area.name} heeft al een plan voor {year}", column="year")
+            raise KompasError(
+                gettext_noop("{name} heeft al een plan voor {year}"),
+                column="year",
+                name=area.name,
+                year=year,
+            )
         return AreaPlan.objects.create(
             area=area, year=year, agenda_id=agenda_id, title=title.strip()[:200]
         )
@@ -497,9 +546,13 @@ def _money(value: Decimal | int | str, column: str) -> Decimal:
     try:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except ArithmeticError:
-        raise KompasError(f"{value!r} is geen bedrag", column=column, value=value) from None
+        raise KompasError(
+            gettext_noop("{value!r} is geen bedrag"), column=column, value=value
+        ) from None
     if amount < 0:
-        raise KompasError("een bedrag kan niet negatief zijn", column=column, value=value)
+        raise KompasError(
+            gettext_noop("een bedrag kan niet negatief zijn"), column=column, value=value
+        )
     return amount
 
 
@@ -521,18 +574,28 @@ def add_action(
     """A planned action in the plan, with its budget in euros and a first history row."""
     plan = AreaPlan.objects.select_related("area").filter(pk=plan_id).first()
     if plan is None:
-        raise NotFound(f"onbekend gebiedsplan {plan_id}", value=plan_id)
+        raise NotFound(
+            gettext_noop("onbekend gebiedsplan {plan_id}"), value=plan_id, plan_id=plan_id
+        )
     _require(by, EDIT_PLAN, plan.area)
     if not title.strip() or not owner.strip():
-        raise KompasError("een actie heeft een titel en een eigenaar", column="title")
+        raise KompasError(gettext_noop("een actie heeft een titel en een eigenaar"), column="title")
     if end is not None and end < start:
-        raise KompasError(f"de actie eindigt ({end}) voor ze begint ({start})", column="end")
+        raise KompasError(
+            gettext_noop("de actie eindigt ({end}) voor ze begint ({start})"),
+            column="end",
+            end=end,
+            start=start,
+        )
     if (
         priority_id is not None
         and not Priority.objects.filter(pk=priority_id, agenda__area_id=plan.area_id).exists()
     ):
         raise NotFound(
-            f"speerpunt {priority_id} hoort niet bij {plan.area.name}", column="priority"
+            gettext_noop("speerpunt {priority_id} hoort niet bij {name}"),
+            column="priority",
+            priority_id=priority_id,
+            name=plan.area.name,
         )
     with transaction.atomic():
         action = Action.objects.create(
@@ -559,19 +622,25 @@ def change_action_status(action_id: int, to: str, *, by: Any, note: str = "") ->
     try:
         target = ActionStatus(to)
     except ValueError:
-        raise KompasError(f"onbekende status {to!r}", column="status", value=to) from None
+        raise KompasError(
+            gettext_noop("onbekende status {to!r}"), column="status", value=to, to=to
+        ) from None
     with transaction.atomic():
         action = Action.objects.select_for_update().filter(pk=action_id).first()
         if action is None:
-            raise NotFound(f"onbekende actie {action_id}", value=action_id)
+            raise NotFound(
+                gettext_noop("onbekende actie {action_id}"), value=action_id, action_id=action_id
+            )
         area = Area.objects.select_related("parent__parent__parent").get(pk=action.plan.area_id)
         if not may_edit_action(by, action, area):
-            raise NotAllowed(f"u mag deze actie niet wijzigen ({area.name})")
+            raise NotAllowed(
+                gettext_noop("u mag deze actie niet wijzigen ({name})"), name=area.name
+            )
         current = ActionStatus(action.status)
         try:
             workflow.check_action_transition(current, target)
         except workflow.TransitionRefused as exc:
-            raise TransitionRefused(str(exc), column="status", value=to) from None
+            raise TransitionRefused(exc.template, column="status", value=to, **exc.params) from None
         action.status = target
         action.save(update_fields=["status"])
         ActionStatusChange.objects.create(
@@ -608,21 +677,42 @@ def record_barrier(
     if action_id is not None:
         action = Action.objects.filter(pk=action_id, plan__area=area).first()
         if action is None:
-            raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
+            raise NotFound(
+                gettext_noop("actie {action_id} hoort niet bij {name}"),
+                column="action",
+                action_id=action_id,
+                name=area.name,
+            )
     if not may_record_barrier(by, area, action):
+        if action is not None:
+            raise NotAllowed(
+                gettext_noop(
+                    "u mag geen knelpunt vastleggen voor {name} ({code}) bij actie {title!r}"
+                ),
+                name=area.name,
+                code=area.code,
+                title=action.title,
+            )
         raise NotAllowed(
-            f"u mag geen knelpunt vastleggen voor {area.name} ({area.code})"
-            + (f" bij actie {action.title!r}" if action is not None else "")
+            gettext_noop("u mag geen knelpunt vastleggen voor {name} ({code})"),
+            name=area.name,
+            code=area.code,
         )
     raised_by = raised_by.strip() or raiser_name(by)
     if category not in BarrierCategory.values:
         raise KompasError(
-            f"categorie {category!r} bestaat niet; kies uit {', '.join(BarrierCategory.values)}",
+            gettext_noop(
+                "categorie {category!r} bestaat niet; kies uit {join_barriercategory_values}"
+            ),
             column="category",
             value=category,
+            category=category,
+            join_barriercategory_values=", ".join(BarrierCategory.values),
         )
     if not description.strip() or not raised_by.strip():
-        raise KompasError("beschrijf het knelpunt en wie het meldt", column="description")
+        raise KompasError(
+            gettext_noop("beschrijf het knelpunt en wie het meldt"), column="description"
+        )
     today = timezone.localdate()
     return Barrier.objects.create(
         area=area,
@@ -674,7 +764,12 @@ class Detection:
 def _municipality(code: str) -> Area:
     area = Area.objects.filter(code=code, level=Level.GEMEENTE).first()
     if area is None:
-        raise NotFound(f"onbekende gemeente {code!r}", column="municipality", value=code)
+        raise NotFound(
+            gettext_noop("onbekende gemeente {code!r}"),
+            column="municipality",
+            value=code,
+            code=code,
+        )
     return area
 
 
@@ -835,7 +930,12 @@ def decide_coupling(
     ``outcome="note"`` keeps `reason` as the note. A decided koppelkans may be decided again;
     a joint action already made stays."""
     if outcome not in ("", *CouplingOutcome.values):
-        raise KompasError(f"onbekende uitkomst {outcome!r}", column="outcome", value=outcome)
+        raise KompasError(
+            gettext_noop("onbekende uitkomst {outcome!r}"),
+            column="outcome",
+            value=outcome,
+            outcome=outcome,
+        )
     with transaction.atomic():
         coupling = (
             CouplingOpportunity.objects.select_for_update(of=("self",))
@@ -844,14 +944,20 @@ def decide_coupling(
             .first()
         )
         if coupling is None:
-            raise NotFound(f"onbekende koppelkans {coupling_id}", value=coupling_id)
+            raise NotFound(
+                gettext_noop("onbekende koppelkans {coupling_id}"),
+                value=coupling_id,
+                coupling_id=coupling_id,
+            )
         places = [coupling.municipality] + [
             a.area for a in (coupling.activity_a, coupling.activity_b) if a.area is not None
         ]
         if not any(can(by, act, p) for p in places for act in (EDIT_PLAN, EDIT_ACTIVITY)):
-            raise NotAllowed("u mag over deze koppelkans niet beslissen")
+            raise NotAllowed(gettext_noop("u mag over deze koppelkans niet beslissen"))
         if not accept and not reason.strip():
-            raise KompasError("geef een reden om de koppelkans af te wijzen", column="reason")
+            raise KompasError(
+                gettext_noop("geef een reden om de koppelkans af te wijzen"), column="reason"
+            )
         coupling.status = CouplingStatus.ACCEPTED if accept else CouplingStatus.DISMISSED
         coupling.reason = reason.strip()
         coupling.decided_by = _user(by)
@@ -871,13 +977,20 @@ def _joint_action(coupling: CouplingOpportunity, plan_id: int | None, by: Any) -
     if plan_id is not None:
         plan = AreaPlan.objects.select_related("area").filter(pk=plan_id).first()
         if plan is None:
-            raise NotFound(f"onbekend gebiedsplan {plan_id}", column="plan", value=plan_id)
+            raise NotFound(
+                gettext_noop("onbekend gebiedsplan {plan_id}"),
+                column="plan",
+                value=plan_id,
+                plan_id=plan_id,
+            )
     else:
         plan = _plan_for(a.area or b.area, timezone.localdate().year)
         if plan is None:
             raise KompasError(
-                "er is geen gebiedsplan voor dit jaar om de gezamenlijke actie in te zetten; "
-                "maak eerst een plan of kies 'notitie'",
+                gettext_noop(
+                    "er is geen gebiedsplan voor dit jaar om de gezamenlijke actie in te zetten; "
+                    "maak eerst een plan of kies 'notitie'"
+                ),
                 column="outcome",
             )
     ends = [e for e in (a.end, b.end) if e is not None]
@@ -963,9 +1076,11 @@ def may_edit_action(by: Any, action: Action, area: Area | None = None) -> bool:
 def _action_for_edit(action_id: int, by: Any) -> Action:
     action = Action.objects.select_related("plan__area").filter(pk=action_id).first()
     if action is None:
-        raise NotFound(f"onbekende actie {action_id}", value=action_id)
+        raise NotFound(
+            gettext_noop("onbekende actie {action_id}"), value=action_id, action_id=action_id
+        )
     if not may_edit_action(by, action):
-        raise NotAllowed(f"u mag actie {action.title!r} niet wijzigen")
+        raise NotAllowed(gettext_noop("u mag actie {title!r} niet wijzigen"), title=action.title)
     return action
 
 
@@ -977,10 +1092,12 @@ def add_action_update(
 
     action = _action_for_edit(action_id, by)
     if not text.strip():
-        raise KompasError("schrijf wat er is gebeurd", column="text")
+        raise KompasError(gettext_noop("schrijf wat er is gebeurd"), column="text")
     when = on or timezone.localdate()
     if when > timezone.localdate():
-        raise KompasError("de datum ligt in de toekomst", column="date", value=str(when))
+        raise KompasError(
+            gettext_noop("de datum ligt in de toekomst"), column="date", value=str(when)
+        )
     name = author.strip() or (by.get_full_name() or by.get_username() if _user(by) else "")
     return ActionUpdate.objects.create(
         action=action,
@@ -996,7 +1113,7 @@ def add_milestone(action_id: int, *, title: str, due: date, by: Any) -> Any:
 
     action = _action_for_edit(action_id, by)
     if not title.strip():
-        raise KompasError("geef de mijlpaal een titel", column="title")
+        raise KompasError(gettext_noop("geef de mijlpaal een titel"), column="title")
     return Milestone.objects.create(action=action, title=title.strip()[:200], due=due)
 
 
@@ -1005,7 +1122,11 @@ def complete_milestone(milestone_id: int, *, by: Any, on: date | None = None) ->
 
     milestone = Milestone.objects.filter(pk=milestone_id).first()
     if milestone is None:
-        raise NotFound(f"onbekende mijlpaal {milestone_id}", value=milestone_id)
+        raise NotFound(
+            gettext_noop("onbekende mijlpaal {milestone_id}"),
+            value=milestone_id,
+            milestone_id=milestone_id,
+        )
     _action_for_edit(milestone.action_id, by)
     milestone.done_on = on or timezone.localdate()
     milestone.save(update_fields=["done_on"])
@@ -1028,7 +1149,7 @@ def set_action_funding(
     from gebiedskompas.cycle.models import ActionFunding
 
     if not source.strip():
-        raise KompasError("noem de bron van het geld", column="source")
+        raise KompasError(gettext_noop("noem de bron van het geld"), column="source")
     amounts = {
         "planned": _money(planned, "planned"),
         "committed": _money(committed, "committed"),
@@ -1065,9 +1186,11 @@ def set_area_budget(area_code: str, *, year: int, kind: str, amount: Any, by: An
     _require(by, EDIT_PLAN, area)
     if kind not in BudgetKind.values:
         raise KompasError(
-            f"soort {kind!r} bestaat niet; kies uit {', '.join(BudgetKind.values)}",
+            gettext_noop("soort {kind!r} bestaat niet; kies uit {join_budgetkind_values}"),
             column="kind",
             value=kind,
+            kind=kind,
+            join_budgetkind_values=", ".join(BudgetKind.values),
         )
     budget, _created = AreaBudget.objects.update_or_create(
         area=area, year=year, kind=kind, defaults={"amount": _money(amount, "amount")}
@@ -1096,24 +1219,42 @@ def allocate_budget(
     with transaction.atomic():
         budget = AreaBudget.objects.select_for_update().filter(pk=budget_id).first()
         if budget is None:
-            raise NotFound(f"onbekend gebiedsbudget {budget_id}", value=budget_id)
+            raise NotFound(
+                gettext_noop("onbekend gebiedsbudget {budget_id}"),
+                value=budget_id,
+                budget_id=budget_id,
+            )
         area = _area(budget.area.code)
         _require(by, EDIT_PLAN, area)
         if (action_id is None) == (target is None):
-            raise KompasError("ken het geld toe aan een actie óf een initiatief", column="action")
+            raise KompasError(
+                gettext_noop("ken het geld toe aan een actie óf een initiatief"), column="action"
+            )
         action = None
         if action_id is not None:
             action = Action.objects.select_related("plan__area").filter(pk=action_id).first()
             if action is None or budget.area_id not in area_chain_ids(action.plan.area):
-                raise NotFound(f"actie {action_id} hoort niet bij {area.name}", column="action")
+                raise NotFound(
+                    gettext_noop("actie {action_id} hoort niet bij {name}"),
+                    column="action",
+                    action_id=action_id,
+                    name=area.name,
+                )
         amount = _money(planned, "planned")
         given = BudgetAllocation.objects.filter(budget=budget).aggregate(t=Sum("planned"))["t"]
         if (given or Decimal("0")) + amount > budget.amount:
             raise KompasError(
-                f"het {budget.get_kind_display()} van {area.name} in {budget.year} is "
-                f"€ {budget.amount}; al toegekend € {given or 0}, dit past er niet meer bij",
+                gettext_noop(
+                    "het {kind} van {name} in {year} is € {amount}; al toegekend "
+                    "€ {given}, dit past er niet meer bij"
+                ),
                 column="planned",
                 value=str(amount),
+                kind=budget.get_kind_display(),
+                name=area.name,
+                year=budget.year,
+                amount=budget.amount,
+                given=given or 0,
             )
         return BudgetAllocation.objects.create(
             budget=budget,
@@ -1138,7 +1279,9 @@ def area_chain_ids(area: Area) -> set[int]:
 def _barrier_for_edit(barrier_id: int, by: Any) -> Barrier:
     barrier = Barrier.objects.select_related("area").filter(pk=barrier_id).first()
     if barrier is None:
-        raise NotFound(f"onbekend knelpunt {barrier_id}", value=barrier_id)
+        raise NotFound(
+            gettext_noop("onbekend knelpunt {barrier_id}"), value=barrier_id, barrier_id=barrier_id
+        )
     _require(by, EDIT_PLAN, _area(barrier.area.code))
     return barrier
 
@@ -1146,7 +1289,7 @@ def _barrier_for_edit(barrier_id: int, by: Any) -> Barrier:
 def escalate_barrier(barrier_id: int, *, to: str, by: Any, on: date | None = None) -> Barrier:
     barrier = _barrier_for_edit(barrier_id, by)
     if not to.strip():
-        raise KompasError("noem naar wie het knelpunt gaat", column="escalated_to")
+        raise KompasError(gettext_noop("noem naar wie het knelpunt gaat"), column="escalated_to")
     barrier.escalated_to = to.strip()[:160]
     barrier.escalated_on = on or timezone.localdate()
     barrier.save(update_fields=["escalated_to", "escalated_on"])
@@ -1158,11 +1301,14 @@ def resolve_barrier(
 ) -> Barrier:
     barrier = _barrier_for_edit(barrier_id, by)
     if not resolution.strip():
-        raise KompasError("beschrijf de oplossing", column="resolution")
+        raise KompasError(gettext_noop("beschrijf de oplossing"), column="resolution")
     when = on or timezone.localdate()
     if when < barrier.raised_on:
         raise KompasError(
-            f"opgelost ({when}) voor het gemeld werd ({barrier.raised_on})", column="resolved_on"
+            gettext_noop("opgelost ({when}) voor het gemeld werd ({raised_on})"),
+            column="resolved_on",
+            when=when,
+            raised_on=barrier.raised_on,
         )
     barrier.resolution = resolution.strip()
     barrier.resolved_on = when
@@ -1184,14 +1330,20 @@ def place_action(action_id: int, *, area_code: str, by: Any, wkt: str = "") -> A
     area = _area(area_code)
     if action.plan.area_id not in area_chain_ids(area):
         raise KompasError(
-            f"{area.name} ligt niet in {action.plan.area.name}", column="area", value=area_code
+            gettext_noop("{name} ligt niet in {name_2}"),
+            column="area",
+            value=area_code,
+            name=area.name,
+            name_2=action.plan.area.name,
         )
     geometry = None
     if wkt.strip():
         try:
             geometry = shapely.from_wkt(wkt)
         except shapely.errors.ShapelyError:
-            raise KompasError(f"{wkt[:40]!r} is geen WKT", column="wkt", value=wkt) from None
+            raise KompasError(
+                gettext_noop("{start!r} is geen WKT"), column="wkt", value=wkt, start=wkt[:40]
+            ) from None
     municipality = area.municipality or area
     activity, _created = Activity.objects.update_or_create(
         action=action,

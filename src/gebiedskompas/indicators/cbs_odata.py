@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 from gebiedskompas.indicators.services import ImportSummary, import_cbs
 
 TIMEOUT_S = 60
@@ -32,11 +32,17 @@ def _get_json(url: str) -> dict[str, Any]:
         with urllib.request.urlopen(url, timeout=TIMEOUT_S) as response:  # noqa: S310 - https API
             return json.loads(response.read().decode("utf-8"))  # type: ignore[no-any-return]
     except urllib.error.HTTPError as exc:
-        raise KompasError(f"CBS answered {exc.code} for {url}") from exc
+        raise KompasError(
+            gettext_noop("CBS answered {code} for {url}"), code=exc.code, url=url
+        ) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        raise KompasError(f"cannot reach CBS at {url} ({exc})") from exc
+        raise KompasError(
+            gettext_noop("cannot reach CBS at {url} ({exc})"), url=url, exc=exc
+        ) from exc
     except ValueError as exc:
-        raise KompasError(f"CBS sent something that is not JSON for {url}") from exc
+        raise KompasError(
+            gettext_noop("CBS sent something that is not JSON for {url}"), url=url
+        ) from exc
 
 
 def _collection(url: str) -> list[dict[str, Any]]:
@@ -56,11 +62,16 @@ def fetch_table(
 ) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
     """The table's rows (labels in dimension columns) and its DataProperties."""
     if not table_id.replace("_", "").isalnum():
-        raise KompasError(f'"{table_id}" is not a CBS table identifier (e.g. 85984NED)')
+        raise KompasError(
+            gettext_noop('"{table_id}" is not a CBS table identifier (e.g. 85984NED)'),
+            table_id=table_id,
+        )
     root = f"{base_url.rstrip('/')}/{table_id}"
     properties = _collection(f"{root}/DataProperties?$format=json")
     if not properties:
-        raise KompasError(f"CBS table {table_id} has no DataProperties")
+        raise KompasError(
+            gettext_noop("CBS table {table_id} has no DataProperties"), table_id=table_id
+        )
     dimensions = [
         p["Key"]
         for p in properties
@@ -100,9 +111,13 @@ def fetch_and_import(
 ) -> ImportSummary:
     frame, properties = fetch_table(table_id, base_url=base_url, gemeente=gemeente)
     if frame.empty:
-        raise KompasError(
-            f"CBS table {table_id} returned no rows" + (f" for {gemeente}" if gemeente else "")
-        )
+        if gemeente:
+            raise KompasError(
+                gettext_noop("CBS table {table_id} returned no rows for {gemeente}"),
+                table_id=table_id,
+                gemeente=gemeente,
+            )
+        raise KompasError(gettext_noop("CBS table {table_id} returned no rows"), table_id=table_id)
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / f"{table_id}.csv"
         meta = Path(tmp) / f"{table_id}_DataProperties.json"

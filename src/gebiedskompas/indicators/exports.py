@@ -12,7 +12,7 @@ import pandas as pd
 from django.db.models import Q
 
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.indicators.domain.disclosure import apply_disclosure
 from gebiedskompas.indicators.models import Indicator, Observation, Status
 from gebiedskompas.indicators.selectors import POPULATION_KEY, disclosure_policy
@@ -36,7 +36,7 @@ def _area_scope(area: str | None, level: str | None) -> Any:
         try:
             root = Area.objects.get(code=area)
         except Area.DoesNotExist as exc:
-            raise NotFound(f"unknown area {area}") from exc
+            raise NotFound(gettext_noop("unknown area {area}"), area=area) from exc
         # The root and everything below it (descendants via the parent chain, at most 3 deep).
         qs = qs.filter(
             Q(pk=root.pk) | Q(parent=root) | Q(parent__parent=root) | Q(parent__parent__parent=root)
@@ -58,7 +58,7 @@ def observations_frame(
     qs = Observation.objects.filter(area__in=_area_scope(area, level))
     if indicator:
         if not Indicator.objects.filter(key=indicator).exists():
-            raise NotFound(f"unknown indicator {indicator}")
+            raise NotFound(gettext_noop("unknown indicator {indicator}"), indicator=indicator)
         qs = qs.filter(indicator__key=indicator)
     if period:
         qs = qs.filter(period=period)
@@ -150,12 +150,12 @@ def export_observations(
             print(text)
     elif fmt == "xlsx":
         if output is None:
-            raise KompasError("an XLSX export needs -o FILE")
+            raise KompasError(gettext_noop("an XLSX export needs -o FILE"))
         with pd.ExcelWriter(output, engine="openpyxl") as writer:
             frame.to_excel(writer, index=False, sheet_name="waarnemingen")
             pd.DataFrame({"licentie": [LICENCE]}).to_excel(writer, index=False, sheet_name="bron")
     else:
-        raise KompasError(f"unknown format {fmt}; expected csv, xlsx or json")
+        raise KompasError(gettext_noop("unknown format {fmt}; expected csv, xlsx or json"), fmt=fmt)
     return len(frame)
 
 

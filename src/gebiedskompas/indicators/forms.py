@@ -5,6 +5,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gebiedskompas.core.uploads import UploadRefused, check_uploaded
+from gebiedskompas.i18n import error_message
 
 TABLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".gz")
 METADATA_SUFFIXES = (".json",)
@@ -48,7 +49,7 @@ class UploadForm(forms.Form):
         try:
             check_uploaded(upload, TABLE_SUFFIXES, settings.MAX_TABLE_BYTES)
         except UploadRefused as exc:
-            raise forms.ValidationError(exc.message) from exc
+            raise forms.ValidationError(error_message(exc)) from exc
         return upload
 
     def clean_metadata(self):  # type: ignore[no-untyped-def]  # Django form hook
@@ -57,7 +58,7 @@ class UploadForm(forms.Form):
             try:
                 check_uploaded(upload, METADATA_SUFFIXES, settings.MAX_METADATA_BYTES)
             except UploadRefused as exc:
-                raise forms.ValidationError(exc.message) from exc
+                raise forms.ValidationError(error_message(exc)) from exc
         return upload
 
     def clean(self):  # type: ignore[no-untyped-def]  # Django form hook

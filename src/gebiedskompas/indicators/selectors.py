@@ -9,12 +9,14 @@ observations of the area's family for those periods (one) and the family's inhab
 
 from __future__ import annotations
 
+import itertools
 import threading
 import uuid
 from collections import OrderedDict, defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -54,13 +56,15 @@ class Shown(StrEnum):
     MISSING = "missing"  # no value for this area and period: "–"
 
 
-@dataclass(frozen=True, slots=True)
-class Cell:
+class Cell(NamedTuple):
     """One area's value of one indicator in one period, as the reader may see it.
 
     `value` is None unless `shown` is VALUE. `is_protected` marks a value that the public does not
     see (our disclosure control hides it) but that signed-in staff are shown, marked.
     `reason` is the disclosure reason (see `apply_disclosure`), "" when public.
+
+    A named tuple rather than a frozen dataclass: a municipality's tree makes some 60,000 of
+    them, and a tuple is made several times faster.
     """
 
     shown: Shown
@@ -287,47 +291,57 @@ def _cells(
     usable = frame["status"] == Status.OK
     cells = frame.assign(value=frame["value"].where(usable))
     disclosed = apply_disclosure(cells, policies)
-    out: dict[tuple[str, str, str], Cell] = {}
-    # Plain lists, not itertuples: a wijkfoto reads some ten thousand cells per request.
-    columns = [
-        disclosed[name].tolist()
-        for name in (
-            "area",
-            "indicator",
-            "period",
-            "status",
-            "value",
-            "is_suppressed",
-            "reason",
-            "level",
-            "public_value",
-        )
-    ]
-    for area, key_, period, status, value, suppressed, reason, level, public_value in zip(
-        *columns, strict=True
-    ):
-        if keep is not None and area not in keep:
-            continue
-        key = (area, key_, period)
-        if status == Status.SUPPRESSED:
-            out[key] = Cell(Shown.SECRET)
-        elif status == Status.MISSING or value != value:  # NaN
-            out[key] = MISSING_CELL
-        elif suppressed:
-            out[key] = (
-                Cell(Shown.SECRET, reason=reason)
-                if public
-                else Cell(Shown.VALUE, float(value), is_protected=True, reason=reason)
-            )
-        # CBS publishes gemeente totals unrounded; where shown at all, so do we.
-        elif public and level != AreaLevel.GEMEENTE:
-            out[key] = Cell(Shown.VALUE, float(public_value), reason=reason)
-        elif public:
-            out[key] = Cell(Shown.VALUE, float(value), reason="" if reason in CAPPED else reason)
-        else:
-            # Staff see the true value; one the public sees only as a cap is marked.
-            out[key] = Cell(Shown.VALUE, float(value), is_protected=reason in CAPPED, reason=reason)
-    return out
+    if keep is not None:
+        disclosed = disclosed[disclosed["area"].isin(list(keep))]
+    if disclosed.empty:
+        return {}
+    # What each cell shows, decided for all rows at once (a municipality's tree has some
+    # 60,000), in the order of the rules:
+    # 1. secret at the source (CBS) → "geheim";
+    # 2. no value → "–";
+    # 3. suppressed by our disclosure control → "geheim" to the public, the value marked as not
+    #    public to staff;
+    # 4. else the public see the rounded value (gemeente totals as CBS publishes them:
+    #    unrounded, and without the cap mark), staff the true value, marked where the public
+    #    see a cap.
+    status = disclosed["status"].to_numpy(dtype=object)
+    value = disclosed["value"].to_numpy(dtype="float64")
+    public_value = disclosed["public_value"].to_numpy(dtype="float64")
+    reason = disclosed["reason"].to_numpy(dtype=object).copy()
+    capped = np.isin(reason, list(CAPPED))
+    gemeente = disclosed["level"].to_numpy(dtype=object) == AreaLevel.GEMEENTE
+    source_secret = status == Status.SUPPRESSED
+    missing = ~source_secret & ((status == Status.MISSING) | np.isnan(value))
+    suppressed = ~source_secret & ~missing & disclosed["is_suppressed"].to_numpy(dtype=bool)
+    shown_value = ~source_secret & ~missing & ~suppressed
+    size = len(disclosed)
+    shown = np.full(size, Shown.VALUE, dtype=object)
+    shown[missing] = Shown.MISSING
+    shown[source_secret | (suppressed & public)] = Shown.SECRET
+    values = np.full(size, None, dtype=object)
+    protected = np.zeros(size, dtype=bool)
+    if public:
+        rounded = shown_value & ~gemeente
+        values[rounded] = public_value[rounded]
+        values[shown_value & gemeente] = value[shown_value & gemeente]
+        reason[shown_value & gemeente & capped] = ""
+    else:
+        values[shown_value | suppressed] = value[shown_value | suppressed]
+        protected[suppressed | (shown_value & capped)] = True
+    reason[source_secret | missing] = ""
+    # Cells made by tuple.__new__ through map: no Python code per cell.
+    made = map(
+        tuple.__new__,
+        itertools.repeat(Cell),
+        zip(shown.tolist(), values.tolist(), protected.tolist(), reason.tolist(), strict=True),
+    )
+    keys = zip(
+        disclosed["area"].tolist(),
+        disclosed["indicator"].tolist(),
+        disclosed["period"].tolist(),
+        strict=True,
+    )
+    return dict(zip(keys, made, strict=True))  # type: ignore[arg-type]
 
 
 def group_by_domain(rows: Sequence[FigureRow]) -> list[DomainFigures]:

@@ -24,7 +24,7 @@ from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import NETHERLANDS
 from gebiedskompas.areas.models import Area
 from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
-from gebiedskompas.core.errors import InputError, KompasError
+from gebiedskompas.core.errors import InputError, KompasError, gettext_noop
 from gebiedskompas.indicators import bulk
 from gebiedskompas.indicators.domain.catalogue import (
     Entry,
@@ -127,7 +127,9 @@ def import_cbs(
             metadata = metadata_by_column(json.loads(metadata_path.read_text("utf-8")))
         except (OSError, ValueError, TypeError, KeyError) as exc:
             raise KompasError(
-                f"cannot read the CBS metadata ({exc})", file=metadata_path.name
+                gettext_noop("cannot read the CBS metadata ({exc})"),
+                file=metadata_path.name,
+                exc=exc,
             ) from exc
     catalogue = _catalogue()
     reader = CbsReader(
@@ -205,9 +207,8 @@ def check_import_rights(user: Any, codes: Iterable[str]) -> None:
         refused.insert(0, NETHERLANDS)
     if refused:
         raise PermissionDenied(
-            "you may not import figures for "
-            + ", ".join(refused[:5])
-            + (" …" if len(refused) > 5 else "")
+            gettext_noop("you may not import figures for {codes}"),
+            codes=", ".join(refused[:5]) + (" …" if len(refused) > 5 else ""),
         )
 
 
@@ -377,9 +378,9 @@ def add_indicator(**fields: Any) -> Indicator:
     """Add an indicator to the catalogue (``kompas indicators add``)."""
     key = str(fields.get("key", ""))
     if not key:
-        raise KompasError("an indicator needs a key")
+        raise KompasError(gettext_noop("an indicator needs a key"))
     if Indicator.objects.filter(key=key).exists():
-        raise KompasError(f"an indicator with key {key} already exists")
+        raise KompasError(gettext_noop("an indicator with key {key} already exists"), key=key)
     fields = {k: v for k, v in fields.items() if k in INDICATOR_FIELDS and v is not None}
     indicator = Indicator(**fields)
     indicator.full_clean()
@@ -414,27 +415,33 @@ def import_csv(
     try:
         canonical_period = str(parse_period(period))
     except ValueError as exc:
-        raise KompasError(f"--period: {exc}") from exc
+        raise KompasError(gettext_noop("--period: {exc}"), exc=exc) from exc
     frame = read_table(path, display_name=name)
     if area_column not in frame.columns:
         raise KompasError(
-            f'no column "{area_column}" with area codes; the columns are: '
-            + ", ".join(frame.columns),
+            gettext_noop('no column "{area_column}" with area codes; the columns are: {columns}'),
             file=name,
+            area_column=area_column,
+            columns=", ".join(frame.columns),
         )
     sources = dict(mapping) if mapping else {c: c for c in frame.columns if c != area_column}
     missing_cols = [c for c in sources if c not in frame.columns]
     if missing_cols:
         raise KompasError(
-            f"--map names columns the file does not have: {', '.join(missing_cols)}", file=name
+            gettext_noop("--map names columns the file does not have: {join_missing_cols}"),
+            file=name,
+            join_missing_cols=", ".join(missing_cols),
         )
     indicators = {i.key: i for i in Indicator.objects.filter(key__in=list(sources.values()))}
     unknown = [k for k in sources.values() if k not in indicators]
     if unknown:
         raise KompasError(
-            f"unknown indicators: {', '.join(unknown)}; add them with 'kompas indicators add' "
-            "or map the columns with --map COLUMN=KEY",
+            gettext_noop(
+                "unknown indicators: {join_unknown}; add them with 'kompas indicators add' or "
+                "map the columns with --map COLUMN=KEY"
+            ),
             file=name,
+            join_unknown=", ".join(unknown),
         )
     check_single_header(frame, list(sources), name)
     problems: list[Problem] = []
@@ -442,12 +449,22 @@ def import_csv(
     areas = dict(Area.objects.filter(code__in=list(codes.unique())).values_list("code", "id"))
     for row, code in codes.items():
         if not code:
-            problems.append(Problem("the area code is empty", name, int(row), area_column))  # type: ignore[call-overload]
+            problems.append(
+                Problem(gettext_noop("the area code is empty"), name, int(row), area_column)
+            )  # type: ignore[call-overload]
         elif code not in areas:
-            problems.append(Problem(f'unknown area "{code}"', name, int(row), area_column))  # type: ignore[call-overload]
+            problems.append(
+                Problem(
+                    gettext_noop('unknown area "{code}"'), name, int(row), area_column, code=code
+                )
+            )  # type: ignore[call-overload]
     dups = codes[codes.duplicated() & (codes != "")]
     for row, code in dups.items():
-        problems.append(Problem(f"area {code} appears twice", name, int(row), area_column))  # type: ignore[call-overload]
+        problems.append(
+            Problem(
+                gettext_noop("area {code} appears twice"), name, int(row), area_column, code=code
+            )
+        )  # type: ignore[call-overload]
     parts = []
     for source, key in sources.items():
         raw = frame[source]
@@ -455,7 +472,15 @@ def import_csv(
         text = cleaned.str.replace(",", ".", regex=False) if cleaned.notna().any() else cleaned
         numbers = pd.to_numeric(text, errors="coerce")
         for row in raw.index[numbers.isna() & cleaned.notna()]:
-            problems.append(Problem(f'"{raw[row]}" is not a number', name, int(row), source))
+            problems.append(
+                Problem(
+                    gettext_noop('"{text}" is not a number'),
+                    name,
+                    int(row),
+                    source,
+                    text=raw[row],
+                )
+            )
         parts.append(
             pd.DataFrame(
                 {

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from gebiedskompas.accounts.permissions import permission_somewhere
 from gebiedskompas.accounts.roles import IMPORT_DATA
 from gebiedskompas.core.errors import InputError, KompasError
+from gebiedskompas.i18n import error_text, problem_text
 from gebiedskompas.indicators import services
 from gebiedskompas.indicators.forms import UploadForm
 
@@ -48,9 +49,9 @@ def upload(request: HttpRequest) -> HttpResponse:
                         user=request.user,
                     )
             except InputError as exc:
-                problems = [str(p) for p in exc.problems[: InputError.MAX_REPORTED]]
+                problems = [problem_text(p) for p in exc.problems[: InputError.MAX_REPORTED]]
             except KompasError as exc:
-                problems = [str(exc)]
+                problems = [error_text(exc)]
     return render(
         request,
         "indicators/upload.html",

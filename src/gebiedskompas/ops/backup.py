@@ -39,7 +39,7 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.db.migrations.recorder import MigrationRecorder
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 log = logging.getLogger(__name__)
 
@@ -158,9 +158,13 @@ def _dump_database(folder: Path, method: str) -> tuple[str, str]:
             )
             return target.name, "pg_dump"
         if method == "native":
-            raise KompasError("pg_dump (at least the server's version) is not installed")
+            raise KompasError(
+                gettext_noop("pg_dump (at least the server's version) is not installed")
+            )
     if method not in ("", "native", "dumpdata"):
-        raise KompasError(f"unknown backup method {method!r} (native or dumpdata)")
+        raise KompasError(
+            gettext_noop("unknown backup method {method!r} (native or dumpdata)"), method=method
+        )
     target = folder / "database.json"
     with target.open("w", encoding="utf-8") as out:
         call_command(
@@ -217,9 +221,15 @@ def read_manifest(archive: Path) -> dict[str, Any]:
                 raise KeyError("manifest.json")
             manifest: dict[str, Any] = json.load(member)
     except (OSError, tarfile.TarError, KeyError, ValueError) as exc:
-        raise KompasError(f"{archive} is not a Gebiedskompas backup: {exc}") from exc
+        raise KompasError(
+            gettext_noop("{archive} is not a Gebiedskompas backup: {exc}"), archive=archive, exc=exc
+        ) from exc
     if manifest.get("format") != FORMAT:
-        raise KompasError(f"{archive}: unknown backup format {manifest.get('format')!r}")
+        raise KompasError(
+            gettext_noop("{archive}: unknown backup format {format!r}"),
+            archive=archive,
+            format=manifest.get("format"),
+        )
     return manifest
 
 
@@ -245,15 +255,21 @@ def _extracted(archive: Path, manifest: dict[str, Any]) -> Iterator[Path]:
             tar.extractall(folder, filter="data")
         for name, digest in manifest["sha256"].items():
             if not (folder / name).is_file() or _sha256(folder / name) != digest:
-                raise KompasError(f"{archive}: {name} is missing or damaged (checksum differs)")
+                raise KompasError(
+                    gettext_noop("{archive}: {name} is missing or damaged (checksum differs)"),
+                    archive=archive,
+                    name=name,
+                )
         yield folder
 
 
 def _restore_sqlite(source: Path) -> None:
     if connection.vendor != "sqlite":
         raise KompasError(
-            "this backup holds a SQLite database; restore it into a SQLite "
-            "installation, or make the backup with --method dumpdata"
+            gettext_noop(
+                "this backup holds a SQLite database; restore it into a SQLite installation, or "
+                "make the backup with --method dumpdata"
+            )
         )
     connection.ensure_connection()
     with contextlib.closing(sqlite3.connect(source)) as src:
@@ -263,12 +279,16 @@ def _restore_sqlite(source: Path) -> None:
 def _restore_pg(source: Path) -> None:
     if connection.vendor != "postgresql":
         raise KompasError(
-            "this backup holds a pg_dump; restore it into PostgreSQL, or make "
-            "the backup with --method dumpdata"
+            gettext_noop(
+                "this backup holds a pg_dump; restore it into PostgreSQL, or make the backup "
+                "with --method dumpdata"
+            )
         )
     tool = pg_tool("pg_restore")
     if tool is None:
-        raise KompasError("pg_restore (at least the server's version) is not installed")
+        raise KompasError(
+            gettext_noop("pg_restore (at least the server's version) is not installed")
+        )
     args, env = _pg_args()
     connections.close_all()
     result = subprocess.run(
@@ -289,7 +309,22 @@ def _restore_pg(source: Path) -> None:
         check=False,
     )
     if result.returncode != 0:
-        raise KompasError(f"pg_restore failed: {result.stderr.strip()[-500:]}")
+        raise KompasError(
+            gettext_noop("pg_restore failed: {stderr}"),
+            stderr=result.stderr.strip()[-500:],
+        )
+
+
+def _data_version() -> int:
+    """The data version now, 0 where there is no database or table yet."""
+    from django.db import DatabaseError
+
+    from gebiedskompas.areas import versioning
+
+    try:
+        return versioning.current()
+    except DatabaseError:
+        return 0
 
 
 def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
@@ -297,12 +332,20 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
     manifest = read_manifest(archive)
     if not force and not _is_empty():
         raise KompasError(
-            "this installation already holds data; restore into an empty one "
-            "(a new KOMPAS_DATA_DIR or database), or use --force to overwrite"
+            gettext_noop(
+                "this installation already holds data; restore into an empty one (a new "
+                "KOMPAS_DATA_DIR or database), or use --force to overwrite"
+            )
         )
+    # Caches (pages, disclosed trees in running processes) are keyed by the data version;
+    # the restored one may repeat a number used here before, so it is raised above both.
+    version_before = _data_version()
     uploads = Path(settings.MEDIA_ROOT)
     if not force and uploads.is_dir() and any(uploads.iterdir()):
-        raise KompasError(f"the uploads folder {uploads} is not empty; use --force to overwrite")
+        raise KompasError(
+            gettext_noop("the uploads folder {uploads} is not empty; use --force to overwrite"),
+            uploads=uploads,
+        )
     with _extracted(archive, manifest) as folder:
         member = folder / manifest["database"]
         if manifest["method"] == "sqlite-backup":
@@ -319,6 +362,9 @@ def restore_backup(archive: Path, *, force: bool = False) -> dict[str, Any]:
             shutil.copytree(folder / "uploads", uploads, dirs_exist_ok=True)
     connections.close_all()
     call_command("migrate", interactive=False, verbosity=0)
+    from gebiedskompas.areas import versioning
+
+    versioning.raise_above(version_before)
     log.info("restored %s (%s from %s)", archive, manifest["method"], manifest["created_at"])
     return {
         "file": str(archive),

@@ -20,7 +20,7 @@ from gebiedskompas.accounts.permissions import can
 from gebiedskompas.accounts.roles import MANAGE_ROLES
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.core import retention
-from gebiedskompas.core.errors import KompasError, NotFound, PermissionDenied
+from gebiedskompas.core.errors import KompasError, NotFound, PermissionDenied, gettext_noop
 from gebiedskompas.ops.models import PurgeRun, RetentionPolicy
 
 log = logging.getLogger(__name__)
@@ -40,9 +40,12 @@ def municipalities(codes: Sequence[str] = ()) -> list[Area]:
     unknown = [c for c in wanted if c not in by_code]
     if unknown:
         raise NotFound(
-            f"unknown municipality {', '.join(unknown)}; give a gemeente code such as GM0363",
+            gettext_noop(
+                "unknown municipality {join_unknown}; give a gemeente code such as GM0363"
+            ),
             column="municipality",
             value=unknown[0],
+            join_unknown=", ".join(unknown),
         )
     return [by_code[c] for c in wanted]
 
@@ -51,9 +54,11 @@ def _kind(name: str) -> retention.Kind:
     kinds = retention.kinds()
     if name not in kinds:
         raise NotFound(
-            f"unknown retention kind {name!r}; expected one of {', '.join(kinds)}",
+            gettext_noop("unknown retention kind {name!r}; expected one of {join_kinds}"),
             column="kind",
             value=name,
+            name=name,
+            join_kinds=", ".join(kinds),
         )
     return kinds[name]
 
@@ -105,15 +110,20 @@ def set_periods(
     (municipality,) = municipalities([municipality_code])
     if by is not None and not can(by, MANAGE_RETENTION, municipality):
         raise PermissionDenied(
-            f"you may not set the retention periods of {municipality.name} ({municipality.code})"
+            gettext_noop("you may not set the retention periods of {name} ({code})"),
+            name=municipality.name,
+            code=municipality.code,
         )
     for name, days in days_by_kind.items():
         kind = _kind(name)
         if days is not None and not 0 <= days <= MAX_DAYS:
             raise KompasError(
-                f"{kind.name}: a retention period is 0 to {MAX_DAYS} days, got {days}",
+                gettext_noop("{name}: a retention period is 0 to {MAX_DAYS} days, got {days}"),
                 column=name,
                 value=days,
+                name=kind.name,
+                MAX_DAYS=MAX_DAYS,
+                days=days,
             )
     user = by if by is not None and getattr(by, "is_authenticated", False) else None
     with transaction.atomic():

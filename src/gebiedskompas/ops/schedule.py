@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 from gebiedskompas.ops.models import ScheduledJob
 from gebiedskompas.ops.tasks import SCHEDULABLE, schedulable
 
@@ -32,11 +32,19 @@ def parse_schedule(text: str) -> dict[str, timedelta]:
         name = name.strip()
         if name not in SCHEDULABLE:
             known = ", ".join(sorted(SCHEDULABLE))
-            raise KompasError(f"KOMPAS_SCHEDULE: unknown job {name!r} (known: {known})")
+            raise KompasError(
+                gettext_noop("KOMPAS_SCHEDULE: unknown job {name!r} (known: {known})"),
+                name=name,
+                known=known,
+            )
         match = re.fullmatch(r"\s*(\d+)\s*([smhd]?)\s*", interval)
         if not match:
             raise KompasError(
-                f"KOMPAS_SCHEDULE: {name}={interval!r} is not an interval like 15m, 6h or 1d"
+                gettext_noop(
+                    "KOMPAS_SCHEDULE: {name}={interval!r} is not an interval like 15m, 6h or 1d"
+                ),
+                name=name,
+                interval=interval,
             )
         seconds = int(match.group(1)) * _UNITS[match.group(2) or "s"]
         if seconds:

@@ -19,6 +19,7 @@ from gebiedskompas.accounts.permissions import area_filter, can, permission_some
 from gebiedskompas.accounts.roles import MANAGE_ROLES
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.core.errors import KompasError
+from gebiedskompas.i18n import error_message
 from gebiedskompas.ops import checks, metrics, retention
 from gebiedskompas.ops.models import PurgeRun
 
@@ -91,7 +92,7 @@ def retention_periods(request: HttpRequest) -> HttpResponse:
             try:
                 retention.set_periods(municipality.code, wanted, by=request.user)
             except KompasError as exc:
-                messages.error(request, exc.message)
+                messages.error(request, error_message(exc))
             else:
                 messages.success(request, _("De bewaartermijnen zijn opgeslagen."))
                 return redirect(f"{reverse('ops:retention')}?gemeente={municipality.code}")

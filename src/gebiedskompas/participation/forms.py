@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gebiedskompas.i18n import error_message
 from gebiedskompas.participation.domain.initiatives import CRITERIA, InitiativeStatus
 from gebiedskompas.participation.services import MAX_TEXT
 
@@ -218,5 +219,5 @@ class ApplicantReportForm(forms.Form):
             try:
                 check_upload(photo.name, photo.size, PHOTO_SUFFIXES, MAX_PHOTO_BYTES)
             except UploadRefused as exc:
-                raise forms.ValidationError(exc.message) from exc
+                raise forms.ValidationError(error_message(exc)) from exc
         return photo

@@ -29,7 +29,14 @@ from django.utils.crypto import salted_hmac
 from gebiedskompas.accounts.permissions import can
 from gebiedskompas.accounts.roles import ASSESS_INITIATIVE, EDIT_PLAN, MANAGE_BUDGET_ROUND
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import InputError, KompasError, NotFound, PermissionDenied, Problem
+from gebiedskompas.core.errors import (
+    InputError,
+    KompasError,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    gettext_noop,
+)
 from gebiedskompas.participation.domain import ballots as ballot_rules
 from gebiedskompas.participation.domain import initiatives as initiative_rules
 from gebiedskompas.participation.domain import phases
@@ -67,8 +74,9 @@ class PhaseError(KompasError):
 class BallotError(KompasError):
     """A ballot that cannot be counted; ``reason`` says why (a ``Refusal`` or a code problem)."""
 
-    def __init__(self, message: str, *, reason: str) -> None:
-        super().__init__(message, column="choices" if reason not in CODE_REASONS else "code")
+    def __init__(self, message: str, /, *, reason: str, **params: object) -> None:
+        column = "choices" if reason not in CODE_REASONS else "code"
+        super().__init__(message, column=column, **params)
         self.reason = reason
 
 
@@ -106,7 +114,9 @@ def _require(by: Any, action: str, area: Area) -> None:
     if by is SYSTEM:
         return
     if not can(by, action, area):
-        raise PermissionDenied(f"niet toegestaan: {action} in {area.name}")
+        raise PermissionDenied(
+            gettext_noop("niet toegestaan: {action} in {name}"), action=action, name=area.name
+        )
 
 
 def _round(round_id: int, *, lock: bool = False) -> BudgetRound:
@@ -115,28 +125,34 @@ def _round(round_id: int, *, lock: bool = False) -> BudgetRound:
         query = query.select_for_update(of=("self",))
     found = query.filter(pk=round_id).first()
     if found is None:
-        raise NotFound(f"onbekende buurtbegroting {round_id}", value=round_id)
+        raise NotFound(
+            gettext_noop("onbekende buurtbegroting {round_id}"), value=round_id, round_id=round_id
+        )
     return found
 
 
 def _area(code: str) -> Area:
     found = Area.objects.filter(code=code).first()
     if found is None:
-        raise NotFound(f"onbekend gebied {code}", column="area", value=code)
+        raise NotFound(gettext_noop("onbekend gebied {code}"), column="area", value=code, code=code)
     return found
 
 
 def _money(value: Decimal | int | str | None, column: str, *, required: bool = True) -> Decimal:
     if value is None or str(value).strip() == "":
         if required:
-            raise KompasError("vul een bedrag in", column=column)
+            raise KompasError(gettext_noop("vul een bedrag in"), column=column)
         return Decimal(0)
     try:
         amount = Decimal(str(value).strip().replace(",", ".")).quantize(Decimal("0.01"))
     except (ArithmeticError, InvalidOperation):
-        raise KompasError(f"{value!r} is geen bedrag", column=column, value=value) from None
+        raise KompasError(
+            gettext_noop("{value!r} is geen bedrag"), column=column, value=value
+        ) from None
     if amount < 0:
-        raise KompasError("een bedrag kan niet negatief zijn", column=column, value=value)
+        raise KompasError(
+            gettext_noop("een bedrag kan niet negatief zijn"), column=column, value=value
+        )
     return amount
 
 
@@ -206,13 +222,21 @@ def create_round(data: RoundInput, *, by: Any, source: str = "") -> BudgetRound:
     area = _area(data.area_code)
     _require(by, MANAGE_BUDGET_ROUND, area)
     if data.ballot_type not in set(BallotType):
-        raise KompasError(f"onbekend soort stembiljet {data.ballot_type!r}", column="ballot_type")
+        raise KompasError(
+            gettext_noop("onbekend soort stembiljet {ballot_type!r}"),
+            column="ballot_type",
+            ballot_type=data.ballot_type,
+        )
     if data.ballot_type == BallotType.CUMULATIVE and not data.points:
-        raise KompasError("bij punten verdelen hoort een aantal punten", column="points")
+        raise KompasError(
+            gettext_noop("bij punten verdelen hoort een aantal punten"), column="points"
+        )
     if data.max_choices is not None and data.max_choices < data.min_choices:
-        raise KompasError("het maximum aantal keuzes is kleiner dan het minimum", column="max")
+        raise KompasError(
+            gettext_noop("het maximum aantal keuzes is kleiner dan het minimum"), column="max"
+        )
     if not data.name.strip():
-        raise KompasError("een buurtbegroting heeft een naam", column="name")
+        raise KompasError(gettext_noop("een buurtbegroting heeft een naam"), column="name")
     with transaction.atomic():
         budget_round = BudgetRound.objects.create(
             area=area,
@@ -249,18 +273,23 @@ def change_phase(round_id: int, to: str, *, by: Any) -> BudgetRound:
         try:
             target = Phase(to)
             phases.check_move(Phase(budget_round.phase), target)
-        except ValueError as exc:
+        except phases.PhaseRefused as exc:
+            raise PhaseError(exc.template, column="phase", value=to, **exc.params) from None
+        except ValueError as exc:  # not a phase at all
             raise PhaseError(str(exc), column="phase", value=to) from None
         ideas = budget_round.ideas.all()
         if target == Phase.VOTING:
             unchecked = ideas.filter(status=IdeaStatus.SUBMITTED).count()
             if unchecked:
                 raise PhaseError(
-                    f"nog {unchecked} idee(ën) niet getoetst; toets eerst alle ideeën",
+                    gettext_noop("nog {unchecked} idee(ën) niet getoetst; toets eerst alle ideeën"),
                     column="phase",
+                    unchecked=unchecked,
                 )
             if not ideas.filter(status=IdeaStatus.ACCEPTED).exists():
-                raise PhaseError("er staat geen enkel idee op het stembiljet", column="phase")
+                raise PhaseError(
+                    gettext_noop("er staat geen enkel idee op het stembiljet"), column="phase"
+                )
         if target == Phase.RESULTS:
             EmailVerification.objects.filter(round=budget_round, is_used=False).delete()
             _rewrite_in_random_order(budget_round)
@@ -385,11 +414,17 @@ def submit_idea(
             return earlier
     budget_round = _round(round_id)
     if budget_round.phase != Phase.IDEAS:
-        raise PhaseError("deze buurtbegroting neemt nu geen ideeën aan", column="phase")
+        raise PhaseError(
+            gettext_noop("deze buurtbegroting neemt nu geen ideeën aan"), column="phase"
+        )
     if not title.strip():
-        raise KompasError("geef uw idee een titel", column="title")
+        raise KompasError(gettext_noop("geef uw idee een titel"), column="title")
     if len(description) > MAX_TEXT:
-        raise KompasError(f"de omschrijving is langer dan {MAX_TEXT} tekens", column="description")
+        raise KompasError(
+            gettext_noop("de omschrijving is langer dan {MAX_TEXT} tekens"),
+            column="description",
+            MAX_TEXT=MAX_TEXT,
+        )
     cost = _money(estimated_cost, "estimated_cost", required=False) if estimated_cost else None
     try:
         with transaction.atomic():
@@ -423,26 +458,33 @@ def check_idea(
     with transaction.atomic():
         idea = Idea.objects.select_for_update().filter(pk=idea_id).first()
         if idea is None:
-            raise NotFound(f"onbekend idee {idea_id}", value=idea_id)
+            raise NotFound(gettext_noop("onbekend idee {idea_id}"), value=idea_id, idea_id=idea_id)
         budget_round = _round(idea.round_id)
         _require(by, MANAGE_BUDGET_ROUND, budget_round.area)
         if budget_round.phase != Phase.CHECK:
-            raise PhaseError("ideeën worden alleen in de toetsfase getoetst", column="phase")
+            raise PhaseError(
+                gettext_noop("ideeën worden alleen in de toetsfase getoetst"), column="phase"
+            )
         if feasible:
             amount = _money(cost, "cost")
             if amount <= 0:
-                raise KompasError("een idee op het stembiljet kost meer dan 0", column="cost")
+                raise KompasError(
+                    gettext_noop("een idee op het stembiljet kost meer dan 0"), column="cost"
+                )
             if amount > budget_round.budget:
                 raise KompasError(
-                    f"de kosten ({amount}) zijn hoger dan het hele budget ({budget_round.budget})",
+                    gettext_noop("de kosten ({amount}) zijn hoger dan het hele budget ({budget})"),
                     column="cost",
+                    amount=amount,
+                    budget=budget_round.budget,
                 )
             idea.status, idea.cost = IdeaStatus.ACCEPTED, amount
             idea.public_reason = public_reason.strip()
         else:
             if not public_reason.strip():
                 raise KompasError(
-                    "geef een openbare reden waarom het idee niet doorgaat", column="public_reason"
+                    gettext_noop("geef een openbare reden waarom het idee niet doorgaat"),
+                    column="public_reason",
                 )
             idea.status, idea.public_reason = IdeaStatus.REJECTED, public_reason.strip()
         idea.checked_by = _user(by)
@@ -520,11 +562,13 @@ def import_register(
     budget_round = _round(round_id)
     _require(by, MANAGE_BUDGET_ROUND, budget_round.area)
     if budget_round.phase in (Phase.RESULTS, Phase.EXECUTION):
-        raise PhaseError("na de stemming worden geen stemcodes meer gemaakt", column="phase")
+        raise PhaseError(
+            gettext_noop("na de stemming worden geen stemcodes meer gemaakt"), column="phase"
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise InputError([Problem("not UTF-8 text", file=name)]) from None
+        raise InputError([Problem(gettext_noop("not UTF-8 text"), file=name)]) from None
     dialect = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=dialect)
     header = [h.strip().lower() for h in reader.fieldnames or []]
@@ -536,7 +580,16 @@ def import_register(
         needed.append("geboortedatum")
     missing = [c for c in needed if c not in header]
     if missing:
-        raise InputError([Problem(f"missing column(s) {', '.join(missing)}", file=name, row=1)])
+        raise InputError(
+            [
+                Problem(
+                    gettext_noop("missing column(s) {join_missing}"),
+                    file=name,
+                    row=1,
+                    join_missing=", ".join(missing),
+                )
+            ]
+        )
     today = today or timezone.localdate()
     areas = {
         a.code: a for a in Area.objects.select_related("parent__parent").all()
@@ -551,10 +604,14 @@ def import_register(
         address = (row.get("adres") or "").strip()
         postcode = (row.get("postcode") or "").replace(" ", "").upper()
         if not address:
-            problems.append(Problem("empty address", file=name, row=row_no, column="adres"))
+            problems.append(
+                Problem(gettext_noop("empty address"), file=name, row=row_no, column="adres")
+            )
             continue
         if not postcode:
-            problems.append(Problem("empty postcode", file=name, row=row_no, column="postcode"))
+            problems.append(
+                Problem(gettext_noop("empty postcode"), file=name, row=row_no, column="postcode")
+            )
             continue
         ok = True
         if budget_round.residents_only:
@@ -562,7 +619,7 @@ def import_register(
             if inside is None:
                 problems.append(
                     Problem(
-                        "unknown area code",
+                        gettext_noop("unknown area code"),
                         file=name,
                         row=row_no,
                         column="gebied",
@@ -577,7 +634,7 @@ def import_register(
             except ValueError:
                 problems.append(
                     Problem(
-                        "not a date (expected YYYY-MM-DD)",
+                        gettext_noop("not a date (expected YYYY-MM-DD)"),
                         file=name,
                         row=row_no,
                         column="geboortedatum",
@@ -592,7 +649,12 @@ def import_register(
         identity = "|".join([address.lower(), postcode, (row.get("geboortedatum") or "").strip()])
         if identity in seen:
             problems.append(
-                Problem(f"the same person as row {seen[identity]}", file=name, row=row_no)
+                Problem(
+                    gettext_noop("the same person as row {seen_identity}"),
+                    file=name,
+                    row=row_no,
+                    seen_identity=seen[identity],
+                )
             )
             continue
         seen[identity] = row_no
@@ -605,7 +667,7 @@ def import_register(
         if not number and budget_round.email_voting:
             problems.append(
                 Problem(
-                    "no house number (needed to vote by e-mail)",
+                    gettext_noop("no house number (needed to vote by e-mail)"),
                     file=name,
                     row=row_no,
                     column="huisnummer" if has_number else "adres",
@@ -704,14 +766,14 @@ def cast_ballot(round_id: int, code: str, choices: Sequence[tuple[str, int]]) ->
     """
     budget_round = _round(round_id)
     if budget_round.phase != Phase.VOTING:
-        raise BallotError("de stemming is niet open", reason="closed")
+        raise BallotError(gettext_noop("de stemming is niet open"), reason="closed")
     costs = dict(
         budget_round.ideas.filter(status=IdeaStatus.ACCEPTED).values_list("project_id", "cost")
     )
     try:
         clean = ballot_rules.check_ballot(rules_of(budget_round), choices, costs)
     except ballot_rules.BallotRefused as exc:
-        raise BallotError(str(exc), reason=exc.reason.value) from None
+        raise BallotError(exc.template, reason=exc.reason.value, **exc.params) from None
     hashed = code_hash(round_id, code)
     payload = [[idea, value] for idea, value in clean]
     key = change_key(round_id, code) if budget_round.may_change_ballot else None
@@ -719,7 +781,7 @@ def cast_ballot(round_id: int, code: str, choices: Sequence[tuple[str, int]]) ->
         # The phase is read again under a lock: a round closed meanwhile takes no ballot.
         locked = BudgetRound.objects.select_for_update().filter(pk=round_id).first()
         if locked is None or locked.phase != Phase.VOTING:
-            raise BallotError("de stemming is niet open", reason="closed")
+            raise BallotError(gettext_noop("de stemming is niet open"), reason="closed")
         claimed = VotingCode.objects.filter(
             round_id=round_id, code_hash=hashed, is_used=False
         ).update(is_used=True)
@@ -727,13 +789,13 @@ def cast_ballot(round_id: int, code: str, choices: Sequence[tuple[str, int]]) ->
             Ballot.objects.create(round_id=round_id, choices=payload, change_key=key)
             return CastResult(changed=False)
         if not VotingCode.objects.filter(round_id=round_id, code_hash=hashed).exists():
-            raise BallotError("deze stemcode kennen wij niet", reason="unknown_code")
+            raise BallotError(gettext_noop("deze stemcode kennen wij niet"), reason="unknown_code")
         if key is None:
-            raise BallotError("met deze stemcode is al gestemd", reason="used_code")
+            raise BallotError(gettext_noop("met deze stemcode is al gestemd"), reason="used_code")
         VotingCode.objects.select_for_update().get(round_id=round_id, code_hash=hashed)
         replaced = Ballot.objects.filter(round_id=round_id, change_key=key).update(choices=payload)
         if replaced != 1:  # the round allowed changes only after this code voted
-            raise BallotError("met deze stemcode is al gestemd", reason="used_code")
+            raise BallotError(gettext_noop("met deze stemcode is al gestemd"), reason="used_code")
         return CastResult(changed=True)
 
 
@@ -791,12 +853,14 @@ def request_email_vote(
     """
     budget_round = _round(round_id)
     if not budget_round.email_voting:
-        raise PhaseError("in deze buurtbegroting stemt u met de code uit uw brief", column="email")
+        raise PhaseError(
+            gettext_noop("in deze buurtbegroting stemt u met de code uit uw brief"), column="email"
+        )
     if budget_round.phase != Phase.VOTING:
-        raise BallotError("de stemming is niet open", reason="closed")
+        raise BallotError(gettext_noop("de stemming is niet open"), reason="closed")
     address = email.strip()
     if "@" not in address:
-        raise KompasError("vul een e-mailadres in", column="email")
+        raise KompasError(gettext_noop("vul een e-mailadres in"), column="email")
     key = email_key(round_id, address)
     place, rows = _register_rows(budget_round, postcode, number)
     now = now or timezone.now()
@@ -827,13 +891,15 @@ def _register_rows(
     if not needs_register(budget_round):
         return "", VotingCode.objects.none()
     if not normalise_postcode(postcode) or not normalise_number(number):
-        raise KompasError("vul uw postcode en huisnummer in", column="postcode")
+        raise KompasError(gettext_noop("vul uw postcode en huisnummer in"), column="postcode")
     place = address_key(budget_round.pk, postcode, number)
     rows = VotingCode.objects.filter(round_id=budget_round.pk, address_key=place)
     if not rows.exists():
         raise KompasError(
-            "dit adres staat niet in het adressenbestand van deze buurtbegroting; "
-            "controleer postcode en huisnummer",
+            gettext_noop(
+                "dit adres staat niet in het adressenbestand van deze buurtbegroting; controleer "
+                "postcode en huisnummer"
+            ),
             column="postcode",
         )
     return place, rows
@@ -863,15 +929,19 @@ def start_login_vote(
     """
     budget_round = _round(round_id)
     if not budget_round.login_voting:
-        raise PhaseError("in deze buurtbegroting stemt u niet met uw inlog", column="account")
+        raise PhaseError(
+            gettext_noop("in deze buurtbegroting stemt u niet met uw inlog"), column="account"
+        )
     if budget_round.phase != Phase.VOTING:
-        raise BallotError("de stemming is niet open", reason="closed")
+        raise BallotError(gettext_noop("de stemming is niet open"), reason="closed")
     key = account_key(round_id, account)
     place, rows = _register_rows(budget_round, postcode, number)
     if place and not rows.filter(is_used=False).exists():
-        raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
+        raise BallotError(
+            gettext_noop("voor iedereen op dit adres is al gestemd"), reason="address_used"
+        )
     if EmailVerification.objects.filter(round_id=round_id, email_key=key, is_used=True).exists():
-        raise BallotError("met dit account is al gestemd", reason="used_account")
+        raise BallotError(gettext_noop("met dit account is al gestemd"), reason="used_account")
     token = secrets.token_urlsafe(24)
     EmailVerification.objects.create(
         round=budget_round,
@@ -911,7 +981,9 @@ def email_link(round_id: int, token: str, *, now: datetime | None = None) -> Ema
     found = EmailVerification.objects.filter(round_id=round_id, token_hash=_token_hash(token))
     link = found.first()
     if link is None or link.is_used or link.expires_at <= (now or timezone.now()):
-        raise BallotError("deze stemlink is onbekend, verlopen of al gebruikt", reason="bad_link")
+        raise BallotError(
+            gettext_noop("deze stemlink is onbekend, verlopen of al gebruikt"), reason="bad_link"
+        )
     return link
 
 
@@ -929,7 +1001,7 @@ def cast_ballot_by_email(
     ballots cannot be changed (no change key is derived from the address)."""
     budget_round = _round(round_id)
     if budget_round.phase != Phase.VOTING:
-        raise BallotError("de stemming is niet open", reason="closed")
+        raise BallotError(gettext_noop("de stemming is niet open"), reason="closed")
     email_link(round_id, token, now=now)
     costs = dict(
         budget_round.ideas.filter(status=IdeaStatus.ACCEPTED).values_list("project_id", "cost")
@@ -937,24 +1009,28 @@ def cast_ballot_by_email(
     try:
         clean = ballot_rules.check_ballot(rules_of(budget_round), choices, costs)
     except ballot_rules.BallotRefused as exc:
-        raise BallotError(str(exc), reason=exc.reason.value) from None
+        raise BallotError(exc.template, reason=exc.reason.value, **exc.params) from None
     with transaction.atomic():
         locked = BudgetRound.objects.select_for_update().filter(pk=round_id).first()
         if locked is None or locked.phase != Phase.VOTING:
-            raise BallotError("de stemming is niet open", reason="closed")
+            raise BallotError(gettext_noop("de stemming is niet open"), reason="closed")
         link = (
             EmailVerification.objects.select_for_update()
             .filter(round_id=round_id, token_hash=_token_hash(token), is_used=False)
             .first()
         )
         if link is None or link.expires_at <= (now or timezone.now()):
-            raise BallotError("deze stemlink is al gebruikt of verlopen", reason="bad_link")
+            raise BallotError(
+                gettext_noop("deze stemlink is al gebruikt of verlopen"), reason="bad_link"
+            )
         try:
             with transaction.atomic():
                 link.is_used = True
                 link.save(update_fields=["is_used"])
         except IntegrityError:
-            raise BallotError("met dit e-mailadres is al gestemd", reason="used_email") from None
+            raise BallotError(
+                gettext_noop("met dit e-mailadres is al gestemd"), reason="used_email"
+            ) from None
         if link.address_key:
             free = VotingCode.objects.filter(
                 round_id=round_id, address_key=link.address_key, is_used=False
@@ -965,7 +1041,9 @@ def cast_ballot_by_email(
                 if claimed == 1:
                     break
             if claimed != 1:
-                raise BallotError("voor iedereen op dit adres is al gestemd", reason="address_used")
+                raise BallotError(
+                    gettext_noop("voor iedereen op dit adres is al gestemd"), reason="address_used"
+                )
         Ballot.objects.create(round_id=round_id, choices=[[i, v] for i, v in clean])
     return CastResult(changed=False)
 
@@ -1178,11 +1256,11 @@ def apply_initiative(data: InitiativeInput, *, token: str = "") -> tuple[Initiat
             return earlier, ""
     area = _area(data.area_code)
     if not data.title.strip():
-        raise KompasError("geef uw initiatief een titel", column="title")
+        raise KompasError(gettext_noop("geef uw initiatief een titel"), column="title")
     if not data.description.strip():
-        raise KompasError("beschrijf wat u wilt doen", column="description")
+        raise KompasError(gettext_noop("beschrijf wat u wilt doen"), column="description")
     if data.starts_on and data.ends_on and data.ends_on < data.starts_on:
-        raise KompasError("de einddatum ligt voor de begindatum", column="ends_on")
+        raise KompasError(gettext_noop("de einddatum ligt voor de begindatum"), column="ends_on")
     amount = _money(data.budget_asked, "budget_asked")
     token = token or secrets.token_urlsafe(24)
     with transaction.atomic():
@@ -1206,7 +1284,7 @@ def apply_initiative(data: InitiativeInput, *, token: str = "") -> tuple[Initiat
 def initiative_by_token(token: str) -> Initiative:
     found = Initiative.objects.select_related("area").filter(token_hash=_token_hash(token)).first()
     if found is None:
-        raise NotFound("onbekende statuslink")
+        raise NotFound(gettext_noop("onbekende statuslink"))
     return found
 
 
@@ -1218,7 +1296,11 @@ def _initiative_for_update(initiative_id: int, by: Any) -> Initiative:
         .first()
     )
     if found is None:
-        raise NotFound(f"onbekend initiatief {initiative_id}", value=initiative_id)
+        raise NotFound(
+            gettext_noop("onbekend initiatief {initiative_id}"),
+            value=initiative_id,
+            initiative_id=initiative_id,
+        )
     _require(by, ASSESS_INITIATIVE, found.area)
     return found
 
@@ -1227,7 +1309,7 @@ def _move(initiative: Initiative, to: InitiativeStatus) -> None:
     try:
         initiative_rules.check_move(InitiativeStatus(initiative.status), to)
     except initiative_rules.StatusRefused as exc:
-        raise StatusError(str(exc), column="status", value=to.value) from None
+        raise StatusError(exc.template, column="status", value=to.value, **exc.params) from None
     initiative.status = to.value
 
 
@@ -1238,13 +1320,17 @@ def assess_initiative(
     assessing). May be repeated while no decision is taken."""
     unknown = set(criteria) - set(initiative_rules.CRITERIA)
     if unknown:
-        raise KompasError(f"onbekend criterium {sorted(unknown)[0]}", column="criteria")
+        raise KompasError(
+            gettext_noop("onbekend criterium {sorted_unknown_0}"),
+            column="criteria",
+            sorted_unknown_0=sorted(unknown)[0],
+        )
     with transaction.atomic():
         initiative = _initiative_for_update(initiative_id, by)
         if initiative.status == InitiativeStatus.SUBMITTED:
             _move(initiative, InitiativeStatus.ASSESSING)
         elif initiative.status != InitiativeStatus.ASSESSING:
-            raise StatusError("over dit initiatief is al besloten", column="status")
+            raise StatusError(gettext_noop("over dit initiatief is al besloten"), column="status")
         initiative.criteria = {k: bool(criteria.get(k, False)) for k in initiative_rules.CRITERIA}
         initiative.connector_advice = advice.strip()
         initiative.save()
@@ -1263,9 +1349,14 @@ def decide_initiative(
     initiative in the area's plan of this year as an action with the amount granted."""
     to = InitiativeStatus(decision) if decision in set(InitiativeStatus) else None
     if to not in initiative_rules.DECISIONS:
-        raise KompasError(f"onbekend besluit {decision!r}", column="decision", value=decision)
+        raise KompasError(
+            gettext_noop("onbekend besluit {decision!r}"),
+            column="decision",
+            value=decision,
+            decision=decision,
+        )
     if not reason.strip():
-        raise KompasError("motiveer het besluit", column="reason")
+        raise KompasError(gettext_noop("motiveer het besluit"), column="reason")
     with transaction.atomic():
         initiative = _initiative_for_update(initiative_id, by)
         assert to is not None  # checked above
@@ -1280,12 +1371,14 @@ def decide_initiative(
             )
             if to == InitiativeStatus.PARTLY_GRANTED and not 0 < granted < initiative.budget_asked:
                 raise KompasError(
-                    "bij deels toekennen ligt het bedrag tussen 0 en het gevraagde bedrag",
+                    gettext_noop(
+                        "bij deels toekennen ligt het bedrag tussen 0 en het gevraagde bedrag"
+                    ),
                     column="amount",
                 )
             if to == InitiativeStatus.GRANTED and granted != initiative.budget_asked:
                 raise KompasError(
-                    "volledig toekennen is het gevraagde bedrag; kies anders 'deels'",
+                    gettext_noop("volledig toekennen is het gevraagde bedrag; kies anders 'deels'"),
                     column="amount",
                 )
             initiative.amount_granted = granted
@@ -1311,8 +1404,10 @@ def record_payment(
         paid = _money(amount, "amount")
         if initiative.amount_granted is not None and paid > initiative.amount_granted:
             raise KompasError(
-                f"uitbetaald ({paid}) is meer dan toegekend ({initiative.amount_granted})",
+                gettext_noop("uitbetaald ({paid}) is meer dan toegekend ({amount_granted})"),
                 column="amount",
+                paid=paid,
+                amount_granted=initiative.amount_granted,
             )
         _move(initiative, InitiativeStatus.PAID)
         initiative.amount_paid = paid
@@ -1324,7 +1419,7 @@ def record_payment(
 def record_report(initiative_id: int, *, report: str, by: Any) -> Initiative:
     """The short report afterwards, recorded by staff for the applicant."""
     if not report.strip():
-        raise KompasError("het verslag is leeg", column="report")
+        raise KompasError(gettext_noop("het verslag is leeg"), column="report")
     with transaction.atomic():
         initiative = _initiative_for_update(initiative_id, by)
         _move(initiative, InitiativeStatus.REPORTED)
@@ -1352,19 +1447,24 @@ def report_by_applicant(
     from gebiedskompas.core.photos import clean_photo
 
     if not report.strip():
-        raise KompasError("het verslag is leeg", column="report")
+        raise KompasError(gettext_noop("het verslag is leeg"), column="report")
     if len(report) > MAX_TEXT or len(spending) > MAX_TEXT:
-        raise KompasError(f"een tekst is langer dan {MAX_TEXT} tekens", column="report")
+        raise KompasError(
+            gettext_noop("een tekst is langer dan {MAX_TEXT} tekens"),
+            column="report",
+            MAX_TEXT=MAX_TEXT,
+        )
     photo = clean_photo(photo_name, photo_data) if photo_data else None
     with transaction.atomic():
         initiative = (
             Initiative.objects.select_for_update().filter(token_hash=_token_hash(token)).first()
         )
         if initiative is None:
-            raise NotFound("onbekende statuslink")
+            raise NotFound(gettext_noop("onbekende statuslink"))
         if initiative.status != InitiativeStatus.PAID:
             raise StatusError(
-                "een verslag kan alleen na de uitbetaling, en één keer", column="status"
+                gettext_noop("een verslag kan alleen na de uitbetaling, en één keer"),
+                column="status",
             )
         _move(initiative, InitiativeStatus.REPORTED)
         initiative.report = report.strip()

@@ -27,6 +27,7 @@ from gebiedskompas.accounts.roles import (
 )
 from gebiedskompas.areas.models import Area, Level
 from gebiedskompas.core.errors import KompasError
+from gebiedskompas.i18n import error_message
 from gebiedskompas.participation import selectors, services
 from gebiedskompas.participation.domain.ballots import BallotType
 from gebiedskompas.participation.domain.initiatives import CRITERIA, InitiativeStatus
@@ -142,7 +143,7 @@ def idea_new(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
             )
         except KompasError as exc:
             form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
-                           exc.message)  # fmt: skip
+                           error_message(exc))  # fmt: skip
         else:
             return render(
                 request, "participation/idea_thanks.html", {"round": budget_round, "idea": idea}
@@ -258,7 +259,7 @@ def vote_email(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
             )
         except KompasError as exc:
             form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
-                           exc.message)  # fmt: skip
+                           error_message(exc))  # fmt: skip
         else:
             return render(request, "participation/vote_email_sent.html", context)
     status = 422 if form.errors else 200
@@ -318,7 +319,7 @@ def vote_login(request: HttpRequest, budget_round: BudgetRound) -> HttpResponse:
             form.add_error(None, _refusal_text(exc.reason, budget_round))
         except KompasError as exc:
             form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
-                           exc.message)  # fmt: skip
+                           error_message(exc))  # fmt: skip
         else:
             return redirect("participation:vote-email-link", round_id=budget_round.pk, token=token)
     status = 422 if form.errors else 200
@@ -437,7 +438,7 @@ def initiative_new(request: HttpRequest) -> HttpResponse:
             )
         except KompasError as exc:
             form.add_error(exc.problem.column if exc.problem.column in form.fields else None,
-                           exc.message)  # fmt: skip
+                           error_message(exc))  # fmt: skip
         else:
             return render(
                 request,
@@ -477,7 +478,7 @@ def initiative_status(request: HttpRequest, token: str) -> HttpResponse:
                     photo_data=photo.read() if photo else b"",
                 )
             except KompasError as exc:
-                form.add_error("photo" if exc.problem.column is None else None, exc.message)
+                form.add_error("photo" if exc.problem.column is None else None, error_message(exc))
             else:
                 messages.success(request, _("Dank u wel, uw verslag is ontvangen."))
                 return redirect("participation:initiative-status", token=token)
@@ -559,7 +560,7 @@ def manage_round(request: HttpRequest, round_id: int) -> HttpResponse:
                 )
                 messages.success(request, _("De toets is opgeslagen."))
         except KompasError as exc:
-            messages.error(request, exc.message)
+            messages.error(request, error_message(exc))
         return redirect("participation:manage-round", round_id=budget_round.pk)
     ideas = selectors.ideas_by_status(budget_round)
     return render(
@@ -639,7 +640,7 @@ def initiative_detail(request: HttpRequest, initiative_id: int) -> HttpResponse:
                 else:
                     services.record_report(initiative.pk, report=data["report"], by=request.user)
             except KompasError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(None, error_message(exc))
             else:
                 messages.success(request, _("Opgeslagen."))
                 return redirect("participation:initiative", initiative_id=initiative.pk)

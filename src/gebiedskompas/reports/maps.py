@@ -6,10 +6,10 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from gebiedskompas.areas.models import Area
+from gebiedskompas.areas.selectors import touching
 from gebiedskompas.reports import charts
 
 
@@ -41,21 +41,10 @@ def map_areas(area: Area) -> list[MapArea]:
         geometry = _geometry(child.geojson_wgs84)
         if geometry is not None:
             out.append(MapArea(child, "child", geometry))
-    if None not in (area.min_x, area.min_y, area.max_x, area.max_y):
-        touching = (
-            Area.objects.filter(
-                Q(level=area.level)
-                & Q(min_x__lte=area.max_x, max_x__gte=area.min_x)
-                & Q(min_y__lte=area.max_y, max_y__gte=area.min_y)
-            )
-            .exclude(pk=area.pk)
-            .only(*fields)
-            .order_by("name")
-        )
-        for neighbour in touching:
-            geometry = _geometry(neighbour.geojson_wgs84)
-            if geometry is not None:
-                out.append(MapArea(neighbour, "neighbour", geometry))
+    for neighbour in touching(area).only(*fields).order_by("name"):
+        geometry = _geometry(neighbour.geojson_wgs84)
+        if geometry is not None:
+            out.append(MapArea(neighbour, "neighbour", geometry))
     return out
 
 

@@ -35,6 +35,7 @@ from gebiedskompas.analysis.defaults import STRUCTURAL_PROFILE
 from gebiedskompas.analysis.selectors import similar_areas
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area, AreaYear
+from gebiedskompas.areas.selectors import touching
 from gebiedskompas.indicators.domain.disclosure import REASON_ABOVE_CAP, REASON_BELOW_CAP
 from gebiedskompas.indicators.models import Domain, Indicator, Kind
 from gebiedskompas.indicators.selectors import (
@@ -232,20 +233,7 @@ def _breaks(area: Area) -> set[str]:
 
 def neighbours_of(area: Area) -> list[Area]:
     """Same-level areas whose bounding box touches the area's (a cheap, generous test)."""
-    if None in (area.min_x, area.min_y, area.max_x, area.max_y):
-        return []
-    return list(
-        Area.objects.filter(
-            level=area.level,
-            min_x__lte=area.max_x,
-            max_x__gte=area.min_x,
-            min_y__lte=area.max_y,
-            max_y__gte=area.min_y,
-        )
-        .exclude(pk=area.pk)
-        .only("code", "name", "level")
-        .order_by("name")
-    )
+    return list(touching(area).only("code", "name", "level").order_by("name"))
 
 
 def _latest_by_indicator(table: CellTable, code: str) -> dict[str, str]:

@@ -10,7 +10,7 @@ from django.conf import settings
 from django.utils import translation
 
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 from gebiedskompas.cycle.selectors import stories_for_area
 from gebiedskompas.indicators.selectors import area_with_ancestors
 from gebiedskompas.reports import maps, pdf
@@ -30,7 +30,7 @@ def wijkfoto_bytes(code: str, *, public: bool = True) -> bytes:
     """The PDF of one area, as the public sees it unless `public` is False."""
     area = area_with_ancestors(code)
     if area is None:
-        raise KompasError(f"unknown area code {code}", value=code)
+        raise KompasError(gettext_noop("unknown area code {code}"), value=code, code=code)
     profile = area_profile(area, public=public)
     return pdf.wijkfoto_pdf(
         profile, maps.area_map_svg(area), list(stories_for_area(area, limit=10))
@@ -56,7 +56,11 @@ def write_wijkfotos(
 ) -> list[Written]:
     """One PDF per area of `level` in `municipality`, named ``wijkfoto-CODE.pdf``."""
     if not Area.objects.filter(code=municipality, level="gemeente").exists():
-        raise KompasError(f"unknown municipality {municipality}", value=municipality)
+        raise KompasError(
+            gettext_noop("unknown municipality {municipality}"),
+            value=municipality,
+            municipality=municipality,
+        )
     codes = list(
         Area.objects.filter(municipality__code=municipality, level=level)
         .order_by("code")
@@ -65,7 +69,12 @@ def write_wijkfotos(
     if level == "gemeente":
         codes = [municipality]
     if not codes:
-        raise KompasError(f"{municipality} has no areas at level {level}", value=level)
+        raise KompasError(
+            gettext_noop("{municipality} has no areas at level {level}"),
+            value=level,
+            municipality=municipality,
+            level=level,
+        )
     written = []
     for done, code in enumerate(codes, start=1):
         written.append(

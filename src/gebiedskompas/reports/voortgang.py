@@ -23,7 +23,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 
 from gebiedskompas.areas.models import Area, Level
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 from gebiedskompas.cycle import selectors
 from gebiedskompas.cycle.domain.targets import PROGRESS_LABELS, Progress
 from gebiedskompas.cycle.models import Action, AreaAgenda, Barrier
@@ -167,11 +167,16 @@ def build_report(municipality_code: str, first: int, last: int) -> Report:
     municipality = Area.objects.filter(code=municipality_code, level=Level.GEMEENTE).first()
     if municipality is None:
         raise KompasError(
-            f"unknown municipality {municipality_code!r}", column="municipality",
-            value=municipality_code,
+            gettext_noop("unknown municipality {municipality_code!r}"), column="municipality",
+            value=municipality_code, municipality_code=municipality_code,
         )  # fmt: skip
     if last < first:
-        raise KompasError(f"the period {first}-{last} ends before it starts", column="period")
+        raise KompasError(
+            gettext_noop("the period {first}-{last} ends before it starts"),
+            column="period",
+            first=first,
+            last=last,
+        )
     order = {Level.GEMEENTE: 0, Level.STADSDEEL: 1, Level.WIJK: 2, Level.BUURT: 3}
     areas = sorted(
         {
@@ -392,10 +397,18 @@ def write_progress_report(
         parts = [int(p) for p in period.split("-")]
     except ValueError:
         raise KompasError(
-            f"period {period!r} is not YEAR-YEAR, e.g. 2025-2026", column="period", value=period
+            gettext_noop("period {period!r} is not YEAR-YEAR, e.g. 2025-2026"),
+            column="period",
+            value=period,
+            period=period,
         ) from None
     if len(parts) not in (1, 2):
-        raise KompasError(f"period {period!r} is not YEAR-YEAR", column="period", value=period)
+        raise KompasError(
+            gettext_noop("period {period!r} is not YEAR-YEAR"),
+            column="period",
+            value=period,
+            period=period,
+        )
     first, last = parts[0], parts[-1]
     with translation.override(language or settings.LANGUAGE_CODE):
         document = progress_pdf(build_report(municipality_code, first, last))

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.signals.domain.workflow import Status
 from gebiedskompas.signals.models import Category, Signal
 
@@ -107,7 +107,10 @@ def train(municipality_code: str, *, seed: int = 0) -> TrainResult:
 
     municipality = Area.objects.filter(code=municipality_code, parent__isnull=True).first()
     if municipality is None:
-        raise NotFound(f"no municipality with code {municipality_code!r}")
+        raise NotFound(
+            gettext_noop("no municipality with code {municipality_code!r}"),
+            municipality_code=municipality_code,
+        )
     texts, labels = training_rows(municipality)
     counts = Counter(labels)
     keep = {code for code, n in counts.items() if n >= MIN_PER_CATEGORY}
@@ -117,8 +120,13 @@ def train(municipality_code: str, *, seed: int = 0) -> TrainResult:
     result.signals = len(pairs)
     if len(keep) < 2:
         raise KompasError(
-            f"{municipality.code}: {len(keep)} categories with at least {MIN_PER_CATEGORY} "
-            "handled signals; a classifier needs two or more"
+            gettext_noop(
+                "{code}: {n_keep} categories with at least {MIN_PER_CATEGORY} handled signals; a "
+                "classifier needs two or more"
+            ),
+            code=municipality.code,
+            n_keep=len(keep),
+            MIN_PER_CATEGORY=MIN_PER_CATEGORY,
         )
     x = [t for t, _ in pairs]
     y = [c for _, c in pairs]

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from gebiedskompas.core.uploads import UploadRefused, check_uploaded
+from gebiedskompas.i18n import error_message
 from gebiedskompas.signals.domain.photos import PHOTO_SUFFIXES
 from gebiedskompas.signals.services import MAX_DESCRIPTION
 
@@ -69,7 +70,7 @@ class SignalForm(forms.Form):
             try:
                 check_uploaded(photo, PHOTO_SUFFIXES, settings.MAX_PHOTO_BYTES)
             except UploadRefused as exc:
-                raise forms.ValidationError(exc.message) from exc
+                raise forms.ValidationError(error_message(exc)) from exc
         return photo
 
     def clean(self) -> dict[str, Any]:

@@ -33,7 +33,7 @@ from django.utils.text import slugify
 
 from gebiedskompas.accounts.models import Organisation, OrganisationKind
 from gebiedskompas.areas.models import Area, Level
-from gebiedskompas.core.errors import InputError, KompasError, Problem
+from gebiedskompas.core.errors import InputError, KompasError, Problem, gettext_noop
 from gebiedskompas.signals.domain.workflow import Status
 from gebiedskompas.signals.models import Category, Channel, Signal, StatusChange
 from gebiedskompas.signals.services import (
@@ -128,9 +128,11 @@ def _records(path: Path, required: Sequence[str]) -> Iterator[tuple[int, dict[st
     missing = [c for c in required if c not in (reader.fieldnames or [])]
     if missing:
         raise KompasError(
-            f"columns missing: {', '.join(missing)}; expected {', '.join(required)}",
+            gettext_noop("columns missing: {join_missing}; expected {join_required}"),
             file=path.name,
             row=1,
+            join_missing=", ".join(missing),
+            join_required=", ".join(required),
         )
     for number, record in enumerate(reader, start=2):
         yield number, {k: (v or "").strip() for k, v in record.items() if k is not None}
@@ -140,7 +142,9 @@ def _float(value: str, name: str, column: str, number: int, problems: list[Probl
     try:
         return float(value)
     except ValueError:
-        problems.append(Problem(f"{value!r} is not a number", name, number, column, value))
+        problems.append(
+            Problem(gettext_noop("{value!r} is not a number"), name, number, column, value)
+        )
         return 0.0
 
 
@@ -151,7 +155,7 @@ def _signalen_rows(path: Path) -> list[_Row]:
         bad = len(problems)
         for column in ("id", "created_at", "category", "subcategory_slug"):
             if not r[column]:
-                problems.append(Problem("is empty", path.name, number, column))
+                problems.append(Problem(gettext_noop("is empty"), path.name, number, column))
         lat = _float(r["lat"], path.name, "lat", number, problems)
         lon = _float(r["lng"], path.name, "lng", number, problems)
         reported: datetime | None = None
@@ -160,19 +164,20 @@ def _signalen_rows(path: Path) -> list[_Row]:
             if reported is not None and reported.tzinfo is None:
                 reported = reported.replace(tzinfo=LOCAL)
         except ValueError:
-            problems.append(Problem(f"{r['created_at']!r} is not an ISO 8601 time", path.name,
+            problems.append(Problem(gettext_noop("{value!r} is not an ISO 8601 time"), path.name,
                                     number, "created_at", r["created_at"]))  # fmt: skip
         state = r["status_on_last_scrape"]
         if state not in ("open", "resolved"):
-            problems.append(Problem(f"{state!r} is not open or resolved", path.name, number,
-                                    "status_on_last_scrape", state))  # fmt: skip
+            problems.append(Problem(gettext_noop("{value!r} is not open or resolved"), path.name,
+                                    number, "status_on_last_scrape", state))  # fmt: skip
         closed_on: date | None = None
         if r["resolved_date"]:
             try:
                 closed_on = date.fromisoformat(r["resolved_date"])
             except ValueError:
-                problems.append(Problem(f"{r['resolved_date']!r} is not a date (YYYY-MM-DD)",
-                                        path.name, number, "resolved_date"))  # fmt: skip
+                problems.append(Problem(gettext_noop("{date!r} is not a date (YYYY-MM-DD)"),
+                                        path.name, number, "resolved_date",
+                                        date=r["resolved_date"]))  # fmt: skip
         if len(problems) > bad or reported is None:
             continue
         main_code = r["category_slug"] or slugify(r["category"])
@@ -198,13 +203,13 @@ def _fixi_rows(path: Path) -> list[_Row]:
         bad = len(problems)
         for column in ("id", "categoryName", "created"):
             if not r[column]:
-                problems.append(Problem("is empty", path.name, number, column))
+                problems.append(Problem(gettext_noop("is empty"), path.name, number, column))
         reported: datetime | None = None
         try:
             # "2025-06-26 11:25:42.0000000", local time; the 7-digit fraction is always zero.
             reported = datetime.fromisoformat(r["created"][:19]).replace(tzinfo=LOCAL)
         except ValueError:
-            problems.append(Problem(f"{r['created']!r} is not a date and time", path.name,
+            problems.append(Problem(gettext_noop("{value!r} is not a date and time"), path.name,
                                     number, "created", r["created"]))  # fmt: skip
         if len(problems) > bad or reported is None:
             continue
@@ -233,7 +238,12 @@ def _municipality(code: str, name: str) -> tuple[Area, bool]:
     area = Area.objects.filter(code=code).first()
     if area is not None:
         if area.level != Level.GEMEENTE:
-            raise KompasError(f"{code} is a {area.level}, not a gemeente", column="municipality")
+            raise KompasError(
+                gettext_noop("{code} is a {level}, not a gemeente"),
+                column="municipality",
+                code=code,
+                level=area.level,
+            )
         return area, False
     area = Area.objects.create(code=code, name=name or code, level=Level.GEMEENTE)
     area.municipality = area
@@ -255,16 +265,24 @@ def import_signals(
 ) -> ImportSummary:
     """Import a Signalen or Fixi export for `municipality` (a CBS code such as GM0106)."""
     if fmt not in FORMATS:
-        raise KompasError(f"unknown format {fmt!r}; expected {' or '.join(FORMATS)}")
+        raise KompasError(
+            gettext_noop("unknown format {fmt!r}; expected {formats}"),
+            fmt=fmt,
+            formats=" or ".join(FORMATS),
+        )
     if not path.is_file():
-        raise KompasError(f"{path}: no such file")
+        raise KompasError(gettext_noop("{path}: no such file"), path=path)
     rows = _signalen_rows(path) if fmt == "signalen" else _fixi_rows(path)
     tree: dict[str, Any] = {}
     if categories is not None:
         try:
             tree = json.loads(categories.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
-            raise KompasError(f"{categories.name}: not a readable JSON file ({exc})") from exc
+            raise KompasError(
+                gettext_noop("{name}: not a readable JSON file ({exc})"),
+                name=categories.name,
+                exc=exc,
+            ) from exc
     summary = ImportSummary(path.name, fmt, municipality)
     with transaction.atomic():
         gemeente, summary.municipality_created = _municipality(municipality, municipality_name)

@@ -20,8 +20,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_safe
 
 from gebiedskompas.accounts.services import user_for_token
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.core.uploads import UploadRefused
+from gebiedskompas.i18n import error_message
 from gebiedskompas.signals import selectors, services
 from gebiedskompas.signals.domain.workflow import FINAL, LABELS, OPEN311_STATUS, Status
 from gebiedskompas.signals.models import Category, Channel, Signal
@@ -171,7 +172,9 @@ def _parse_time(value: str, name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise KompasError(f"{name} {value!r} is not a W3C date and time") from exc
+        raise KompasError(
+            gettext_noop("{name} {text!r} is not a W3C date and time"), name=name, text=value
+        ) from exc
     return moment if moment.tzinfo else timezone.make_aware(moment)
 
 
@@ -189,7 +192,7 @@ def _list_requests(request: HttpRequest, fmt: str) -> HttpResponse:
         start = (_parse_time(q["start_date"], "start_date") if q.get("start_date")
                  else end - DEFAULT_WINDOW)  # fmt: skip
     except KompasError as exc:
-        return error(fmt, 400, exc.message)
+        return error(fmt, 400, error_message(exc))
     if end - start > DEFAULT_WINDOW:
         return error(fmt, 400, "start_date and end_date may be at most 90 days apart")
     found = found.filter(reported_at__gte=start, reported_at__lte=end)
@@ -253,7 +256,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     except NotFound:
         return error(fmt, 400, f"service_code {data['service_code']!r} not found")
     except (UploadRefused, KompasError) as exc:
-        return error(fmt, 400, exc.message)
+        return error(fmt, 400, error_message(exc))
     signal = result.signal
     body = {
         "service_request_id": str(signal.reference),

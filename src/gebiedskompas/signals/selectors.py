@@ -16,7 +16,7 @@ from django.utils import timezone
 from gebiedskompas.accounts.permissions import area_filter
 from gebiedskompas.accounts.roles import HANDLE_SIGNAL
 from gebiedskompas.areas.models import Area
-from gebiedskompas.core.errors import NotFound
+from gebiedskompas.core.errors import NotFound, gettext_noop
 from gebiedskompas.signals.domain.workflow import OPEN, Status
 from gebiedskompas.signals.models import Category, Signal
 
@@ -36,7 +36,9 @@ def signals(
     if area:
         root = Area.objects.filter(code=area).first()
         if root is None:
-            raise NotFound(f"no area with code {area!r}", column="area", value=area)
+            raise NotFound(
+                gettext_noop("no area with code {area!r}"), column="area", value=area, area=area
+            )
         if root.pk == root.municipality_id:
             found = found.filter(municipality=root)
         else:
@@ -46,7 +48,11 @@ def signals(
             found = found.filter(status=Status(status).value)
         except ValueError as exc:
             known = ", ".join(s.value for s in Status)
-            raise NotFound(f"unknown status {status!r}; expected one of {known}") from exc
+            raise NotFound(
+                gettext_noop("unknown status {status!r}; expected one of {known}"),
+                status=status,
+                known=known,
+            ) from exc
     if overdue:
         found = found.filter(status__in=[s.value for s in OPEN], deadline__lt=now or timezone.now())
     if category:

@@ -23,7 +23,7 @@ from gebiedskompas.accounts.permissions import area_chain, can
 from gebiedskompas.accounts.roles import HANDLE_SIGNAL
 from gebiedskompas.areas.domain.geometry import geometry_from_wkb, wgs84_to_rd
 from gebiedskompas.areas.models import Area, Level
-from gebiedskompas.core.errors import KompasError, NotFound
+from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
 from gebiedskompas.signals import notify
 from gebiedskompas.signals.domain import deadlines, escalation, routing, workflow
 from gebiedskompas.signals.domain.location import Candidate, containing_area
@@ -110,7 +110,9 @@ def locate(municipality: Area, lat: float, lon: float) -> Area | None:
     """The buurt of `municipality` holding (lat, lon) in WGS84. None when the municipality has no
     buurt boundaries to check against; raises OutsideMunicipality when it has and none holds it."""
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise OutsideMunicipality(f"({lat}, {lon}) is geen geldige positie", column="lat")
+        raise OutsideMunicipality(
+            gettext_noop("({lat}, {lon}) is geen geldige positie"), column="lat", lat=lat, lon=lon
+        )
     buurten = _buurten(municipality)
     if not buurten.exists():
         return None
@@ -128,10 +130,15 @@ def locate(municipality: Area, lat: float, lon: float) -> Area | None:
     found = containing_area(rd_point.x, rd_point.y, rd) or containing_area(lon, lat, wgs)
     if found is None:
         raise OutsideMunicipality(
-            f"de locatie ({lat:.6f}, {lon:.6f}) ligt buiten {municipality.name}; "
-            "meldingen kunnen alleen binnen de gemeente worden gedaan",
+            gettext_noop(
+                "de locatie ({lat:.6f}, {lon:.6f}) ligt buiten {name}; meldingen kunnen alleen "
+                "binnen de gemeente worden gedaan"
+            ),
             column="lat",
             value=(lat, lon),
+            lat=lat,
+            lon=lon,
+            name=municipality.name,
         )
     return Area.objects.select_related("parent__parent__parent").get(pk=found)
 
@@ -144,16 +151,25 @@ def _category(data: SignalInput) -> Category:
         found = found.filter(municipality__code=data.municipality_code)
     matches = list(found[:2])
     if not matches:
+        if data.municipality_code:
+            raise NotFound(
+                gettext_noop("onbekende categorie {value!r} in {municipality}"),
+                column="category",
+                value=data.category_code,
+                municipality=data.municipality_code,
+            )
         raise NotFound(
-            f"onbekende categorie {data.category_code!r}"
-            + (f" in {data.municipality_code}" if data.municipality_code else ""),
+            gettext_noop("onbekende categorie {value!r}"),
             column="category",
             value=data.category_code,
         )
     if len(matches) > 1:
         raise KompasError(
-            f"categorie {data.category_code!r} bestaat in meer gemeenten; geef de gemeente op",
+            gettext_noop(
+                "categorie {category_code!r} bestaat in meer gemeenten; geef de gemeente op"
+            ),
             column="municipality",
+            category_code=data.category_code,
         )
     return matches[0]
 
@@ -203,15 +219,21 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
     KompasError (description too long, no location)."""
     key = data.idempotency_key.strip()
     if not key:
-        raise KompasError("een melding heeft een idempotency key nodig", column="idempotency_key")
+        raise KompasError(
+            gettext_noop("een melding heeft een idempotency key nodig"), column="idempotency_key"
+        )
     earlier = Signal.objects.filter(idempotency_key=key).first()
     if earlier is not None:
         return Created(earlier, False)
     description = data.description.strip()
     if len(description) > MAX_DESCRIPTION:
         raise KompasError(
-            f"de omschrijving is {len(description)} tekens; ten hoogste {MAX_DESCRIPTION}",
+            gettext_noop(
+                "de omschrijving is {n_description} tekens; ten hoogste {MAX_DESCRIPTION}"
+            ),
             column="description",
+            n_description=len(description),
+            MAX_DESCRIPTION=MAX_DESCRIPTION,
         )
     category = _category(data)
     municipality = category.municipality
@@ -219,7 +241,9 @@ def create_signal(data: SignalInput, *, by: Any = None) -> Created:
     if data.lat is not None and data.lon is not None:
         area = locate(municipality, data.lat, data.lon)
     elif not data.address.strip():
-        raise KompasError("geef een locatie: een punt op de kaart of een adres", column="lat")
+        raise KompasError(
+            gettext_noop("geef een locatie: een punt op de kaart of een adres"), column="lat"
+        )
     photo: tuple[str, bytes] | None = None
     if data.photo_data:
         photo = clean_photo(data.photo_name, data.photo_data, settings.MAX_PHOTO_BYTES)
@@ -290,7 +314,9 @@ def _set_status(signal: Signal, to: Status, *, by: Any, note: str, at: datetime)
     try:
         workflow.check_transition(current, to)
     except workflow.TransitionRefused as exc:
-        raise TransitionRefused(str(exc), column="status", value=to.value) from exc
+        raise TransitionRefused(
+            exc.template, column="status", value=to.value, **exc.params
+        ) from exc
     signal.status = to.value
     # closed_at starts the retention of the reporter's data (signals/retention.py).
     if to in workflow.FINAL:
@@ -315,12 +341,16 @@ def change_status(
     try:
         target = Status(to)
     except ValueError as exc:
-        raise TransitionRefused(f"onbekende status {to!r}", column="status", value=to) from exc
+        raise TransitionRefused(
+            gettext_noop("onbekende status {to!r}"), column="status", value=to, to=to
+        ) from exc
     with transaction.atomic():
         locked = Signal.objects.select_for_update().select_related("category").get(pk=pk)
         area = Area.objects.select_related("parent__parent__parent").get(pk=locked.area_id)
         if not can(by, HANDLE_SIGNAL, area):
-            raise NotAllowed(f"u mag meldingen in {area.name} niet behandelen")
+            raise NotAllowed(
+                gettext_noop("u mag meldingen in {name} niet behandelen"), name=area.name
+            )
         change = _set_status(locked, target, by=by, note=note.strip(), at=now or timezone.now())
     if isinstance(signal, Signal):
         signal.refresh_from_db()
@@ -347,7 +377,7 @@ def _locked(signal: Signal | int, by: Any) -> Signal:
     )
     area = Area.objects.select_related("parent__parent__parent").get(pk=locked.area_id)
     if not can(by, HANDLE_SIGNAL, area):
-        raise NotAllowed(f"u mag meldingen in {area.name} niet behandelen")
+        raise NotAllowed(gettext_noop("u mag meldingen in {name} niet behandelen"), name=area.name)
     locked.area = area
     return locked
 
@@ -356,9 +386,13 @@ def add_note(signal: Signal | int, text: str, *, by: Any, now: datetime | None =
     """Append a staff note to the signal (never edited afterwards)."""
     text = text.strip()
     if not text:
-        raise KompasError("een notitie mag niet leeg zijn", column="text")
+        raise KompasError(gettext_noop("een notitie mag niet leeg zijn"), column="text")
     if len(text) > MAX_DESCRIPTION:
-        raise KompasError(f"een notitie is ten hoogste {MAX_DESCRIPTION} tekens", column="text")
+        raise KompasError(
+            gettext_noop("een notitie is ten hoogste {MAX_DESCRIPTION} tekens"),
+            column="text",
+            MAX_DESCRIPTION=MAX_DESCRIPTION,
+        )
     with transaction.atomic():
         locked = _locked(signal, by)
         return Note.objects.create(signal=locked, text=text, by=by, at=now or timezone.now())
@@ -382,16 +416,24 @@ def assign(
         if department is not None:
             org = Organisation.objects.filter(pk=department).first()
             if org is None:
-                raise NotFound(f"onbekende afdeling {department}", column="department")
+                raise NotFound(
+                    gettext_noop("onbekende afdeling {department}"),
+                    column="department",
+                    department=department,
+                )
         user = None
         if person is not None:
             user = get_user_model().objects.filter(pk=person, is_active=True).first()
             if user is None:
-                raise NotFound(f"onbekende medewerker {person}", column="person")
+                raise NotFound(
+                    gettext_noop("onbekende medewerker {person}"), column="person", person=person
+                )
             if not can(user, HANDLE_SIGNAL, locked.area):
                 raise KompasError(
-                    f"{user.get_username()} mag meldingen in {locked.area.name} niet behandelen",
+                    gettext_noop("{username} mag meldingen in {name} niet behandelen"),
                     column="person",
+                    username=user.get_username(),
+                    name=locked.area.name,
                 )
         locked.department = org
         locked.assigned_to = user
@@ -420,18 +462,23 @@ def split(
     and routing to the part's department. Idempotent per (signal, part number): splitting the
     same way twice creates the children once."""
     if len(parts) < 2:
-        raise KompasError("splitsen vraagt ten minste twee delen", column="parts")
+        raise KompasError(gettext_noop("splitsen vraagt ten minste twee delen"), column="parts")
     moment = now or timezone.now()
     with transaction.atomic():
         parent = _locked(signal, by)
         if Status(parent.status) in workflow.FINAL:
-            raise TransitionRefused("een afgesloten melding kan niet worden gesplitst")
+            raise TransitionRefused(
+                gettext_noop("een afgesloten melding kan niet worden gesplitst")
+            )
         children: list[Signal] = []
         for number, part in enumerate(parts, start=1):
             department = Organisation.objects.filter(pk=part.department_id).first()
             if department is None:
                 raise NotFound(
-                    f"deel {number}: onbekende afdeling {part.department_id}", column="department"
+                    gettext_noop("deel {number}: onbekende afdeling {department_id}"),
+                    column="department",
+                    number=number,
+                    department_id=part.department_id,
                 )
             category = parent.category
             if part.category_code:
@@ -475,12 +522,17 @@ def merge(
         dup = _locked(duplicate, by)
         target = _locked(into, by)
         if dup.pk == target.pk:
-            raise KompasError("een melding kan niet met zichzelf worden samengevoegd")
+            raise KompasError(gettext_noop("een melding kan niet met zichzelf worden samengevoegd"))
         if dup.municipality_id != target.municipality_id:
-            raise KompasError("meldingen uit verschillende gemeenten kunnen niet samen")
+            raise KompasError(
+                gettext_noop("meldingen uit verschillende gemeenten kunnen niet samen")
+            )
         if Status(target.status) in workflow.FINAL:
             raise TransitionRefused(
-                f"melding {target.reference} is al afgesloten; voeg samen met een open melding"
+                gettext_noop(
+                    "melding {reference} is al afgesloten; voeg samen met een open melding"
+                ),
+                reference=target.reference,
             )
         _set_status(dup, Status.CANCELLED, by=by, at=moment,
                     note=f"dubbele melding, samengevoegd met {target.reference}")  # fmt: skip
@@ -588,7 +640,7 @@ def mark_photo(
     with transaction.atomic():
         locked = _locked(signal, by)
         if not locked.photo:
-            raise KompasError("deze melding heeft geen foto", column="photo")
+            raise KompasError(gettext_noop("deze melding heeft geen foto"), column="photo")
         locked.photo_shows_persons = shows_persons
         locked.save(update_fields=["photo_shows_persons", "updated_at"])
         text = "foto toont personen" if shows_persons else "foto toont geen personen"

@@ -22,7 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from gebiedskompas.areas.models import Area, Level
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 from gebiedskompas.indicators.models import Observation
 from gebiedskompas.indicators.services import ImportSummary, ensure_indicators, write_observations
 from gebiedskompas.signals.models import Category, Signal
@@ -41,7 +41,10 @@ def period_bounds(period: str) -> tuple[datetime, datetime]:
     match = re.fullmatch(r"(\d{4})(?:-(?:Q([1-4])|(0[1-9]|1[0-2])))?", period.strip())
     if match is None:
         raise KompasError(
-            f"period {period!r}: expected YYYY, YYYY-Qn or YYYY-MM", column="period", value=period
+            gettext_noop("period {period!r}: expected YYYY, YYYY-Qn or YYYY-MM"),
+            column="period",
+            value=period,
+            period=period,
         )
     year = int(match.group(1))
     if match.group(2):
@@ -111,8 +114,8 @@ def _inhabitants(areas: list[Area], year: int) -> dict[int, float]:
 def compute(level: str, period: str, municipality: str = "") -> list[AreaFigures]:
     """The figures per area at `level` for `period` (optionally one municipality)."""
     if level not in Level.values:
-        raise KompasError(f"level {level!r}: expected one of {', '.join(Level.values)}",
-                          column="level", value=level)  # fmt: skip
+        raise KompasError(gettext_noop("level {value!r}: expected one of {levels}"),
+                          column="level", value=level, levels=", ".join(Level.values))  # fmt: skip
     start, end = period_bounds(period)
     areas_q = Area.objects.filter(level=level)
     if municipality:

@@ -30,6 +30,7 @@ from gebiedskompas.accounts.roles import HANDLE_SIGNAL, VIEW_INTERNAL, VIEW_REPO
 from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import KompasError, NotFound
 from gebiedskompas.core.uploads import UploadRefused
+from gebiedskompas.i18n import error_message
 from gebiedskompas.signals import selectors, services
 from gebiedskompas.signals.domain.workflow import ALLOWED, LABELS, OPEN, Status
 from gebiedskompas.signals.forms import (
@@ -86,9 +87,9 @@ def signal_new(request: HttpRequest) -> HttpResponse:
         try:
             result = services.create_signal(given, by=request.user)
         except UploadRefused as exc:
-            form.add_error("photo", exc.message)
+            form.add_error("photo", error_message(exc))
         except KompasError as exc:
-            form.add_error(FIELD_FOR_COLUMN.get(exc.problem.column or ""), exc.message)
+            form.add_error(FIELD_FOR_COLUMN.get(exc.problem.column or ""), error_message(exc))
         else:
             return render(request, "signals/thanks.html", {"signal": result.signal})
     suggestion = None
@@ -182,7 +183,7 @@ def work_list(request: HttpRequest) -> HttpResponse:
         )  # fmt: skip
     except NotFound as exc:
         found = Signal.objects.none()
-        error = exc.message
+        error = error_message(exc)
     paginator = Paginator(found, 50)
     page = paginator.get_page(q.get("page"))
     categories = Category.objects.filter(parent__isnull=True).order_by("name")
@@ -277,7 +278,7 @@ def signal_status(request: HttpRequest, reference: str) -> HttpResponse:
         services.change_status(signal, request.POST.get("status", ""), by=request.user,
                                note=request.POST.get("note", ""))  # fmt: skip
     except KompasError as exc:
-        return _again(request, signal, error=exc.message)
+        return _again(request, signal, error=error_message(exc))
     return _done(request, signal, _("Status gewijzigd."))
 
 
@@ -304,7 +305,7 @@ def signal_assign(request: HttpRequest, reference: str) -> HttpResponse:
         services.assign(signal, department=form.cleaned_data["department"],
                         person=form.cleaned_data["person"], by=request.user)  # fmt: skip
     except KompasError as exc:
-        return _again(request, signal, error=exc.message)
+        return _again(request, signal, error=error_message(exc))
     return _done(request, signal, _("Melding toegewezen."))
 
 
@@ -319,7 +320,7 @@ def signal_split(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         children = services.split(signal, parts, by=request.user)
     except KompasError as exc:
-        return _again(request, signal, error=exc.message)
+        return _again(request, signal, error=error_message(exc))
     return _done(request, signal,
                  _("Gesplitst in %(n)s deelmeldingen.") % {"n": len(children)})  # fmt: skip
 
@@ -338,7 +339,7 @@ def signal_merge(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         services.merge(signal, target, by=request.user)
     except KompasError as exc:
-        return _again(request, signal, error=exc.message)
+        return _again(request, signal, error=error_message(exc))
     return _done(request, target, _("Dubbele melding samengevoegd."))
 
 
@@ -369,7 +370,7 @@ def signal_photo(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         services.mark_photo(signal, shows_persons=shows == "1", by=request.user)
     except KompasError as exc:
-        return _again(request, signal, error=exc.message)
+        return _again(request, signal, error=error_message(exc))
     return _done(request, signal, _("Foto gemarkeerd als: toont personen.") if shows == "1"
                  else _("Foto gemarkeerd als: toont geen personen."))  # fmt: skip
 
@@ -402,9 +403,9 @@ def staff_intake(request: HttpRequest) -> HttpResponse:
             try:
                 result = services.create_signal(given, by=request.user)
             except UploadRefused as exc:
-                form.add_error("photo", exc.message)
+                form.add_error("photo", error_message(exc))
             except KompasError as exc:
-                form.add_error(FIELD_FOR_COLUMN.get(exc.problem.column or ""), exc.message)
+                form.add_error(FIELD_FOR_COLUMN.get(exc.problem.column or ""), error_message(exc))
             else:
                 return _done(request, result.signal, _("Melding aangenomen."))
     return render(request, "signals/intake.html",

@@ -43,6 +43,7 @@ from gebiedskompas.cycle.models import (
     CouplingOpportunity,
     Direction,
 )
+from gebiedskompas.i18n import error_message
 from gebiedskompas.indicators.models import Indicator
 
 PLAN_READ = (VIEW_INTERNAL, EDIT_PLAN, EDIT_ACTIVITY)
@@ -133,7 +134,7 @@ def _page(
 
 
 def _error(request: HttpRequest, exc: KompasError) -> None:
-    messages.error(request, exc.message)
+    messages.error(request, error_message(exc))
 
 
 def _int(value: Any) -> int:
@@ -215,7 +216,7 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
                 try:
                     services.create_agenda(area.code, by=request.user, **agenda_form.cleaned_data)
                 except KompasError as exc:
-                    agenda_form.add_error(None, exc.message)
+                    agenda_form.add_error(None, error_message(exc))
                 else:
                     messages.success(request, _("Gebiedsagenda aangemaakt."))
                     return redirect("web:area-agenda", code=area.code)
@@ -226,7 +227,7 @@ def area_agenda(request: HttpRequest, area: Area) -> HttpResponse:
                 try:
                     _add_priority(agenda_id, priority_form.cleaned_data, request.user)
                 except KompasError as exc:
-                    priority_form.add_error(None, exc.message)
+                    priority_form.add_error(None, error_message(exc))
                 else:
                     messages.success(request, _("Speerpunt toegevoegd."))
                     return redirect("web:area-agenda", code=area.code)
@@ -489,7 +490,7 @@ def area_plan(request: HttpRequest, area: Area) -> HttpResponse:
                     by=request.user,
                 )
             except KompasError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(None, error_message(exc))
             else:
                 messages.success(request, _("Actie toegevoegd."))
                 return redirect("web:area-plan", code=area.code)

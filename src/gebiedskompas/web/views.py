@@ -26,6 +26,7 @@ from gebiedskompas.core.errors import KompasError
 from gebiedskompas.cycle import selectors as stories
 from gebiedskompas.cycle import services as story_services
 from gebiedskompas.cycle.models import Story
+from gebiedskompas.i18n import error_message, error_text
 from gebiedskompas.indicators import selectors as indicators
 from gebiedskompas.indicators.models import Domain, Indicator
 from gebiedskompas.reports import charts, maps, pdf, ranking
@@ -46,6 +47,7 @@ def _is_staff(request: HttpRequest, *shown: Area | None) -> bool:
 
 
 @require_safe
+@caching.public_page("home")
 def home(request: HttpRequest) -> HttpResponse:
     municipalities = list(areas.municipalities())
     return render(
@@ -99,6 +101,7 @@ def wijkfoto_cache_parts(area_pk: int, *, staff: bool) -> tuple[object, ...]:
 
 
 @require_safe
+@caching.public_page("wijkfoto")
 def area_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The wijkfoto; ?format=csv or xlsx downloads its table. The figures part of the page is
     cached under the data version (web.caching)."""
@@ -236,6 +239,7 @@ def _trend(request: HttpRequest, code: str, key: str) -> tuple[Area, Any, charts
 
 
 @require_safe
+@caching.public_page("trend")
 def trend(request: HttpRequest, code: str, key: str) -> HttpResponse:
     """One indicator's trend as a chart with its table alternative; ?format=csv/xlsx."""
     area, row, chart = _trend(request, code, key)
@@ -263,6 +267,7 @@ def trend_image(request: HttpRequest, code: str, key: str, fmt: str) -> HttpResp
 
 
 @require_safe
+@caching.public_page("area-geojson")
 def area_geojson(request: HttpRequest, code: str) -> JsonResponse:
     """The area, its children and neighbours as a GeoJSON FeatureCollection (WGS84)."""
     area = _area_or_404(code)
@@ -300,6 +305,7 @@ def _codes(request: HttpRequest) -> list[str]:
 
 
 @require_safe
+@caching.public_page("compare")
 def compare(request: HttpRequest) -> HttpResponse:
     codes = _codes(request)
     addition = request.GET.get("toevoegen", "").strip()[:100]
@@ -367,6 +373,7 @@ SORTS = ("rang", "naam", "waarde")
 
 
 @require_safe
+@caching.public_page("ranking")
 def ranking_view(request: HttpRequest) -> HttpResponse:
     """The ranking with its map; the page's content is cached under the data version."""
     args = _ranking_args(request)
@@ -388,7 +395,7 @@ def ranking_view(request: HttpRequest) -> HttpResponse:
         try:
             result = ranking.ranking(public=not staff, **args)
         except KompasError as exc:
-            error = exc.message
+            error = error_message(exc)
         sort = request.GET.get("sorteer", "rang")
         descending = request.GET.get("richting") == "af"
         entries = list(result.entries) if result else []
@@ -439,10 +446,11 @@ def _ranking_or_404(request: HttpRequest) -> ranking.Ranking:
         args = _ranking_args(request)
         return ranking.ranking(public=not _is_staff(request, _gemeente(args)), **args)
     except KompasError as exc:
-        raise Http404(str(exc)) from exc
+        raise Http404(error_text(exc)) from exc
 
 
 @require_safe
+@caching.public_page("ranking-geojson")
 def ranking_geojson(request: HttpRequest) -> JsonResponse:
     result = _ranking_or_404(request)
     features = []
@@ -549,11 +557,11 @@ def story_new(request: HttpRequest, code: str) -> HttpResponse:
         try:
             story_services.submit_resident_story(data, ip_address=_client_ip(request))
         except story_services.RateLimited as exc:
-            form.add_error(None, exc.message)
+            form.add_error(None, error_message(exc))
             return render(request, "web/story_form.html", {"area": area, "form": form}, status=429)
         except KompasError as exc:
             column = exc.problem.column
-            form.add_error(column if column in form.fields else None, exc.message)
+            form.add_error(column if column in form.fields else None, error_message(exc))
         else:
             messages.success(
                 request,
@@ -577,7 +585,7 @@ def moderation(request: HttpRequest) -> HttpResponse:
         except Story.DoesNotExist as exc:
             raise Http404 from exc
         except story_services.NotAllowed as exc:
-            messages.error(request, exc.message)
+            messages.error(request, error_message(exc))
             return redirect("web:moderation")
         messages.success(request, _("Verhaal goedgekeurd.") if approve else _("Verhaal afgewezen."))
         return redirect("web:moderation")

@@ -20,7 +20,7 @@ from scipy.spatial import cKDTree
 
 from gebiedskompas.analysis.domain.methods.common import FloatArray
 from gebiedskompas.analysis.domain.model import MissingPolicy
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,13 @@ def standardise_profile(
     )
     for col in chosen:
         if col not in table.columns:
-            raise KompasError(f"peers: column {col!r} is not in the table", column=col)
+            raise KompasError(
+                gettext_noop("peers: column {col!r} is not in the table"), column=col, col=col
+            )
         if not pd.api.types.is_numeric_dtype(table[col]):
-            raise KompasError(f"peers: column {col!r} is not numeric", column=col)
+            raise KompasError(
+                gettext_noop("peers: column {col!r} is not numeric"), column=col, col=col
+            )
     data = table[chosen].astype(float)
     gaps = data.isna().any(axis=1)
     affected = tuple(data.index[gaps])
@@ -83,7 +87,7 @@ def standardise_profile(
     sd = values.std(axis=0) if len(values) else np.zeros(len(chosen))
     keep = np.isfinite(sd) & (sd > 0)
     if not keep.any():
-        raise KompasError("peers: no profile column varies between the areas")
+        raise KompasError(gettext_noop("peers: no profile column varies between the areas"))
     z = (values[:, keep] - values[:, keep].mean(axis=0)) / sd[keep]
     used = tuple(c for c, k in zip(chosen, keep, strict=True) if k)
     dropped = tuple(c for c, k in zip(chosen, keep, strict=True) if not k)
@@ -107,7 +111,11 @@ def nearest_peers(
     z = profile.standardised.to_numpy(dtype=np.float64)
     n = len(z)
     if not 1 <= k < n:
-        raise KompasError(f"peers: k must be from 1 to {n - 1} (the other areas), not {k}")
+        raise KompasError(
+            gettext_noop("peers: k must be from 1 to {n_max} (the other areas), not {k}"),
+            n_max=n - 1,
+            k=k,
+        )
     tree = cKDTree(z)
     dist, idx = tree.query(z, k=k + 1)
     dist_arr = np.asarray(dist, dtype=np.float64)
@@ -139,7 +147,9 @@ def cluster_areas(
     z: FloatArray = profile.standardised.to_numpy(dtype=np.float64)
     if not 1 <= n_clusters <= len(z):
         raise KompasError(
-            f"peers: the number of clusters must be from 1 to {len(z)}, not {n_clusters}"
+            gettext_noop("peers: the number of clusters must be from 1 to {n_z}, not {n_clusters}"),
+            n_z=len(z),
+            n_clusters=n_clusters,
         )
     centres, labels = kmeans2(z, n_clusters, minit="++", seed=np.random.default_rng(seed))
     counts = np.bincount(labels, minlength=n_clusters)

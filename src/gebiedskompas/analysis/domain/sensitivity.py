@@ -27,7 +27,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     ordinal_rank_desc_columns,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,19 @@ def weight_sensitivity(
     ``draws`` < 1, ``concentration`` ≤ 0 or ``top_k`` < 1.
     """
     if draws < 1:
-        raise KompasError(f"sensitivity: the number of draws must be at least 1, not {draws}")
+        raise KompasError(
+            gettext_noop("sensitivity: the number of draws must be at least 1, not {draws}"),
+            draws=draws,
+        )
     if not concentration > 0:
-        raise KompasError(f"sensitivity: concentration must be above 0, not {concentration}")
+        raise KompasError(
+            gettext_noop("sensitivity: concentration must be above 0, not {concentration}"),
+            concentration=concentration,
+        )
     if top_k < 1:
-        raise KompasError(f"sensitivity: top k must be at least 1, not {top_k}")
+        raise KompasError(
+            gettext_noop("sensitivity: top k must be at least 1, not {top_k}"), top_k=top_k
+        )
     need = result.need.to_numpy(dtype=np.float64)
     w = _weight_vector(result, None)
     w = w / w.sum()
@@ -129,7 +137,9 @@ def leave_one_indicator_out(method: Method, inp: AnalysisInput) -> pd.DataFrame:
     base = method.run(inp)
     columns = list(dict.fromkeys(i.column for d in inp.domains for i in d.scored))
     if len(columns) < 2:
-        raise KompasError("sensitivity: leaving one indicator out needs at least two indicators")
+        raise KompasError(
+            gettext_noop("sensitivity: leaving one indicator out needs at least two indicators")
+        )
     out = pd.DataFrame({"base_rank": ordinal_ranks(base)})
     for col in columns:
         reduced = inp.without_indicator(col)

@@ -42,7 +42,7 @@ from gebiedskompas.analysis.domain.model import (
     MissingPolicy,
     ParamValue,
 )
-from gebiedskompas.core.errors import InputError, KompasError, Problem
+from gebiedskompas.core.errors import InputError, KompasError, Problem, gettext_noop
 
 DEFAULT_MISSING_VALUES = ("", "NA", "NaN", "nan")
 
@@ -61,9 +61,11 @@ def analyse_table(csv_path: str | Path, config_path: str | Path) -> pd.DataFrame
     method_key = _require_str(config, "method", cfg_name)
     if method_key not in METHODS:
         raise KompasError(
-            f'unknown method "{method_key}"; expected one of {", ".join(sorted(METHODS))}',
+            gettext_noop('unknown method "{method_key}"; expected one of {join_sorted_methods}'),
             file=cfg_name,
             value=method_key,
+            method_key=method_key,
+            join_sorted_methods=", ".join(sorted(METHODS)),
         )
     id_column = _require_str(config, "id", cfg_name)
     missing_text = config.get("missing", MissingPolicy.EXCLUDE.value)
@@ -71,16 +73,19 @@ def analyse_table(csv_path: str | Path, config_path: str | Path) -> pd.DataFrame
         missing = MissingPolicy(missing_text)
     except ValueError:
         raise KompasError(
-            f'unknown missing-value policy "{missing_text}"; expected exclude or impute_median',
+            gettext_noop(
+                'unknown missing-value policy "{missing_text}"; expected exclude or impute_median'
+            ),
             file=cfg_name,
             value=missing_text,
+            missing_text=missing_text,
         ) from None
     domains = _read_domains(config, cfg_name)
     separator = str(config.get("separator", ","))
     decimal = str(config.get("decimal", "."))
     na_texts = config.get("missing_values", list(DEFAULT_MISSING_VALUES))
     if not isinstance(na_texts, list) or not all(isinstance(v, str) for v in na_texts):
-        raise KompasError("missing_values must be a list of texts", file=cfg_name)
+        raise KompasError(gettext_noop("missing_values must be a list of texts"), file=cfg_name)
     columns = list(dict.fromkeys(i.column for d in domains for i in d.indicators))
     table = _read_csv(csv_path, id_column, columns, separator, decimal, set(na_texts))
     parameters = _read_parameters(config, cfg_name)
@@ -88,7 +93,7 @@ def analyse_table(csv_path: str | Path, config_path: str | Path) -> pd.DataFrame
     reference_areas = config.get("reference_areas")
     if reference_areas is not None:
         if not isinstance(reference_areas, list):
-            raise KompasError("reference_areas must be a list of ids", file=cfg_name)
+            raise KompasError(gettext_noop("reference_areas must be a list of ids"), file=cfg_name)
         reference_areas = tuple(str(a) for a in reference_areas)
     inp = AnalysisInput(
         table=table,
@@ -104,10 +109,11 @@ def analyse_table(csv_path: str | Path, config_path: str | Path) -> pd.DataFrame
         raise
     except KompasError as error:
         raise KompasError(
-            error.message,
+            error.problem.template,
             file=csv_path.name,
             column=error.problem.column,
             value=error.problem.value,
+            **error.problem.params,
         ) from error
     wanted = [f"{d.name}_{part}" for d in domains for part in ("score", "rank")]
     wanted += ["score", "rank"] + (["flags"] if "flags" in result.scores.columns else [])
@@ -120,21 +126,32 @@ def _read_config(path: Path) -> dict[str, Any]:  # Any: TOML values are heteroge
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise KompasError(f"cannot read the config: {error.strerror}", file=path.name) from None
+        raise KompasError(
+            gettext_noop("cannot read the config: {strerror}"),
+            file=path.name,
+            strerror=error.strerror,
+        ) from None
     try:
         return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
-        raise KompasError("the config is not UTF-8 text", file=path.name) from None
+        raise KompasError(gettext_noop("the config is not UTF-8 text"), file=path.name) from None
     except tomllib.TOMLDecodeError as error:
-        raise KompasError(f"not valid TOML: {error}", file=path.name) from None
+        raise KompasError(
+            gettext_noop("not valid TOML: {error}"), file=path.name, error=error
+        ) from None
 
 
 def _require_str(config: Mapping[str, Any], key: str, file: str) -> str:
     value = config.get(key)
     if value is None:
-        raise KompasError(f'the config lacks "{key}"', file=file)
+        raise KompasError(gettext_noop('the config lacks "{key}"'), file=file, key=key)
     if not isinstance(value, str) or not value:
-        raise KompasError(f'"{key}" must be a non-empty text, not {value!r}', file=file)
+        raise KompasError(
+            gettext_noop('"{key}" must be a non-empty text, not {text!r}'),
+            file=file,
+            key=key,
+            text=value,
+        )
     return value
 
 
@@ -142,39 +159,58 @@ def _read_domains(config: Mapping[str, Any], file: str) -> tuple[DomainSpec, ...
     raw = config.get("domains")
     if not isinstance(raw, list) or not raw:
         raise KompasError(
-            "the config needs at least one [[domains]] table with name and indicators", file=file
+            gettext_noop(
+                "the config needs at least one [[domains]] table with name and indicators"
+            ),
+            file=file,
         )
     domains = []
     allowed = ", ".join(d.value for d in Direction)
     for n, item in enumerate(raw, start=1):
         if not isinstance(item, dict):
-            raise KompasError(f"domain {n} must be a table", file=file)
+            raise KompasError(gettext_noop("domain {n} must be a table"), file=file, n=n)
         name = item.get("name")
         if not isinstance(name, str) or not name:
-            raise KompasError(f"domain {n} needs a name", file=file)
+            raise KompasError(gettext_noop("domain {n} needs a name"), file=file, n=n)
         weight = item.get("weight")
         if weight is not None and (isinstance(weight, bool) or not isinstance(weight, int | float)):
             raise KompasError(
-                f"domain {name!r}: weight must be a number, not {weight!r}", file=file, value=weight
+                gettext_noop("domain {name!r}: weight must be a number, not {weight!r}"),
+                file=file,
+                value=weight,
+                name=name,
+                weight=weight,
             )
         indicators = item.get("indicators")
         if not isinstance(indicators, list) or not indicators:
-            raise KompasError(f"domain {name!r} needs a list of indicators", file=file)
+            raise KompasError(
+                gettext_noop("domain {name!r} needs a list of indicators"), file=file, name=name
+            )
         specs = []
         for ind in indicators:
             column = ind.get("column") if isinstance(ind, dict) else None
             if not isinstance(column, str) or not column:
-                raise KompasError(f"domain {name!r}: every indicator needs a column", file=file)
+                raise KompasError(
+                    gettext_noop("domain {name!r}: every indicator needs a column"),
+                    file=file,
+                    name=name,
+                )
             direction = ind.get("direction")
             try:
                 specs.append(IndicatorSpec(column, Direction(direction)))
             except ValueError:
                 raise KompasError(
-                    f'domain {name!r}, indicator {column}: unknown direction "{direction}"; '
-                    f"expected one of {allowed}",
+                    gettext_noop(
+                        "domain {name!r}, indicator {column}: unknown "
+                        'direction "{direction}"; expected '
+                        "one of {allowed}"
+                    ),
                     file=file,
                     column=column,
                     value=direction,
+                    name=name,
+                    direction=direction,
+                    allowed=allowed,
                 ) from None
         domains.append(DomainSpec(name, None if weight is None else float(weight), tuple(specs)))
     return tuple(domains)
@@ -183,7 +219,7 @@ def _read_domains(config: Mapping[str, Any], file: str) -> tuple[DomainSpec, ...
 def _read_parameters(config: Mapping[str, Any], file: str) -> dict[str, ParamValue]:
     raw = config.get("parameters", {})
     if not isinstance(raw, dict):
-        raise KompasError("[parameters] must be a table", file=file)
+        raise KompasError(gettext_noop("[parameters] must be a table"), file=file)
     params: dict[str, ParamValue] = {}
     for key, value in raw.items():
         if isinstance(value, list):
@@ -191,7 +227,12 @@ def _read_parameters(config: Mapping[str, Any], file: str) -> dict[str, ParamVal
         elif isinstance(value, bool | int | float | str):
             params[key] = value
         else:
-            raise KompasError(f"parameter {key!r} has an unsupported value {value!r}", file=file)
+            raise KompasError(
+                gettext_noop("parameter {key!r} has an unsupported value {text!r}"),
+                file=file,
+                key=key,
+                text=value,
+            )
     return params
 
 
@@ -200,12 +241,17 @@ def _read_reference_values(config: Mapping[str, Any], file: str) -> dict[str, fl
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise KompasError("[reference_values] must be a table of column = number", file=file)
+        raise KompasError(
+            gettext_noop("[reference_values] must be a table of column = number"), file=file
+        )
     out = {}
     for key, value in raw.items():
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise KompasError(
-                f"reference value of {key!r} must be a number, not {value!r}", file=file
+                gettext_noop("reference value of {key!r} must be a number, not {text!r}"),
+                file=file,
+                key=key,
+                text=value,
             )
         out[str(key)] = float(value)
     return out
@@ -223,19 +269,25 @@ def _read_csv(
     try:
         size = path.stat().st_size
     except OSError as error:
-        raise KompasError(f"cannot read the file: {error.strerror}", file=name) from None
+        raise KompasError(
+            gettext_noop("cannot read the file: {strerror}"), file=name, strerror=error.strerror
+        ) from None
     if size == 0:
-        raise KompasError("the file is empty; expected a header row and data rows", file=name)
+        raise KompasError(
+            gettext_noop("the file is empty; expected a header row and data rows"), file=name
+        )
     try:
         raw = pd.read_csv(
             path, sep=separator, dtype=str, keep_default_na=False, encoding="utf-8-sig"
         )
     except pd.errors.EmptyDataError:
         raise KompasError(
-            "the file is empty; expected a header row and data rows", file=name
+            gettext_noop("the file is empty; expected a header row and data rows"), file=name
         ) from None
     except (pd.errors.ParserError, UnicodeDecodeError) as error:
-        raise KompasError(f"cannot read as CSV: {error}", file=name) from None
+        raise KompasError(
+            gettext_noop("cannot read as CSV: {error}"), file=name, error=error
+        ) from None
     raw.columns = [str(c).strip() for c in raw.columns]
     header = list(raw.columns)
     problems: list[Problem] = []
@@ -243,28 +295,34 @@ def _read_csv(
         if col not in header:
             problems.append(
                 Problem(
-                    f"column {col!r} is not in the header (found: {', '.join(header)})",
+                    gettext_noop("column {col!r} is not in the header (found: {join_header})"),
                     file=name,
                     row=1,
                     column=col,
+                    col=col,
+                    join_header=", ".join(header),
                 )
             )
     if problems:
         raise InputError(problems)
     if raw.empty:
-        raise KompasError("the file has a header but no data rows", file=name, row=2)
+        raise KompasError(gettext_noop("the file has a header but no data rows"), file=name, row=2)
     ids = raw[id_column].str.strip()
     for pos in np.flatnonzero((ids == "").to_numpy()):
-        problems.append(Problem("the id is empty", file=name, row=int(pos) + 2, column=id_column))
+        problems.append(
+            Problem(gettext_noop("the id is empty"), file=name, row=int(pos) + 2, column=id_column)
+        )
     for pos in np.flatnonzero(ids.duplicated().to_numpy()):
         first = int(np.flatnonzero((ids == ids.iloc[pos]).to_numpy())[0]) + 2
         problems.append(
             Problem(
-                f'id "{ids.iloc[pos]}" occurs again (first in row {first})',
+                gettext_noop('id "{id}" occurs again (first in row {first})'),
                 file=name,
                 row=int(pos) + 2,
                 column=id_column,
                 value=ids.iloc[pos],
+                id=ids.iloc[pos],
+                first=first,
             )
         )
     data: dict[str, FloatArray] = {}
@@ -279,7 +337,7 @@ def _read_csv(
             value = raw[col].iloc[pos]
             problems.append(
                 Problem(
-                    f'"{value}" is not a number',
+                    gettext_noop('"{value}" is not a number'),
                     file=name,
                     row=int(pos) + 2,
                     column=col,

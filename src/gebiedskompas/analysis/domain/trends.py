@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gebiedskompas.analysis.domain.model import Direction, DomainSpec
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 OBSERVATION_COLUMNS = ("area", "indicator", "period", "value")
 SPREAD_TOLERANCE = 1e-9
@@ -44,20 +44,34 @@ def indicator_changes(
     """
     missing = [c for c in OBSERVATION_COLUMNS if c not in observations.columns]
     if missing:
-        raise KompasError(f"trends: the observations lack column {missing[0]!r}", column=missing[0])
+        raise KompasError(
+            gettext_noop("trends: the observations lack column {missing_0!r}"),
+            column=missing[0],
+            missing_0=missing[0],
+        )
     if on_break not in ("exclude", "flag"):
-        raise KompasError(f"trends: on_break is {on_break!r}; expected exclude or flag")
+        raise KompasError(
+            gettext_noop("trends: on_break is {on_break!r}; expected exclude or flag"),
+            on_break=on_break,
+        )
     obs = observations.loc[:, list(OBSERVATION_COLUMNS)].copy()
     dup = obs.duplicated(["area", "indicator", "period"])
     if dup.any():
         row = obs[dup].iloc[0]
         raise KompasError(
-            f"trends: area {row['area']!r}, indicator {row['indicator']!r}, period "
-            f"{row['period']!r} occurs more than once"
+            gettext_noop(
+                "trends: area {area!r}, indicator {indicator!r}, period {period!r} occurs more "
+                "than once"
+            ),
+            area=row["area"],
+            indicator=row["indicator"],
+            period=row["period"],
         )
     unknown = sorted(set(obs["indicator"]) - set(directions))
     if unknown:
-        raise KompasError(f"trends: indicator {unknown[0]!r} has no direction")
+        raise KompasError(
+            gettext_noop("trends: indicator {unknown_0!r} has no direction"), unknown_0=unknown[0]
+        )
     obs = obs.sort_values(["area", "indicator", "period"], kind="stable").reset_index(drop=True)
     grouped = obs.groupby(["area", "indicator"], sort=False)
     obs["previous_period"] = grouped["period"].shift(1)
@@ -156,7 +170,10 @@ def areas_worsening(
     and ``mean_score``, most domains first, then lowest mean score.
     """
     if min_domains < 1:
-        raise KompasError(f"trends: min_domains must be at least 1, not {min_domains}")
+        raise KompasError(
+            gettext_noop("trends: min_domains must be at least 1, not {min_domains}"),
+            min_domains=min_domains,
+        )
     if domain_change.empty:
         return pd.DataFrame(columns=["area", "period", "n_worsening", "domains", "mean_score"])
     chosen = domain_change["period"].max() if period is None else period

@@ -33,7 +33,7 @@ import shapely
 from pyproj.exceptions import CRSError
 
 from gebiedskompas.areas.domain.codes import AreaLevel, is_cbs_code, level_of
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 RD_NEW: Final = 28992
 WGS84: Final = 4326
@@ -245,7 +245,11 @@ def detect_fields(
         if name.lower() in by_lower:
             return by_lower[name.lower()]
         raise KompasError(
-            f"the {what} field {name} does not exist; the fields are: {available}", file=file
+            gettext_noop("the {what} field {name} does not exist; the fields are: {available}"),
+            file=file,
+            what=what,
+            name=name,
+            available=available,
         )
 
     code = given(code_field, "code") if code_field else None
@@ -266,10 +270,13 @@ def detect_fields(
                 break
         else:
             raise KompasError(
-                "no code field found (expected one of "
-                + ", ".join(c for c, _ in CODE_NAME_FIELDS)
-                + f"); the fields are: {available}; name one with --code-field",
+                gettext_noop(
+                    "no code field found (expected one of {expected}); the fields are: "
+                    "{available}; name one with --code-field"
+                ),
                 file=file,
+                expected=", ".join(c for c, _ in CODE_NAME_FIELDS),
+                available=available,
             )
     if name is None:
         paired = dict(pairs).get(code.lower(), ())
@@ -279,10 +286,13 @@ def detect_fields(
                 break
         else:
             raise KompasError(
-                "no name field found (expected one of "
-                + ", ".join(NAME_FIELDS)
-                + f"); the fields are: {available}; name one with --name-field",
+                gettext_noop(
+                    "no name field found (expected one of {expected}); the fields are: "
+                    "{available}; name one with --name-field"
+                ),
                 file=file,
+                expected=", ".join(NAME_FIELDS),
+                available=available,
             )
     return code, name
 
@@ -295,7 +305,9 @@ def parse_level(level: str | AreaLevel | None) -> AreaLevel | None:
         return AreaLevel(str(level).strip().lower())
     except ValueError as exc:
         raise KompasError(
-            f'unknown level "{level}"; expected one of ' + ", ".join(lv.value for lv in AreaLevel)
+            gettext_noop('unknown level "{level}"; expected one of {levels}'),
+            level=level,
+            levels=", ".join(lv.value for lv in AreaLevel),
         ) from exc
 
 
@@ -336,27 +348,36 @@ def source_crs(
             )
             return f"EPSG:{WGS84}"
         raise KompasError(
-            "the file has no coordinate reference system and its coordinates "
-            f"({_bounds_text(bounds)}) fit neither WGS84 (EPSG:4326) nor RD New (EPSG:28992); "
-            "save it with its CRS",
+            gettext_noop(
+                "the file has no coordinate reference system and its coordinates "
+                "({bounds_text_bounds}) fit neither WGS84 (EPSG:4326) nor RD New (EPSG:28992); "
+                "save it with its CRS"
+            ),
             file=file,
+            bounds_text_bounds=_bounds_text(bounds),
         )
     try:
         crs = pyproj.CRS.from_user_input(declared)
     except CRSError as exc:
         raise KompasError(
-            f"its coordinate reference system cannot be read ({exc}); expected EPSG:4326 "
-            "(WGS84) or EPSG:28992 (RD New)",
+            gettext_noop(
+                "its coordinate reference system cannot be read ({exc}); expected EPSG:4326 "
+                "(WGS84) or EPSG:28992 (RD New)"
+            ),
             file=file,
+            exc=exc,
         ) from exc
     horizontal = crs.sub_crs_list[0] if crs.is_compound and crs.sub_crs_list else crs
     authority = horizontal.to_authority(min_confidence=70)
     if authority in _RD_AUTHORITIES:
         if not is_rd_like:
             raise KompasError(
-                f"the file says EPSG:28992 (RD New) but its coordinates ({_bounds_text(bounds)}) "
-                "lie outside the Netherlands in RD New; check the CRS the file was saved with",
+                gettext_noop(
+                    "the file says EPSG:28992 (RD New) but its coordinates ({bounds_text_bounds}) "
+                    "lie outside the Netherlands in RD New; check the CRS the file was saved with"
+                ),
                 file=file,
+                bounds_text_bounds=_bounds_text(bounds),
             )
         return f"EPSG:{RD_NEW}"
     if authority in _LONLAT_AUTHORITIES:
@@ -372,16 +393,24 @@ def source_crs(
             )
             return f"EPSG:{RD_NEW}"
         raise KompasError(
-            f"the file says {crs.name} but its coordinates ({_bounds_text(bounds)}) are not "
-            "degrees; check the CRS the file was saved with",
+            gettext_noop(
+                "the file says {name} but its coordinates ({bounds_text_bounds}) are not "
+                "degrees; check the CRS the file was saved with"
+            ),
             file=file,
+            name=crs.name,
+            bounds_text_bounds=_bounds_text(bounds),
         )
     label = ":".join(authority) if authority else "without an EPSG code"
     raise KompasError(
-        f'its coordinate reference system "{crs.name}" ({label}) is not supported; expected '
-        "EPSG:4326 (WGS84) or EPSG:28992 (RD New): reproject the file first, e.g. "
-        "ogr2ogr -t_srs EPSG:28992",
+        gettext_noop(
+            'its coordinate reference system "{name}" ({label}) is not supported; expected '
+            "EPSG:4326 (WGS84) or EPSG:28992 (RD New): reproject the file first, e.g. "
+            "ogr2ogr -t_srs EPSG:28992"
+        ),
         file=file,
+        name=crs.name,
+        label=label,
     )
 
 
@@ -393,11 +422,13 @@ def _read_layer(path: Path, file: str, warnings: list[str]) -> tuple[dict[str, A
         layers = pyogrio.list_layers(path)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise KompasError(
-            f"cannot be read as GeoJSON, GeoPackage or shapefile ({exc})", file=file
+            gettext_noop("cannot be read as GeoJSON, GeoPackage or shapefile ({exc})"),
+            file=file,
+            exc=exc,
         ) from exc
     spatial = [str(name) for name, geometry_type in layers if geometry_type]
     if not spatial:
-        raise KompasError("the file holds no layer with geometry", file=file)
+        raise KompasError(gettext_noop("the file holds no layer with geometry"), file=file)
     if len(spatial) > 1:
         warnings.append(
             f"{file}: the file holds {len(spatial)} layers with geometry; read the first, "
@@ -409,7 +440,9 @@ def _read_layer(path: Path, file: str, warnings: list[str]) -> tuple[dict[str, A
         )
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
         raise KompasError(
-            f"cannot be read as GeoJSON, GeoPackage or shapefile ({exc})", file=file
+            gettext_noop("cannot be read as GeoJSON, GeoPackage or shapefile ({exc})"),
+            file=file,
+            exc=exc,
         ) from exc
     return dict(meta), geometries, field_data
 
@@ -441,21 +474,24 @@ def read_area_file(
     """
     file = display_name or path.name
     if not path.exists():
-        raise KompasError("file not found", file=str(path))
+        raise KompasError(gettext_noop("file not found"), file=str(path))
     if path.is_file() and path.stat().st_size == 0:
-        raise KompasError("the file is empty (0 bytes)", file=file)
+        raise KompasError(gettext_noop("the file is empty (0 bytes)"), file=file)
     if path.suffix.lower() not in SUFFIXES:
         raise KompasError(
-            f'"{path.suffix}" files are not read; expected GeoJSON (.geojson, .json), '
-            "GeoPackage (.gpkg) or a shapefile (.shp, or zipped)",
+            gettext_noop(
+                '"{suffix}" files are not read; expected GeoJSON (.geojson, .json), GeoPackage '
+                "(.gpkg) or a shapefile (.shp, or zipped)"
+            ),
             file=file,
+            suffix=path.suffix,
         )
     wanted_level = parse_level(level)
     warnings: list[str] = []
     meta, raw_geometries, field_data = _read_layer(path, file, warnings)
     fields = [str(f) for f in meta.get("fields", [])]
     if len(raw_geometries) == 0:
-        raise KompasError("the file holds no features", file=file)
+        raise KompasError(gettext_noop("the file holds no features"), file=file)
     code_name, name_name = detect_fields(
         fields, code_field=code_field, name_field=name_field, level=wanted_level, file=file
     )
@@ -467,7 +503,11 @@ def read_area_file(
     geometries = shapely.from_wkb(raw_geometries)
     present = ~(shapely.is_missing(geometries) | shapely.is_empty(geometries))
     if not present.any():
-        raise KompasError(f"none of its {len(geometries)} features has a geometry", file=file)
+        raise KompasError(
+            gettext_noop("none of its {n_geometries} features has a geometry"),
+            file=file,
+            n_geometries=len(geometries),
+        )
     crs = source_crs(
         meta.get("crs"),
         [float(v) for v in shapely.total_bounds(geometries[present])],
@@ -484,12 +524,22 @@ def read_area_file(
     ):
         number = index + 1
         if not code:
-            raise KompasError(f"feature {number} has no code in field {code_name}", file=file)
+            raise KompasError(
+                gettext_noop("feature {number} has no code in field {code_name}"),
+                file=file,
+                number=number,
+                code_name=code_name,
+            )
         if code in seen:
             raise KompasError(
-                f"code {code} occurs in features {seen[code]} and {number}; expected one "
-                "feature per area",
+                gettext_noop(
+                    "code {code} occurs in features {seen_code} and {number}; expected one feature "
+                    "per area"
+                ),
                 file=file,
+                code=code,
+                seen_code=seen[code],
+                number=number,
             )
         seen[code] = number
         label = f"feature {number}, {code}" + (f" ({name})" if name and name != code else "")
@@ -523,9 +573,14 @@ def _feature_level(
         level = level_of(code)
         if wanted is not None and wanted is not level:
             raise KompasError(
-                f"{label}: {code} is a CBS {level.value} code, but the level asked is "
-                f"{wanted.value}",
+                gettext_noop(
+                    "{label}: {code} is a CBS {text} code, but the level asked is {text_2}"
+                ),
                 file=file,
+                label=label,
+                code=code,
+                text=level.value,
+                text_2=wanted.value,
             )
         return level
     if wanted is not None:
@@ -534,9 +589,14 @@ def _feature_level(
         return AreaLevel(from_field.lower())
     except ValueError:
         raise KompasError(
-            f"{label}: {code} is not a CBS code, so its level cannot follow from it; give the "
-            "level (--level " + "|".join(lv.value for lv in AreaLevel) + ")",
+            gettext_noop(
+                "{label}: {code} is not a CBS code, so its level cannot follow from it; give the "
+                "level (--level {levels})"
+            ),
             file=file,
+            label=label,
+            code=code,
+            levels="|".join(lv.value for lv in AreaLevel),
         ) from None
 
 
@@ -546,8 +606,12 @@ def _convert(
     polygonal = polygonal_part(geometry)
     if polygonal is None:
         raise KompasError(
-            f"{label}: the geometry is a {geometry.geom_type}; expected a polygon or multipolygon",
+            gettext_noop(
+                "{label}: the geometry is a {geom_type}; expected a polygon or multipolygon"
+            ),
             file=file,
+            label=label,
+            geom_type=geometry.geom_type,
         )
     if polygonal is not geometry and not isinstance(
         geometry, shapely.Polygon | shapely.MultiPolygon
@@ -559,8 +623,12 @@ def _convert(
     repaired, reason = repair_polygon(polygonal)
     if repaired is None:
         raise KompasError(
-            f"{label}: invalid geometry ({reason}) that no repair turns into a polygon",
+            gettext_noop(
+                "{label}: invalid geometry ({reason}) that no repair turns into a polygon"
+            ),
             file=file,
+            label=label,
+            reason=reason,
         )
     if reason:
         warnings.append(
@@ -570,8 +638,13 @@ def _convert(
     in_rd, reason_rd = repair_polygon(in_rd)
     if in_rd is None:
         raise KompasError(
-            f"{label}: the geometry becomes invalid in RD New ({reason_rd}) and cannot be repaired",
+            gettext_noop(
+                "{label}: the geometry becomes invalid in RD New ({reason_rd}) and cannot be "
+                "repaired"
+            ),
             file=file,
+            label=label,
+            reason_rd=reason_rd,
         )
     return describe_geometry(in_rd)
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
+from gebiedskompas.core.errors import Refusal, gettext_noop
+
 
 class AgendaStatus(StrEnum):
     CONCEPT = "concept"
@@ -75,7 +77,7 @@ ACTION_ALLOWED: Final[Mapping[ActionStatus, frozenset[ActionStatus]]] = {
 }
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refusal):
     """A move the workflow table does not allow."""
 
 
@@ -84,18 +86,24 @@ def check_agenda_transition(current: AgendaStatus, target: AgendaStatus) -> None
     the target may be asked for."""
     allowed = AGENDA_ALLOWED[current] & AGENDA_REQUESTABLE
     if target not in allowed:
-        names = ", ".join(sorted(AGENDA_LABELS[s] for s in allowed)) or "geen"
+        names = ", ".join(sorted(AGENDA_LABELS[s] for s in allowed)) or gettext_noop("geen")
         raise TransitionRefused(
-            f"agenda {AGENDA_LABELS[current]} kan niet naar {AGENDA_LABELS[target]}; "
-            f"toegestaan: {names}"
+            gettext_noop("agenda {current} kan niet naar {target}; toegestaan: {names}"),
+            current=AGENDA_LABELS[current],
+            target=AGENDA_LABELS[target],
+            names=names,
         )
 
 
 def check_action_transition(current: ActionStatus, target: ActionStatus) -> None:
     """Raise TransitionRefused, naming both statuses in Dutch, unless the table allows it."""
     if target not in ACTION_ALLOWED[current]:
-        names = ", ".join(sorted(ACTION_LABELS[s] for s in ACTION_ALLOWED[current])) or "geen"
+        names = ", ".join(
+            sorted(ACTION_LABELS[s] for s in ACTION_ALLOWED[current])
+        ) or gettext_noop("geen")
         raise TransitionRefused(
-            f"actie {ACTION_LABELS[current]} kan niet naar {ACTION_LABELS[target]}; "
-            f"toegestaan: {names}"
+            gettext_noop("actie {current} kan niet naar {target}; toegestaan: {names}"),
+            current=ACTION_LABELS[current],
+            target=ACTION_LABELS[target],
+            names=names,
         )

@@ -29,7 +29,7 @@ import numpy.typing as npt
 import pandas as pd
 from scipy import sparse
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 VALUE_COLUMNS: Final = ("area", "indicator", "period", "value")
 MEMBERSHIP_COLUMNS: Final = ("member", "group")
@@ -115,7 +115,7 @@ def aggregate(
     _require_columns(values, VALUE_COLUMNS, "values")
     _require_columns(membership, MEMBERSHIP_COLUMNS, "membership")
     if not pd.api.types.is_numeric_dtype(values["value"]) and len(values):
-        raise KompasError("values must be numbers", column="value")
+        raise KompasError(gettext_noop("values must be numbers"), column="value")
     active = {key: spec for key, spec in rules.items() if spec.rule is not AggregationRule.NONE}
     for key, spec in active.items():
         _check_rule(key, spec)
@@ -125,9 +125,11 @@ def aggregate(
     if duplicated_links.any():
         first = membership[duplicated_links].iloc[0]
         raise KompasError(
-            f"membership lists {first['member']} in {first['group']} more than once",
+            gettext_noop("membership lists {member} in {group} more than once"),
             column="member",
             value=first["member"],
+            member=first["member"],
+            group=first["group"],
         )
     out_keys = sorted(active)
     if not out_keys or membership.empty:
@@ -148,10 +150,15 @@ def aggregate(
     if len(np.unique(cell)) != len(cell):
         row = values[pd.Series(cell).duplicated().to_numpy()].iloc[0]
         raise KompasError(
-            f"values hold more than one row for area {row['area']}, indicator "
-            f"{row['indicator']}, period {row['period']}",
+            gettext_noop(
+                "values hold more than one row for area {area}, indicator {indicator}, period "
+                "{period}"
+            ),
             column="area",
             value=row["area"],
+            area=row["area"],
+            indicator=row["indicator"],
+            period=row["period"],
         )
 
     # Dense buurt matrix: (area, period) × indicator.
@@ -291,7 +298,11 @@ def compare_published(
         ("rounding", rounding_unit),
     ):
         if not tolerance >= 0:
-            raise KompasError(f"{name} must be 0 or more, not {tolerance}")
+            raise KompasError(
+                gettext_noop("{name} must be 0 or more, not {tolerance}"),
+                name=name,
+                tolerance=tolerance,
+            )
     left = published.loc[:, list(VALUE_COLUMNS)].rename(columns={"value": "published"})
     right = computed.loc[:, list(COMPUTED_COLUMNS)].rename(
         columns={"group": "area", "value": "computed"}
@@ -315,20 +326,31 @@ def compare_published(
 def _check_rule(key: str, spec: RuleSpec) -> None:
     if spec.rule is AggregationRule.RATIO and (spec.numerator is None or spec.denominator is None):
         raise KompasError(
-            f"indicator {key}: a ratio rule needs both a numerator and a denominator", value=key
+            gettext_noop("indicator {key}: a ratio rule needs both a numerator and a denominator"),
+            value=key,
+            key=key,
         )
     if spec.rule is AggregationRule.WEIGHTED_MEAN and spec.weight is None:
-        raise KompasError(f"indicator {key}: a weighted mean rule needs a weight", value=key)
+        raise KompasError(
+            gettext_noop("indicator {key}: a weighted mean rule needs a weight"), value=key, key=key
+        )
     if not np.isfinite(spec.scale):
-        raise KompasError(f"indicator {key}: scale must be a finite number", value=spec.scale)
+        raise KompasError(
+            gettext_noop("indicator {key}: scale must be a finite number"),
+            value=spec.scale,
+            key=key,
+        )
 
 
 def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> None:
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise KompasError(
-            f"{name} lack column {', '.join(missing)}; expected columns {', '.join(columns)}",
+            gettext_noop("{name} lack column {join_missing}; expected columns {join_columns}"),
             column=missing[0],
+            name=name,
+            join_missing=", ".join(missing),
+            join_columns=", ".join(columns),
         )
 
 

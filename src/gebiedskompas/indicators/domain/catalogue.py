@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
+from gebiedskompas.core.errors import fill, gettext_noop
+
 SUFFIX = re.compile(r"_(\d+)$")
 
 
@@ -107,10 +109,13 @@ class Mapping_:
 
 
 class UnmappableColumns(Exception):
-    def __init__(self, columns: list[str], reason: str) -> None:
+    """Columns the catalogue cannot map; `reason` is a message template filled by `params`."""
+
+    def __init__(self, columns: list[str], reason: str, /, **params: object) -> None:
         self.columns = columns
         self.reason = reason
-        super().__init__(reason)
+        self.params: dict[str, Any] = params  # Any: passed on as **params to a KompasError
+        super().__init__(fill(reason, params))
 
 
 def snake_key(cbs_key: str) -> str:
@@ -148,8 +153,12 @@ def map_columns(
         else:
             raise UnmappableColumns(
                 cols,
-                f"the columns {', '.join(cols)} share the CBS key {prefix} and cannot be told "
-                "apart without the table's metadata; pass --metadata DataProperties.json",
+                gettext_noop(
+                    "the columns {columns} share the CBS key {prefix} and cannot be told apart "
+                    "without the table's metadata; pass --metadata DataProperties.json"
+                ),
+                columns=", ".join(cols),
+                prefix=prefix,
             )
     return result
 
@@ -164,7 +173,11 @@ def _map_with_metadata(
 ) -> list[Mapping_]:
     missing = [c for c in cols if c not in metadata]
     if missing:
-        raise UnmappableColumns(missing, f"the metadata does not describe {', '.join(missing)}")
+        raise UnmappableColumns(
+            missing,
+            gettext_noop("the metadata does not describe {columns}"),
+            columns=", ".join(missing),
+        )
     out: list[Mapping_] = []
     for column in cols:
         meta = metadata[column]
@@ -181,8 +194,14 @@ def _map_with_metadata(
             ):
                 raise UnmappableColumns(
                     [column],
-                    f'the CBS title of {column} is "{meta.title}", but the catalogue entry '
-                    f'{entry.key} is "{entry.name}"',
+                    gettext_noop(
+                        'the CBS title of {column} is "{title}", but the catalogue entry {key} is '
+                        '"{name}"'
+                    ),
+                    column=column,
+                    title=meta.title,
+                    key=entry.key,
+                    name=entry.name,
                 )
             out.append(Mapping_(column, entry.key, entry))
         elif not candidates and (len(cols) == 1 and not known):
@@ -193,8 +212,13 @@ def _map_with_metadata(
         else:
             raise UnmappableColumns(
                 [column],
-                f'{column} (group "{meta.group}") matches '
-                f"{len(candidates)} catalogue entries for {prefix}",
+                gettext_noop(
+                    '{column} (group "{group}") matches {n} catalogue entries for {prefix}'
+                ),
+                column=column,
+                group=meta.group,
+                n=len(candidates),
+                prefix=prefix,
             )
     keys = [m.key for m in out]
     if len(set(keys)) != len(keys):

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from gebiedskompas.areas.domain.codes import SOORT_REGIO, AreaLevel, is_cbs_code, level_of
-from gebiedskompas.core.errors import InputError, KompasError, Problem
+from gebiedskompas.core.errors import InputError, KompasError, Problem, Refusal, gettext_noop
 from gebiedskompas.core.periods import parse_period
 from gebiedskompas.core.tabular import check_single_header, read_table_chunks
 from gebiedskompas.indicators.domain.catalogue import (
@@ -108,17 +108,21 @@ class CbsReader:
         code_col = next((c for c in columns if CODE_COLUMN.match(c)), None)
         if code_col is None:
             raise KompasError(
-                "no column with area codes (Codering_N, e.g. Codering_3) found; the columns are: "
-                + ", ".join(columns[:12])
-                + (" …" if len(columns) > 12 else ""),
+                gettext_noop(
+                    "no column with area codes (Codering_N, e.g. Codering_3) found; the columns "
+                    "are: {columns}"
+                ),
                 file=name,
+                columns=", ".join(columns[:12]) + (" …" if len(columns) > 12 else ""),
             )
         level_col = next((c for c in columns if LEVEL_COLUMN.match(c)), None)
         change_col = next((c for c in columns if CHANGE_COLUMN.match(c)), None)
         period_col = "Perioden" if "Perioden" in columns else None
         if period_col is None and self.year is None:
             raise KompasError(
-                "the table has no Perioden column; give the year of the figures with --year",
+                gettext_noop(
+                    "the table has no Perioden column; give the year of the figures with --year"
+                ),
                 file=name,
             )
         dimension_cols = [
@@ -139,12 +143,13 @@ class CbsReader:
         ]
         if not measure_cols:
             raise KompasError(
-                "the table has no measure columns (CBS keys like AantalInwoners_5)", file=name
+                gettext_noop("the table has no measure columns (CBS keys like AantalInwoners_5)"),
+                file=name,
             )
         try:
             mapping = map_columns(measure_cols, catalogue, metadata)
         except UnmappableColumns as exc:
-            raise KompasError(exc.reason, file=name, column=exc.columns[0]) from exc
+            raise KompasError(exc.reason, file=name, column=exc.columns[0], **exc.params) from exc
         return CbsLayout(
             name=name,
             code_col=code_col,
@@ -157,8 +162,10 @@ class CbsReader:
             mapping=mapping,
         )
 
-    def _problem(self, message: str, row: int | None = None, column: str | None = None) -> None:
-        self.problems.append(Problem(message, file=self.name, row=row, column=column))
+    def _problem(
+        self, message: str, row: int | None = None, column: str | None = None, **params: object
+    ) -> None:
+        self.problems.append(Problem(message, file=self.name, row=row, column=column, **params))
 
     @property
     def is_full(self) -> bool:
@@ -179,12 +186,15 @@ class CbsReader:
         code_list: list[str] = [str(c) for c in codes.tolist()]
         for row, code in zip(rows, code_list, strict=True):
             if not code:
-                self._problem("the area code is empty", row, lay.code_col)
+                self._problem(gettext_noop("the area code is empty"), row, lay.code_col)
             elif not is_cbs_code(code):
                 self._problem(
-                    f'"{code}" is not a CBS area code (NL00, or GM, WK or BU and digits)',
+                    gettext_noop(
+                        '"{code}" is not a CBS area code (NL00, or GM, WK or BU and digits)'
+                    ),
                     row,
                     lay.code_col,
+                    code=code,
                 )
         if lay.level_col:
             labels = frame[lay.level_col].tolist()
@@ -192,14 +202,21 @@ class CbsReader:
                 level = SOORT_REGIO.get(str(label).lower())
                 if level is None:
                     self._problem(
-                        f'"{label}" is not a known SoortRegio '
-                        "(expected Land, Gemeente, Wijk or Buurt)",
+                        gettext_noop(
+                            '"{label}" is not a known SoortRegio (expected Land, Gemeente, Wijk '
+                            "or Buurt)"
+                        ),
                         row,
                         lay.level_col,
+                        label=label,
                     )
                 elif is_cbs_code(code) and level_of(code) is not level:
                     self._problem(
-                        f'SoortRegio "{label}" does not match the code {code}', row, lay.level_col
+                        gettext_noop('SoortRegio "{label}" does not match the code {code}'),
+                        row,
+                        lay.level_col,
+                        label=label,
+                        code=code,
                     )
         if lay.period_col:
             raw_periods = frame[lay.period_col].tolist()
@@ -209,7 +226,9 @@ class CbsReader:
                         self._periods[label] = str(parse_period(label))
                     except ValueError as exc:
                         self._periods[label] = None
-                        self._problem(str(exc), row, lay.period_col)
+                        params = exc.params if isinstance(exc, Refusal) else {}
+                        template = exc.template if isinstance(exc, Refusal) else str(exc)
+                        self._problem(template, row, lay.period_col, **params)
             period_series = pd.Series([self._periods[p] for p in raw_periods], index=frame.index)
         else:
             period_series = pd.Series(str(self.year), index=frame.index)
@@ -219,7 +238,13 @@ class CbsReader:
             key = (code, str(period_series.iat[i]), *(str(d[i]) for d in dims))
             first = self._seen.setdefault(key, row)
             if first != row:
-                self._problem(f"area {code} appears twice (also in row {first})", row, lay.code_col)
+                self._problem(
+                    gettext_noop("area {code} appears twice (also in row {first})"),
+                    row,
+                    lay.code_col,
+                    code=code,
+                    first=first,
+                )
         values = self._numbers(frame)
         if len(self.problems) > before or self.problems:
             return
@@ -276,7 +301,9 @@ class CbsReader:
             )
             bad = converted.isna() & cleaned.notna()
             for row in raw.index[bad][: self.max_problems]:
-                self._problem(f'"{raw[row]}" is not a number', int(row), column)
+                self._problem(
+                    gettext_noop('"{text}" is not a number'), int(row), column, text=raw[row]
+                )
             numbers[:, j] = converted.to_numpy(dtype="float64")
         numbers[empty] = np.nan
         for j, column in enumerate(cols):

@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 CELL_COLUMNS: Final = ("area", "parent", "indicator", "period", "value", "population")
 
@@ -75,25 +75,36 @@ class DisclosurePolicy:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise KompasError(
-                f"disclosure kind must be one of {', '.join(sorted(KINDS))}, not {self.kind!r}",
+                gettext_noop("disclosure kind must be one of {join_sorted_kinds}, not {kind!r}"),
                 value=self.kind,
+                join_sorted_kinds=", ".join(sorted(KINDS)),
+                kind=self.kind,
             )
         if self.min_population < 0:
             raise KompasError(
-                f"min_population must be 0 or more, not {self.min_population}",
+                gettext_noop("min_population must be 0 or more, not {min_population}"),
                 value=self.min_population,
+                min_population=self.min_population,
             )
         if self.round_counts_to < 1:
             raise KompasError(
-                f"round_counts_to must be 1 or more, not {self.round_counts_to}",
+                gettext_noop("round_counts_to must be 1 or more, not {round_counts_to}"),
                 value=self.round_counts_to,
+                round_counts_to=self.round_counts_to,
             )
         low, high = self.cap_percentage_low, self.cap_percentage_high
         if (low is not None or high is not None) and self.kind != "percentage":
-            raise KompasError(f"percentage caps apply to percentages only, not to a {self.kind}")
+            raise KompasError(
+                gettext_noop("percentage caps apply to percentages only, not to a {kind}"),
+                kind=self.kind,
+            )
         if low is not None and high is not None and low >= high:
             raise KompasError(
-                f"cap_percentage_low ({low}) must be below cap_percentage_high ({high})"
+                gettext_noop(
+                    "cap_percentage_low ({low}) must be below cap_percentage_high ({high})"
+                ),
+                low=low,
+                high=high,
             )
 
 
@@ -137,27 +148,38 @@ def apply_disclosure(cells: pd.DataFrame, policies: Mapping[str, DisclosurePolic
     _require_columns(cells, CELL_COLUMNS, "cells")
     for name in ("value", "population"):
         if len(cells) and not pd.api.types.is_numeric_dtype(cells[name]):
-            raise KompasError("cells must hold numbers here", column=name)
+            raise KompasError(gettext_noop("cells must hold numbers here"), column=name)
     unknown = sorted(set(cells["indicator"].unique()) - set(policies))
     if unknown:
         raise KompasError(
-            f"no disclosure policy for indicator {', '.join(map(str, unknown))}",
+            gettext_noop("no disclosure policy for indicator {join_unknown}"),
             column="indicator",
             value=unknown[0],
+            join_unknown=", ".join(map(str, unknown)),
         )
     duplicated = cells.duplicated(subset=["area", "indicator", "period"])
     if duplicated.any():
         row = cells[duplicated].iloc[0]
         raise KompasError(
-            f"cells hold more than one row for area {row['area']}, indicator "
-            f"{row['indicator']}, period {row['period']}",
+            gettext_noop(
+                "cells hold more than one row for area {area}, indicator {indicator}, period "
+                "{period}"
+            ),
             column="area",
             value=row["area"],
+            area=row["area"],
+            indicator=row["indicator"],
+            period=row["period"],
         )
     own_parent = cells["parent"].notna() & (cells["parent"] == cells["area"])
     if own_parent.any():
         area = cells.loc[own_parent, "area"].iloc[0]
-        raise KompasError(f"area {area} is given as its own parent", column="parent", value=area)
+        raise KompasError(
+            gettext_noop("area {area} is given as its own parent"),
+            column="parent",
+            value=area,
+            area=area,
+        )
 
     frame = cells.reset_index(drop=True)
     value = frame["value"].astype(np.float64)
@@ -277,6 +299,9 @@ def _require_columns(frame: pd.DataFrame, columns: Sequence[str], name: str) -> 
     missing = [column for column in columns if column not in frame.columns]
     if missing:
         raise KompasError(
-            f"{name} lack column {', '.join(missing)}; expected columns {', '.join(columns)}",
+            gettext_noop("{name} lack column {join_missing}; expected columns {join_columns}"),
             column=missing[0],
+            name=name,
+            join_missing=", ".join(missing),
+            join_columns=", ".join(columns),
         )

@@ -19,6 +19,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
 
+from gebiedskompas.core import errors
+from gebiedskompas.core.errors import gettext_noop
+
 
 class BallotType(StrEnum):
     APPROVAL = "approval"
@@ -38,10 +41,10 @@ class Refusal(StrEnum):
     BAD_POINTS = "bad_points"
 
 
-class BallotRefused(ValueError):
-    def __init__(self, reason: Refusal, message: str) -> None:
+class BallotRefused(errors.Refusal):
+    def __init__(self, reason: Refusal, message: str, /, **params: object) -> None:
         self.reason = reason
-        super().__init__(message)
+        super().__init__(message, **params)
 
 
 @dataclass(frozen=True)
@@ -64,38 +67,54 @@ def check_ballot(
     seen: set[str] = set()
     for idea, _value in choices:
         if idea not in costs:
-            raise BallotRefused(Refusal.UNKNOWN_IDEA, f"idea {idea} is not on this ballot")
+            raise BallotRefused(
+                Refusal.UNKNOWN_IDEA, gettext_noop("idea {idea} is not on this ballot"), idea=idea
+            )
         if idea in seen:
-            raise BallotRefused(Refusal.DUPLICATE, f"idea {idea} is chosen more than once")
+            raise BallotRefused(
+                Refusal.DUPLICATE, gettext_noop("idea {idea} is chosen more than once"), idea=idea
+            )
         seen.add(idea)
     kept = [
         (i, v) for i, v in choices if not (rules.ballot_type == BallotType.CUMULATIVE and v == 0)
     ]
     if rules.ballot_type == BallotType.CUMULATIVE:
         if any(v < 0 for _, v in kept):
-            raise BallotRefused(Refusal.BAD_POINTS, "points must be whole numbers of 0 or more")
+            raise BallotRefused(
+                Refusal.BAD_POINTS, gettext_noop("points must be whole numbers of 0 or more")
+            )
         total = sum(v for _, v in kept)
         if rules.points is not None and total > rules.points:
             raise BallotRefused(
                 Refusal.TOO_MANY_POINTS,
-                f"{total} points given; at most {rules.points} may be distributed",
+                gettext_noop("{total} points given; at most {points} may be distributed"),
+                total=total,
+                points=rules.points,
             )
     if not kept:
-        raise BallotRefused(Refusal.EMPTY, "the ballot names no idea")
+        raise BallotRefused(Refusal.EMPTY, gettext_noop("the ballot names no idea"))
     if len(kept) < rules.min_choices:
         raise BallotRefused(
-            Refusal.TOO_FEW, f"{len(kept)} ideas chosen; choose at least {rules.min_choices}"
+            Refusal.TOO_FEW,
+            gettext_noop("{n} ideas chosen; choose at least {min_choices}"),
+            n=len(kept),
+            min_choices=rules.min_choices,
         )
     if rules.max_choices is not None and len(kept) > rules.max_choices:
         raise BallotRefused(
-            Refusal.TOO_MANY, f"{len(kept)} ideas chosen; choose at most {rules.max_choices}"
+            Refusal.TOO_MANY,
+            gettext_noop("{n} ideas chosen; choose at most {max_choices}"),
+            n=len(kept),
+            max_choices=rules.max_choices,
         )
     if rules.ballot_type == BallotType.KNAPSACK:
         total_cost = sum((costs[i] for i, _ in kept), Decimal(0))
         if total_cost > rules.budget:
             raise BallotRefused(
                 Refusal.OVER_BUDGET,
-                f"the chosen ideas cost {total_cost}, more than the budget of {rules.budget}",
+                gettext_noop("the chosen ideas cost {cost}, more than the budget of {budget}"),
+                cost=total_cost,
+                budget=rules.budget,
             )
     if rules.ballot_type == BallotType.RANKING:
         ordered = sorted(kept, key=lambda c: c[1])

@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
+from gebiedskompas.core.errors import Refusal, gettext_noop
+
 
 class InitiativeStatus(StrEnum):
     SUBMITTED = "submitted"
@@ -46,13 +48,16 @@ CRITERIA: Final = (
 )
 
 
-class StatusRefused(ValueError):
+class StatusRefused(Refusal):
     """A move the table does not allow."""
 
 
 def check_move(current: InitiativeStatus, to: InitiativeStatus) -> None:
     if to not in ALLOWED[current]:
-        allowed = ", ".join(sorted(ALLOWED[current])) or "none"
+        allowed = ", ".join(sorted(ALLOWED[current])) or gettext_noop("none")
         raise StatusRefused(
-            f"an initiative that is {current} cannot become {to}; allowed: {allowed}"
+            gettext_noop("an initiative that is {current} cannot become {to}; allowed: {allowed}"),
+            current=current,
+            to=to,
+            allowed=allowed,
         )

@@ -29,7 +29,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from gebiedskompas.core.errors import InputError, Problem
+from gebiedskompas.core.errors import InputError, Problem, gettext_noop
 
 
 class VoteType(StrEnum):
@@ -314,7 +314,13 @@ def read_pb(path: Path | str) -> PbElection:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError([Problem(f"not UTF-8 text (byte {exc.start})", file=path.name)]) from exc
+        raise InputError(
+            [
+                Problem(
+                    gettext_noop("not UTF-8 text (byte {start})"), file=path.name, start=exc.start
+                )
+            ]
+        ) from exc
     return parse_pb(text, file=path.name)
 
 

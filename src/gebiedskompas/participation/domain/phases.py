@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
+from gebiedskompas.core.errors import Refusal, gettext_noop
+
 
 class Phase(StrEnum):
     PREPARATION = "preparation"
@@ -33,12 +35,17 @@ ALLOWED: Final[Mapping[Phase, frozenset[Phase]]] = {
 }
 
 
-class PhaseRefused(ValueError):
+class PhaseRefused(Refusal):
     """A move the table does not allow; the message names both phases and the allowed moves."""
 
 
 def check_move(current: Phase, to: Phase) -> None:
     """Raise ``PhaseRefused`` unless ``current`` → ``to`` is in ``ALLOWED``."""
     if to not in ALLOWED[current]:
-        allowed = ", ".join(sorted(ALLOWED[current])) or "none"
-        raise PhaseRefused(f"a round in phase {current} cannot move to {to}; allowed: {allowed}")
+        allowed = ", ".join(sorted(ALLOWED[current])) or gettext_noop("none")
+        raise PhaseRefused(
+            gettext_noop("a round in phase {current} cannot move to {to}; allowed: {allowed}"),
+            current=current,
+            to=to,
+            allowed=allowed,
+        )

@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import Final
 
+from gebiedskompas.core.errors import Refusal, gettext_noop
+
 
 class Status(StrEnum):
     REPORTED = "reported"  # gemeld
@@ -60,14 +62,17 @@ OPEN311_STATUS: Final[Mapping[Status, str]] = {
 }
 
 
-class TransitionRefused(ValueError):
+class TransitionRefused(Refusal):
     """A move the workflow table does not allow."""
 
 
 def check_transition(current: Status, target: Status) -> None:
     """Raise TransitionRefused, naming both statuses in Dutch, unless the table allows it."""
     if target not in ALLOWED[current]:
-        allowed = ", ".join(sorted(LABELS[s] for s in ALLOWED[current])) or "geen"
+        allowed = ", ".join(sorted(LABELS[s] for s in ALLOWED[current])) or gettext_noop("geen")
         raise TransitionRefused(
-            f"status {LABELS[current]} kan niet naar {LABELS[target]}; toegestaan: {allowed}"
+            gettext_noop("status {current} kan niet naar {target}; toegestaan: {allowed}"),
+            current=LABELS[current],
+            target=LABELS[target],
+            allowed=allowed,
         )

@@ -34,7 +34,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     resolve_weights,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 KEY = "baseline"
 DEFAULT_BANDS = (70.0, 90.0, 110.0)
@@ -61,10 +61,16 @@ def run(inp: AnalysisInput) -> AnalysisResult:
         ref = float(given[col]) if col in given else float(ref_rows[:, j].mean())
         if not np.isfinite(ref) or ref <= 0:
             raise KompasError(
-                f"{KEY}: the reference value of column {col!r} is {ref!r}; "
-                "an index of 100 at the reference needs a reference above 0",
+                gettext_noop(
+                    "{KEY}: the reference value of column {col!r} is "
+                    "{ref!r}; an index of 100 at the "
+                    "reference needs a reference above 0"
+                ),
                 column=col,
                 value=ref,
+                KEY=KEY,
+                col=col,
+                ref=ref,
             )
         refs[j] = ref
     # sign +1 = higher is worse → mirrored; -1 = higher is better → plain ratio.

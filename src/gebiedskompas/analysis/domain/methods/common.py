@@ -22,7 +22,7 @@ from gebiedskompas.analysis.domain.model import (
     MissingPolicy,
     ParamValue,
 )
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 
 def rank_columns(values: npt.ArrayLike, method: str) -> npt.NDArray[np.float64]:
@@ -65,14 +65,26 @@ def prepare(inp: AnalysisInput, *, method: str) -> Prepared:
     """Check the input and apply the missing-value policy; raise KompasError with the cause."""
     table = inp.table
     if not inp.domains:
-        raise KompasError(f"{method}: no domains given; name at least one domain with indicators")
+        raise KompasError(
+            gettext_noop("{method}: no domains given; name at least one domain with indicators"),
+            method=method,
+        )
     names = [d.name for d in inp.domains]
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
-        raise KompasError(f"{method}: domain {duplicates[0]!r} is named twice")
+        raise KompasError(
+            gettext_noop("{method}: domain {duplicates_0!r} is named twice"),
+            method=method,
+            duplicates_0=duplicates[0],
+        )
     if not table.index.is_unique:
         dup = table.index[table.index.duplicated()][0]
-        raise KompasError(f"{method}: area id {dup!r} occurs more than once", value=dup)
+        raise KompasError(
+            gettext_noop("{method}: area id {dup!r} occurs more than once"),
+            value=dup,
+            method=method,
+            dup=dup,
+        )
     columns: list[str] = []
     signs: list[float] = []
     slices: list[slice] = []
@@ -80,15 +92,23 @@ def prepare(inp: AnalysisInput, *, method: str) -> Prepared:
     for d in inp.domains:
         if not d.scored:
             raise KompasError(
-                f"{method}: domain {d.name!r} has no indicator with a direction "
-                "(higher_is_better or higher_is_worse) to score"
+                gettext_noop(
+                    "{method}: domain {name!r} has no indicator with a direction (higher_is_better "
+                    "or higher_is_worse) to score"
+                ),
+                method=method,
+                name=d.name,
             )
         start = len(columns)
         for ind in d.indicators:
             if ind.column not in table.columns:
                 raise KompasError(
-                    f"{method}: column {ind.column!r} of domain {d.name!r} is not in the table",
+                    gettext_noop(
+                        "{method}: column {column!r} of domain {name!r} is not in the table"
+                    ),
                     column=ind.column,
+                    method=method,
+                    name=d.name,
                 )
             if not ind.is_scored:
                 neutral_cols.append(ind.column)
@@ -98,9 +118,14 @@ def prepare(inp: AnalysisInput, *, method: str) -> Prepared:
         slices.append(slice(start, len(columns)))
     for col in dict.fromkeys(columns + neutral_cols):
         if not pd.api.types.is_numeric_dtype(table[col]):
-            raise KompasError(f"{method}: column {col!r} is not numeric", column=col)
+            raise KompasError(
+                gettext_noop("{method}: column {col!r} is not numeric"),
+                column=col,
+                method=method,
+                col=col,
+            )
     if len(table) == 0:
-        raise KompasError(f"{method}: the table has no areas")
+        raise KompasError(gettext_noop("{method}: the table has no areas"), method=method)
 
     values = table[columns].to_numpy(dtype=np.float64, copy=True)
     if inp.reference_areas is None:
@@ -109,8 +134,10 @@ def prepare(inp: AnalysisInput, *, method: str) -> Prepared:
         missing_refs = [a for a in inp.reference_areas if a not in table.index]
         if missing_refs:
             raise KompasError(
-                f"{method}: reference area {missing_refs[0]!r} is not in the table",
+                gettext_noop("{method}: reference area {missing_refs_0!r} is not in the table"),
                 value=missing_refs[0],
+                method=method,
+                missing_refs_0=missing_refs[0],
             )
         reference = np.asarray(table.index.isin(list(inp.reference_areas)), dtype=np.bool_)
 
@@ -134,19 +161,30 @@ def prepare(inp: AnalysisInput, *, method: str) -> Prepared:
             for j in np.flatnonzero(gaps.any(axis=0)):
                 if counts[j] == 0:
                     raise KompasError(
-                        f"{method}: column {columns[j]!r} has no value in any reference area, "
-                        "so there is no median to impute",
+                        gettext_noop(
+                            "{method}: column {columns_j!r} has no value in "
+                            "any reference area, so there is "
+                            "no median to impute"
+                        ),
                         column=columns[j],
+                        method=method,
+                        columns_j=columns[j],
                     )
                 median = float(np.nanmedian(ref_values[:, j]))
                 values[gaps[:, j], j] = median
     if len(index) == 0:
         raise KompasError(
-            f"{method}: no area is left after excluding areas with missing values "
-            f'({len(affected)} excluded); use missing = "impute_median" or fill the gaps'
+            gettext_noop(
+                "{method}: no area is left after excluding areas with missing values "
+                '({n_affected} excluded); use missing = "impute_median" or fill the gaps'
+            ),
+            method=method,
+            n_affected=len(affected),
         )
     if not reference.any():
-        raise KompasError(f"{method}: no reference area is left to compare with")
+        raise KompasError(
+            gettext_noop("{method}: no reference area is left to compare with"), method=method
+        )
     return Prepared(
         index=index,
         values=values,
@@ -190,15 +228,25 @@ def resolve_weights(
     missing = [d.name for d in domains if d.weight is None]
     if missing:
         raise KompasError(
-            f"{method}: domain {missing[0]!r} has no weight while others have one; "
-            "give every domain a weight or none"
+            gettext_noop(
+                "{method}: domain {missing_0!r} has no weight while others have one; give every "
+                "domain a weight or none"
+            ),
+            method=method,
+            missing_0=missing[0],
         )
     weights = np.asarray([float(w) for w in given if w is not None], dtype=np.float64)
     bad = [d.name for d, w in zip(domains, weights, strict=True) if not np.isfinite(w) or w < 0]
     if bad:
-        raise KompasError(f"{method}: the weight of domain {bad[0]!r} must be 0 or more")
+        raise KompasError(
+            gettext_noop("{method}: the weight of domain {bad_0!r} must be 0 or more"),
+            method=method,
+            bad_0=bad[0],
+        )
     if weights.sum() <= 0:
-        raise KompasError(f"{method}: at least one domain weight must be above 0")
+        raise KompasError(
+            gettext_noop("{method}: at least one domain weight must be above 0"), method=method
+        )
     return weights, True
 
 
@@ -301,7 +349,12 @@ def param_float(params: Mapping[str, ParamValue], key: str, default: float, meth
     """A numeric parameter, or KompasError naming it."""
     value = params.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise KompasError(f"{method}: parameter {key!r} must be a number, not {value!r}")
+        raise KompasError(
+            gettext_noop("{method}: parameter {key!r} must be a number, not {text!r}"),
+            method=method,
+            key=key,
+            text=value,
+        )
     return float(value)
 
 
@@ -312,7 +365,11 @@ def param_str(
     value = params.get(key, default)
     if not isinstance(value, str) or value not in allowed:
         raise KompasError(
-            f"{method}: parameter {key!r} is {value!r}; expected one of {', '.join(allowed)}"
+            gettext_noop("{method}: parameter {key!r} is {text!r}; expected one of {join_allowed}"),
+            method=method,
+            key=key,
+            text=value,
+            join_allowed=", ".join(allowed),
         )
     return value
 
@@ -324,11 +381,22 @@ def param_thresholds(
     value = params.get(key, default)
     if not isinstance(value, tuple | list) or len(value) != len(default):
         raise KompasError(
-            f"{method}: parameter {key!r} must be {len(default)} increasing numbers, not {value!r}"
+            gettext_noop(
+                "{method}: parameter {key!r} must be {n_default} increasing numbers, not {text!r}"
+            ),
+            method=method,
+            key=key,
+            n_default=len(default),
+            text=value,
         )
     numbers = tuple(float(v) for v in value)
     if any(b <= a for a, b in zip(numbers, numbers[1:], strict=False)):
-        raise KompasError(f"{method}: parameter {key!r} must be increasing, not {value!r}")
+        raise KompasError(
+            gettext_noop("{method}: parameter {key!r} must be increasing, not {text!r}"),
+            method=method,
+            key=key,
+            text=value,
+        )
     return numbers
 
 

@@ -45,7 +45,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     resolve_weights,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method, ParamValue
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 KEY = "imd"
 EXPONENTIAL_CONSTANT: Final = 23.0
@@ -75,24 +75,38 @@ def run(inp: AnalysisInput) -> AnalysisResult:
         n_areas = param_float(params, "n_areas", 0, KEY)
         if n_areas < 1 or n_areas != int(n_areas):
             raise KompasError(
-                f'{KEY}: domain_input = "ranks" needs n_areas, the number of areas the '
-                "published ranks were taken over (32844 for the IoD 2019 LSOAs)"
+                gettext_noop(
+                    '{KEY}: domain_input = "ranks" needs n_areas, the '
+                    "number of areas the published "
+                    "ranks were taken over (32844 for the IoD 2019 LSOAs)"
+                ),
+                KEY=KEY,
             )
         for k, (d, sl) in enumerate(zip(prep.domains, prep.domain_slices, strict=True)):
             if sl.stop - sl.start != 1:
                 raise KompasError(
-                    f'{KEY}: with domain_input = "ranks" domain {d.name!r} must have exactly '
-                    "one column, its published rank"
+                    gettext_noop(
+                        '{KEY}: with domain_input = "ranks" domain {name!r} must have exactly one '
+                        "column, its published rank"
+                    ),
+                    KEY=KEY,
+                    name=d.name,
                 )
             ranks = prep.values[:, sl.start]
             bad = np.flatnonzero((ranks < 1) | (ranks > n_areas) | (ranks != np.round(ranks)))
             if bad.size:
                 raise KompasError(
-                    f"{KEY}: {prep.columns[sl.start]!r} holds {ranks[bad[0]]!r} for area "
-                    f"{prep.index[bad[0]]!r}; a rank must be a whole number from 1 to "
-                    f"{int(n_areas)}",
+                    gettext_noop(
+                        "{KEY}: {prep_columns_sl_start!r} holds {ranks_bad_0!r} for area "
+                        "{prep_index_bad_0!r}; a rank must be a whole number from 1 to {n_areas}"
+                    ),
                     column=prep.columns[sl.start],
                     value=float(ranks[bad[0]]),
+                    KEY=KEY,
+                    prep_columns_sl_start=prep.columns[sl.start],
+                    ranks_bad_0=ranks[bad[0]],
+                    prep_index_bad_0=prep.index[bad[0]],
+                    n_areas=int(n_areas),
                 )
             domain_values[:, k] = (n_areas + 1.0 - ranks) / n_areas
         normalised = domain_values.copy()
@@ -107,8 +121,12 @@ def run(inp: AnalysisInput) -> AnalysisResult:
             sd = ref[:, sl].std(axis=0, ddof=1) if ref.shape[0] > 1 else np.zeros(1)
             if not np.all(sd > 0):
                 raise KompasError(
-                    f"{KEY}: domain {prep.domains[k].name!r} combines several indicators by "
-                    "z-score, and one of them has no spread among the reference areas"
+                    gettext_noop(
+                        "{KEY}: domain {name!r} combines several indicators by z-score, and one "
+                        "of them has no spread among the reference areas"
+                    ),
+                    KEY=KEY,
+                    name=prep.domains[k].name,
                 )
             z = (oriented[:, sl] - ref[:, sl].mean(axis=0)) / sd
             normalised[:, sl] = z

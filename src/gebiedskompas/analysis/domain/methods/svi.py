@@ -37,7 +37,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     resolve_weights,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 KEY = "svi"
 
@@ -87,7 +87,9 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     prep = prepare(inp, method=KEY)
     n = prep.values.shape[0]
     if n < 2:
-        raise KompasError(f"{KEY}: a percentile rank needs at least two areas, got {n}")
+        raise KompasError(
+            gettext_noop("{KEY}: a percentile rank needs at least two areas, got {n}"), KEY=KEY, n=n
+        )
     # Higher-is-better variables are ranked descending: rank the negated values.
     oriented: FloatArray = np.asarray(prep.values * prep.signs, dtype=np.float64)
     weights, given = resolve_weights(prep.domains, None, method=KEY)

@@ -28,7 +28,7 @@ from gebiedskompas.analysis.domain.methods.common import (
     resolve_weights,
 )
 from gebiedskompas.analysis.domain.model import AnalysisInput, AnalysisResult, Method
-from gebiedskompas.core.errors import KompasError
+from gebiedskompas.core.errors import KompasError, gettext_noop
 
 KEY = "zscore"
 DEFAULT_BANDS = (-1.0, -0.5, 0.5, 1.0)
@@ -48,8 +48,13 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     ref = prep.values[prep.reference]
     if ref.shape[0] <= ddof:
         raise KompasError(
-            f"{KEY}: {ref.shape[0]} reference area(s) is too few for a standard deviation "
-            f"(ddof = {ddof})"
+            gettext_noop(
+                "{KEY}: {n_rows} reference area(s) is too few for a standard deviation "
+                "(ddof = {ddof})"
+            ),
+            KEY=KEY,
+            n_rows=ref.shape[0],
+            ddof=ddof,
         )
     mean = ref.mean(axis=0)
     sd = ref.std(axis=0, ddof=ddof)
@@ -57,9 +62,13 @@ def run(inp: AnalysisInput) -> AnalysisResult:
     if flat.size:
         col = prep.columns[flat[0]]
         raise KompasError(
-            f"{KEY}: column {col!r} has the same value in every reference area, "
-            "so it cannot be standardised",
+            gettext_noop(
+                "{KEY}: column {col!r} has the same value in every reference area, so it cannot "
+                "be standardised"
+            ),
             column=col,
+            KEY=KEY,
+            col=col,
         )
     z = (prep.values - mean) * (prep.signs / sd)
     weights, _ = resolve_weights(prep.domains, None, method=KEY)
