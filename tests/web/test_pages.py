@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -432,3 +433,27 @@ def test_a_database_made_anew_beside_an_old_page_cache_shows_its_own_figures(
         changed_at=DataVersion.objects.get(pk=1).changed_at - timedelta(days=1)
     )
     assert "Andere Wijk" in Client().get(url).content.decode()
+
+
+def test_made_up_query_parameters_do_not_fill_the_page_cache(town: Town) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from gebiedskompas.web.caching import page_cache
+
+    def entries() -> int:
+        return len(list(Path(page_cache()._dir).glob("*")))  # type: ignore[attr-defined]
+
+    url = area_url(town.wijk.code)
+    Client().get(url)
+    Client().get(f"{url}?x=0")  # the page's figures part, shared by every such request
+    cached = entries()
+    for n in range(1, 6):
+        assert Client().get(f"{url}?x={n}").status_code == 200
+    assert entries() == cached
+    # A query the page reads is still cached: the ranking by indicator.
+    ranking = f"{reverse('web:ranking')}?indicator={town.inwoners.key}&niveau=buurt"
+    Client().get(ranking)
+    with CaptureQueriesContext(connection) as queries:
+        Client().get(ranking)
+    assert len(queries.captured_queries) <= 1

@@ -121,16 +121,24 @@ def visit_as_public(view: Callable[..., HttpResponse], path: str, **kwargs: Any)
     return view(request, **kwargs).status_code
 
 
-def public_page(kind: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def public_page(
+    kind: str, params: tuple[str, ...] = ()
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Cache the whole page a view renders for readers without a session, under ``kind``, the
     full path (with its query), the language and the data version. Other readers, and answers
-    other than a 200 HTML or JSON page, pass through untouched."""
+    other than a 200 HTML or JSON page, pass through untouched; so does a request with a query
+    parameter the page does not read (not in ``params``), so made-up queries cannot fill the
+    cache and push out the pages readers open."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             seconds = _seconds()
-            if seconds <= 0 or not _without_session(request):
+            if (
+                seconds <= 0
+                or not _without_session(request)
+                or any(name not in params for name in request.GET)
+            ):
                 return view(request, *args, **kwargs)
             version = versioning.stamp()
             key = _key(f"page-{kind}", (request.get_full_path(),), version)

@@ -305,7 +305,7 @@ def _codes(request: HttpRequest) -> list[str]:
 
 
 @require_safe
-@caching.public_page("compare")
+@caching.public_page("compare", ("gebieden",))
 def compare(request: HttpRequest) -> HttpResponse:
     codes = _codes(request)
     addition = request.GET.get("toevoegen", "").strip()[:100]
@@ -346,6 +346,10 @@ def compare(request: HttpRequest) -> HttpResponse:
 # --- ranking ------------------------------------------------------------------------------------
 
 
+# The query parameters the ranking and its map read.
+RANKING_PARAMS = ("gemeente", "klassen", "indicator", "niveau", "periode", "indeling")
+
+
 def _ranking_args(request: HttpRequest) -> dict[str, Any]:
     municipality = request.GET.get("gemeente", "")
     if not municipality:
@@ -373,7 +377,7 @@ SORTS = ("rang", "naam", "waarde")
 
 
 @require_safe
-@caching.public_page("ranking")
+@caching.public_page("ranking", (*RANKING_PARAMS, "sorteer", "richting"))
 def ranking_view(request: HttpRequest) -> HttpResponse:
     """The ranking with its map; the page's content is cached under the data version."""
     args = _ranking_args(request)
@@ -450,7 +454,7 @@ def _ranking_or_404(request: HttpRequest) -> ranking.Ranking:
 
 
 @require_safe
-@caching.public_page("ranking-geojson")
+@caching.public_page("ranking-geojson", RANKING_PARAMS)
 def ranking_geojson(request: HttpRequest) -> JsonResponse:
     result = _ranking_or_404(request)
     features = []
