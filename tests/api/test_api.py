@@ -183,3 +183,27 @@ def test_a_repeated_open_data_question_is_answered_from_the_cache_until_the_figu
     observation.save()
     changed = Client().get("/api/v1/waarnemingen", question).json()["resultaten"]
     assert 4_320 in [r["waarde"] for r in changed if r["periode"] == "2024"]  # rounded to 5
+
+
+def test_open_data_keeps_the_complementary_suppression_of_the_pages(world: World) -> None:
+    """Asked about one buurt alone, the API must hide what the wijkfoto hides: a sibling kept
+    secret so that the small buurt cannot be derived from the wijk total minus the others."""
+    from gebiedskompas.areas.models import Area
+    from tests.web.test_pages import figure_cells
+
+    hidden_on_pages = 0
+    for buurt in Area.objects.filter(parent=world.town.small_buurt.parent).order_by("code"):
+        rows = Client().get("/api/v1/waarnemingen", {"gebied": buurt.code}).json()["resultaten"]
+        latest = {}
+        for row in rows:
+            if row["periode"] >= latest.get(row["indicator"], {"periode": ""})["periode"]:
+                latest[row["indicator"]] = row
+        page = Client().get(f"/gebieden/{buurt.code}/").content.decode()
+        for key, row in latest.items():
+            shown = figure_cells(page, key)[0]
+            if shown == "geheim":
+                hidden_on_pages += 1
+                assert (row["status"], row["waarde"]) == ("suppressed", None), (buurt.code, key)
+            else:
+                assert row["status"] == "ok", (buurt.code, key)
+    assert hidden_on_pages >= 3  # the small buurt's own, and a sibling's by complement

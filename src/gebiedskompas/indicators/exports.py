@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,85 @@ def observations_frame(
 
 
 def _public(frame: pd.DataFrame) -> pd.DataFrame:
+    """Public values and statuses for the frame's rows: each cell as the pages show it.
+
+    Disclosure control runs over the whole area tree of every municipality the rows lie in, as
+    for the pages (``selectors.municipality_cells``). Control over only the rows asked for would
+    let complementary suppression lapse: a sibling the wijkfoto hides, so that a small buurt
+    cannot be derived from the wijk total, would be given out to a question about that sibling
+    alone. Suppression works per indicator and period, so a question about some indicators or
+    periods is controlled for those only, over the whole trees; a question about everything of
+    one municipality takes its tree as kept for the pages. Rows of areas in no municipality
+    (the Netherlands) are controlled among themselves."""
+    from gebiedskompas.indicators.selectors import (
+        MISSING_CELL,
+        Cell,
+        Shown,
+        disclosed_cells,
+        indicators_by_id,
+        municipality_cells,
+    )
+
+    owners = dict(
+        Area.objects.filter(pk__in=[int(a) for a in frame["area_id"].unique()]).values_list(
+            "pk", "municipality_id"
+        )
+    )
+    municipality_ids = sorted({m for m in owners.values() if m})
+    every = indicators_by_id()
+    keys = set(frame["indicator"])
+    lookup: Callable[[str, str, str], Cell]
+    if len(municipality_ids) == 1 and len(keys) > 1:
+        tree = municipality_cells(Area.objects.get(pk=municipality_ids[0]), every, public=True)
+
+        def lookup(code: str, key: str, period: str) -> Cell:
+            return tree.by_area.get(code, {}).get(period, {}).get(key, MISSING_CELL)
+
+    else:
+        # By area id, not an OR over the join to the areas: that would read every observation.
+        trees = Area.objects.filter(
+            Q(municipality_id__in=municipality_ids) | Q(pk__in=municipality_ids)
+        ).values("pk")
+        table = disclosed_cells(
+            Q(area_id__in=trees),
+            {pk: i for pk, i in every.items() if i.key in keys},
+            periods=set(frame["period"]),
+            public=True,
+        )
+        lookup = table.get
+    values: list[float] = []
+    statuses: list[str] = []
+    outside: list[int] = []
+    for position, (area_id, code, key, period) in enumerate(
+        zip(frame["area_id"], frame["area_code"], frame["indicator"], frame["period"], strict=True)
+    ):
+        if not owners.get(int(area_id)):
+            outside.append(position)
+            values.append(float("nan"))
+            statuses.append(Status.MISSING.value)
+            continue
+        cell = lookup(code, key, period)
+        if cell.shown == Shown.SECRET:
+            values.append(float("nan"))
+            statuses.append(Status.SUPPRESSED.value)
+        elif cell.shown == Shown.MISSING or cell.value is None:
+            values.append(float("nan"))
+            statuses.append(Status.MISSING.value)
+        else:
+            values.append(float(cell.value))
+            statuses.append(Status.OK.value)
+    out = frame.copy()
+    out["value"] = values
+    out["status"] = statuses
+    if outside:
+        rows = out.index[outside]
+        controlled = _controlled_among_themselves(frame.loc[rows])
+        out.loc[rows, "value"] = controlled["value"].to_numpy()
+        out.loc[rows, "status"] = controlled["status"].to_numpy()
+    return out
+
+
+def _controlled_among_themselves(frame: pd.DataFrame) -> pd.DataFrame:
     indicators = {i.key: i for i in Indicator.objects.filter(key__in=frame["indicator"].unique())}
     # Population per area and period, for the areas in the frame and their parents.
     codes = set(frame["area_code"]) | set(frame["parent"].dropna())
