@@ -196,3 +196,48 @@ def test_class_breaks_per_scheme(scheme: str, expected: list[int]) -> None:
     labels, bounds = classify([1, 2, 3, 4, 10, 30], scheme, 3)
     assert labels == expected
     assert bounds[-1] == 30
+
+
+def test_a_gemeente_total_the_wijkfoto_hides_stays_hidden_in_the_ranking(db: None) -> None:
+    """A gemeente whose only wijk is too small to show: its total would give the wijk away,
+    so the wijkfoto hides it; the ranking of gemeenten must hide it too."""
+    from gebiedskompas.indicators.models import Indicator, Observation
+    from gebiedskompas.indicators.services import sync_catalogue
+    from gebiedskompas.reports.ranking import ranking
+
+    sync_catalogue()
+    inwoners = Indicator.objects.get(key="inwoners")
+    count = Indicator.objects.get(key="huishoudens_totaal")
+    rows = []
+    for code, population, households, wijk_population, wijk_households in (
+        ("GM9990", 5000, 2000, 20, 8),  # one small wijk
+        ("GM9991", 6000, 2500, 6000, 2500),
+    ):
+        gemeente = Area.objects.create(code=code, name=f"Gemeente {code}", level=Level.GEMEENTE)
+        gemeente.municipality = gemeente
+        gemeente.save()
+        wijk = Area.objects.create(
+            code=f"WK{code[2:]}00", name=f"Wijk {code}", level=Level.WIJK,
+            parent=gemeente, municipality=gemeente,
+        )  # fmt: skip
+        for area, people, homes in (
+            (gemeente, population, households),
+            (wijk, wijk_population, wijk_households),
+        ):
+            rows += [
+                Observation(area=area, indicator=inwoners, period="2024", value=people),
+                Observation(area=area, indicator=count, period="2024", value=homes),
+            ]
+    Observation.objects.bulk_create(rows)
+    from gebiedskompas.areas import versioning
+
+    versioning.changed()
+    page = Client().get(reverse("web:area", args=["GM9990"])).content.decode()
+    assert "geheim" in page.split('id="indicator-huishoudens_totaal"', 1)[1].split("</tr>", 1)[0]
+    result = ranking(
+        indicator_key="huishoudens_totaal", level=Level.GEMEENTE, municipality_code="GM9990",
+        period="2024", public=True,
+    )  # fmt: skip
+    shown = {entry.area.code: entry.cell for entry in result.entries}
+    assert shown["GM9990"].shown == "secret"
+    assert shown["GM9991"].shown == "value"

@@ -112,14 +112,14 @@ def ranking(
     scheme = scheme if scheme in SCHEMES else DEFAULT_SCHEME
     classes = max(2, min(classes, MAX_CLASSES))
     # Area ids first (indexed), then observations by area id: an OR or a join on the areas
-    # would make the database scan the observations of every municipality.
-    scope_ids = list(
-        Area.objects.filter(
-            Q(level=AreaLevel.GEMEENTE)
-            if level == AreaLevel.GEMEENTE
-            else Q(municipality_id=municipality.pk)
-        ).values_list("id", flat=True)
-    )
+    # would make the database scan the observations of every municipality. Disclosure control
+    # runs over whole municipality trees, as for every other page: a gemeente total the
+    # wijkfoto hides (so that its one hidden wijk cannot be derived) stays hidden here too.
+    scope_ids = Area.objects.filter(
+        Q(municipality__isnull=False) | Q(level=AreaLevel.GEMEENTE)
+        if level == AreaLevel.GEMEENTE
+        else Q(municipality_id=municipality.pk)
+    ).values("id")
     scope = Q(area_id__in=scope_ids)
     areas = list(
         Area.objects.filter(
