@@ -196,8 +196,14 @@ def observations_frame(
 
 def _populations(area_filter: Q, frame: pd.DataFrame) -> list[float]:
     by_area: dict[str, dict[str, float]] = defaultdict(dict)
+    # The indicator by id, not by a join on its key: the planner cannot see through the join
+    # which rows it wants, and for a wide area filter (every gemeente) it would read every
+    # observation of the installation.
+    population = Indicator.objects.filter(key=POPULATION_KEY).values_list("pk", flat=True).first()
+    if population is None:
+        return [float("nan")] * len(frame)
     for code, period, value in Observation.objects.filter(
-        area_filter, indicator__key=POPULATION_KEY, value__isnull=False
+        area_filter, indicator_id=population, value__isnull=False
     ).values_list("area__code", "period", "value"):
         by_area[code][period] = value
     cache: dict[tuple[str, str], float] = {}
