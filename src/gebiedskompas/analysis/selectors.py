@@ -26,7 +26,7 @@ from gebiedskompas.analysis.models import AnalysisResultRow, AnalysisRun
 from gebiedskompas.areas.domain.codes import AreaLevel
 from gebiedskompas.areas.models import Area, AreaYear
 from gebiedskompas.core.errors import KompasError, NotFound, gettext_noop
-from gebiedskompas.indicators.models import Observation, Status
+from gebiedskompas.indicators.models import Indicator, Observation, Status
 
 ANALYSIS_LEVELS = (AreaLevel.BUURT.value, AreaLevel.WIJK.value, AreaLevel.STADSDEEL.value)
 
@@ -526,8 +526,10 @@ def municipality_choices() -> list[tuple[str, str]]:
 
 def period_choices() -> list[str]:
     """Periods with a number of inhabitants at municipality level, latest first."""
+    # By indicator id: through a join on the key the planner would read every observation.
+    population = Indicator.objects.filter(key="inwoners").values_list("pk", flat=True).first()
     periods = (
-        Observation.objects.filter(indicator__key="inwoners", area__level=AreaLevel.GEMEENTE)
+        Observation.objects.filter(indicator_id=population, area__level=AreaLevel.GEMEENTE)
         .values_list("period", flat=True)
         .distinct()
     )
