@@ -38,3 +38,22 @@ def write_cbs(
     text = "\n".join(lines) + "\n"
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + text.encode("utf-8"))
     return path
+
+
+# A theme table with a dimension (Financieringsvorm) and half-year periods, as CBS's Wmo table.
+WMO_HEADER = [
+    "ID",
+    "Financieringsvorm",
+    "Wijken",
+    "Perioden",
+    "SoortRegio_2",
+    "Codering_3",
+    "WmoClienten_5",
+]
+WMO_ROWS = [
+    ["1", "Totaal", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "100"],
+    ["2", "PGB", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "30"],
+    ["3", "Totaal", "Testgemeente", "2013 maart", "Gemeente", "GM9998", "90"],
+    ["4", "Totaal", "Noord", "1e halfjaar 2024", "Wijk", "WK999801", ""],
+    ["5", "PGB", "Noord", "1e halfjaar 2024", "Wijk", "WK999801", "12.5"],
+]

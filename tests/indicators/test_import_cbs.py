@@ -15,7 +15,7 @@ from gebiedskompas.areas.models import Area
 from gebiedskompas.core.errors import KompasError
 from gebiedskompas.indicators.models import ImportBatch, Observation
 from gebiedskompas.indicators.services import import_cbs
-from tests.indicators.cbs_files import HEADER, ROWS, write_cbs
+from tests.indicators.cbs_files import HEADER, ROWS, WMO_HEADER, WMO_ROWS, write_cbs
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
 
@@ -180,21 +180,7 @@ def test_repeated_keys_need_metadata_or_a_known_order(tmp_path: Path) -> None:
 
 
 def test_quarterly_and_dimension_tables_get_periods_and_split_keys(tmp_path: Path) -> None:
-    header = [
-        "ID",
-        "Financieringsvorm",
-        "Wijken",
-        "Perioden",
-        "SoortRegio_2",
-        "Codering_3",
-        "WmoClienten_5",
-    ]
-    rows = [
-        ["1", "Totaal", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "100"],
-        ["2", "PGB", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "30"],
-        ["3", "Totaal", "Testgemeente", "2013 maart", "Gemeente", "GM9998", "90"],
-    ]
-    import_cbs(write_cbs(tmp_path / "wmo.csv", rows, header=header))
+    import_cbs(write_cbs(tmp_path / "wmo.csv", WMO_ROWS[:3], header=WMO_HEADER))
     assert value("GM9998", "wmo_clienten", "2024-H1") == 100
     assert value("GM9998", "wmo_clienten__pgb", "2024-H1") == 30
     assert value("GM9998", "wmo_clienten", "2013-Q1") == 90

@@ -13,26 +13,9 @@ from gebiedskompas.core.errors import KompasError
 from gebiedskompas.indicators import services
 from gebiedskompas.indicators.models import ImportBatch, Observation
 from gebiedskompas.indicators.services import import_cbs
-from tests.indicators.cbs_files import HEADER, ROWS, write_cbs
+from tests.indicators.cbs_files import HEADER, ROWS, WMO_HEADER, WMO_ROWS, write_cbs
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db]
-
-WMO_HEADER = [
-    "ID",
-    "Financieringsvorm",
-    "Wijken",
-    "Perioden",
-    "SoortRegio_2",
-    "Codering_3",
-    "WmoClienten_5",
-]
-WMO_ROWS = [
-    ["1", "Totaal", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "100"],
-    ["2", "PGB", "Testgemeente", "1e halfjaar 2024", "Gemeente", "GM9998", "30"],
-    ["3", "Totaal", "Testgemeente", "2013 maart", "Gemeente", "GM9998", "90"],
-    ["4", "Totaal", "Noord", "1e halfjaar 2024", "Wijk", "WK999801", ""],
-    ["5", "PGB", "Noord", "1e halfjaar 2024", "Wijk", "WK999801", "12.5"],
-]
 
 
 def stored_rows() -> list[tuple[object, ...]]:

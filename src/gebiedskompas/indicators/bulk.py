@@ -69,18 +69,7 @@ def insert_observations(rows: Iterable[tuple[object, ...]], *, count: int | None
 
 
 # Columns the fast path writes; computed_value is left NULL.
-NEW_COLUMNS = (
-    "area_id",
-    "indicator_id",
-    "period",
-    "value",
-    "status",
-    "margin_lower",
-    "margin_upper",
-    "is_published",
-    "batch_id",
-    "source_key",
-)
+NEW_COLUMNS = tuple(column for column in COLUMNS if column != "computed_value")
 # SQLite: measure columns unpivoted by one INSERT … SELECT, and the widest staging table (SQLite
 # allows 2,000 columns).
 UNPIVOT_PER_STATEMENT = 250
