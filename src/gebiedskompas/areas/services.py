@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -24,12 +25,35 @@ class AreaRow:
     change_indicator: str = ""
 
 
+class AreaRef(NamedTuple):
+    """The registry fields an importer needs of an area, without loading the model."""
+
+    pk: int
+    code: str
+    name: str
+    level: str
+    parent_id: int | None
+    municipality_id: int | None
+
+
 def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int, dict[str, Area]]:
+    """``ensure_cbs_area_refs``, with the areas as model objects."""
+    created, refs = ensure_cbs_area_refs(rows, year=year)
+    codes = list(refs)
+    areas: dict[str, Area] = {}
+    for start in range(0, len(codes), 900):  # SQLite's 999 parameters per statement
+        areas.update((a.code, a) for a in Area.objects.filter(code__in=codes[start : start + 900]))
+    return created, areas
+
+
+def ensure_cbs_area_refs(
+    rows: Iterable[AreaRow], *, year: int | None
+) -> tuple[int, dict[str, AreaRef]]:
     """Create unknown areas (parents from their CBS codes) and record the year's division.
 
     Existing areas keep their parent (a wijk may have been placed under a stadsdeel) but take a
-    newer name. Returns the number of areas created and all areas by code. Call inside the
-    importer's transaction.
+    newer name. Returns the number of areas created and all areas by code (those of the rows
+    and their parents). Call inside the importer's transaction.
     """
     rows = list(rows)
     wanted = {r.code: r for r in rows}
@@ -38,47 +62,59 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
         code = row.code
         while (code := parent_code(code) or "") and code not in wanted:
             wanted[code] = AreaRow(code, code, _level(code))
-    existing = {a.code: a for a in Area.objects.filter(code__in=list(wanted))}
+    existing = _refs(list(wanted))
     known_before = set(existing)
     created = 0
+    now = timezone.now()
+    stamp = connection.ops.adapt_datetimefield_value(now)
     # One bulk insert per level, top down, so each level finds its parents already stored.
     for level in AreaLevel:  # top down
-        fresh = [
-            Area(
-                code=r.code,
-                name=r.name,
-                level=r.level,
-                parent=existing.get(parent_code(r.code) or "") if is_cbs_code(r.code) else None,
-                municipality=existing.get("GM" + r.code[2:6]),
-                valid_from=year,
-            )
-            for r in wanted.values()
-            if r.level == level and r.code not in existing
-        ]
+        fresh = [r for r in wanted.values() if r.level == level and r.code not in existing]
         if not fresh:
             continue
-        _insert_areas(fresh)
+        new_rows = []
+        for r in fresh:
+            parent = existing.get(parent_code(r.code) or "") if is_cbs_code(r.code) else None
+            municipality = existing.get("GM" + r.code[2:6])
+            new_rows.append(
+                (
+                    r.code,
+                    r.name,
+                    r.level,
+                    parent.pk if parent else None,
+                    municipality.pk if municipality else None,
+                    "",
+                    year,
+                    stamp,
+                    stamp,
+                )
+            )
+        _insert_rows(Area._meta.db_table, _NEW_AREA_COLUMNS, new_rows)
         versioning.changed()
+        refs = _refs([r.code for r in fresh])
         if level is AreaLevel.GEMEENTE:
-            Area.objects.filter(pk__in=[a.pk for a in fresh]).update(municipality_id=F("id"))
-            for area in fresh:
-                area.municipality_id = area.pk
-        existing.update({a.code: a for a in fresh})
+            Area.objects.filter(pk__in=[a.pk for a in refs.values()]).update(
+                municipality_id=F("id")
+            )
+            refs = {code: ref._replace(municipality_id=ref.pk) for code, ref in refs.items()}
+        existing.update(refs)
         created += len(fresh)
     for row in rows:
-        area = existing[row.code]
-        if row.name != row.code and area.name != row.name and _is_newest(area, year):
+        ref = existing[row.code]
+        if row.name != row.code and ref.name != row.name and _is_newest(ref, year):
             # A newer table brings the current name; an older one must not bring back an old one.
-            area.name = row.name
-            area.save(update_fields=["name", "updated_at"])
+            Area.objects.filter(pk=ref.pk).update(name=row.name, updated_at=now)
+            existing[row.code] = ref._replace(name=row.name)
     if year is not None:
         # Only areas that were there before can already have this year's row.
         known = [r.code for r in rows if r.code in known_before]
-        present = set(
-            AreaYear.objects.filter(year=year, area__code__in=known).values_list(
-                "area__code", flat=True
+        present: set[str] = set()
+        for start in range(0, len(known), 900):
+            present.update(
+                AreaYear.objects.filter(
+                    year=year, area__code__in=known[start : start + 900]
+                ).values_list("area__code", flat=True)
             )
-        )
         _insert_rows(
             AreaYear._meta.db_table,
             ("area_id", "year", "change_indicator"),
@@ -89,6 +125,29 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
             ],
         )
     return created, existing
+
+
+_NEW_AREA_COLUMNS = (
+    "code",
+    "name",
+    "level",
+    "parent_id",
+    "municipality_id",
+    "geojson_wgs84",
+    "valid_from",
+    "created_at",
+    "updated_at",
+)
+
+
+def _refs(codes: list[str]) -> dict[str, AreaRef]:
+    refs: dict[str, AreaRef] = {}
+    for start in range(0, len(codes), 900):  # SQLite's 999 parameters per statement
+        for row in Area.objects.filter(code__in=codes[start : start + 900]).values_list(
+            "id", "code", "name", "level", "parent_id", "municipality_id"
+        ):
+            refs[row[1]] = AreaRef(*row)
+    return refs
 
 
 def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[object, ...]]) -> None:
@@ -106,59 +165,15 @@ def _insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple[object, 
             cursor.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
 
 
-def _insert_areas(areas: list[Area]) -> None:
-    """Insert new areas (no geometry yet) in one go and give the objects their keys.
-
-    The ORM's bulk_create spends most of a national import's area time building SQL: SQLite
-    allows it 999 parameters per statement, so 17k areas take hundreds of statements of 58 rows.
-    """
-    now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    _insert_rows(
-        Area._meta.db_table,
-        (
-            "code",
-            "name",
-            "level",
-            "parent_id",
-            "municipality_id",
-            "geojson_wgs84",
-            "valid_from",
-            "created_at",
-            "updated_at",
-        ),
-        [
-            (
-                a.code,
-                a.name,
-                a.level,
-                a.parent_id,
-                a.municipality_id,
-                "",
-                a.valid_from,
-                stamp,
-                stamp,
-            )
-            for a in areas
-        ],
-    )
-    keys: dict[str, int] = {}
-    codes = [a.code for a in areas]
-    for start in range(0, len(codes), 900):  # SQLite's 999 parameters per statement
-        keys.update(
-            Area.objects.filter(code__in=codes[start : start + 900]).values_list("code", "id")
-        )
-    for area in areas:
-        area.pk = keys[area.code]
-        area.created_at = area.updated_at = now
-        area._state.adding = False
-        area._state.db = connection.alias
-
-
-def _is_newest(area: Area, year: int | None) -> bool:
+def _is_newest(area: AreaRef, year: int | None) -> bool:
     if year is None or area.name == area.code:
         return True
-    latest = area.years.order_by("-year").values_list("year", flat=True).first()
+    latest = (
+        AreaYear.objects.filter(area_id=area.pk)
+        .order_by("-year")
+        .values_list("year", flat=True)
+        .first()
+    )
     return latest is None or year >= latest
 
 

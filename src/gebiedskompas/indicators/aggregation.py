@@ -12,16 +12,16 @@ import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from django.db import connection, transaction
 
 from gebiedskompas.areas.domain.codes import AreaLevel
-from gebiedskompas.areas.models import Area, Cluster
+from gebiedskompas.areas.models import Area
+from gebiedskompas.areas.services import AreaRef
 from gebiedskompas.indicators import bulk
-from gebiedskompas.indicators.domain.aggregation import AggregationRule, RuleSpec, aggregate
+from gebiedskompas.indicators.domain.aggregation import AggregationRule, GroupSums, RuleSpec
 from gebiedskompas.indicators.models import Indicator, Observation, Status
-
-CLUSTER_PREFIX = "cluster:"
 
 
 def rules_by_key(indicators: Iterable[Indicator]) -> dict[str, RuleSpec]:
@@ -38,29 +38,44 @@ def rules_by_key(indicators: Iterable[Indicator]) -> dict[str, RuleSpec]:
     return out
 
 
-def membership_for(municipality_ids: list[int]) -> pd.DataFrame:
-    """(member buurt code, group code) for every higher area and cluster of the municipalities."""
-    areas = list(
-        Area.objects.filter(municipality_id__in=municipality_ids).values_list(
-            "id", "code", "level", "parent_id"
-        )
-    )
-    by_id = {a[0]: a for a in areas}
-    rows = []
-    for area_id, code, level, parent_id in areas:
-        if level != AreaLevel.BUURT:
-            continue
+def _membership(municipality_ids: Iterable[int]) -> tuple[pd.DataFrame, dict[int, int]]:
+    """(member buurt id, group id) for every higher area of the municipalities (clusters are
+    not aggregated here), and each area's municipality."""
+    areas = _area_rows(municipality_ids)
+    return _links(areas, [a for a, (level, _p, _m) in areas.items() if level == AreaLevel.BUURT])
+
+
+def _area_rows(municipality_ids: Iterable[int]) -> dict[int, tuple[str, int | None, int | None]]:
+    """id → (level, parent id, municipality id) of every area of the municipalities."""
+    ids = sorted(int(m) for m in municipality_ids)
+    rows: dict[int, tuple[str, int | None, int | None]] = {}
+    for start in range(0, len(ids), 900):  # SQLite's 999 parameters per statement
+        for area_id, level, parent_id, municipality_id in Area.objects.filter(
+            municipality_id__in=ids[start : start + 900]
+        ).values_list("id", "level", "parent_id", "municipality_id"):
+            rows[area_id] = (level, parent_id, municipality_id)
+    return rows
+
+
+def _links(
+    areas: Mapping[int, tuple[str, int | None, int | None]], buurten: Iterable[int]
+) -> tuple[pd.DataFrame, dict[int, int]]:
+    """Membership of these buurten in their ancestors among ``areas``, and the municipality of
+    every area in ``areas``."""
+    members, groups = [], []
+    for buurt in buurten:
         seen = set()
-        while parent_id and parent_id in by_id and parent_id not in seen:
+        parent_id = areas[buurt][1]
+        while parent_id is not None and parent_id in areas and parent_id not in seen:
             seen.add(parent_id)
-            rows.append((code, by_id[parent_id][1]))
-            parent_id = by_id[parent_id][3]
-        del area_id
-    clusters = Cluster.objects.filter(municipality_id__in=municipality_ids)
-    for cluster_code, member_code in clusters.values_list("code", "members__code"):
-        if member_code:
-            rows.append((member_code, CLUSTER_PREFIX + cluster_code))
-    return pd.DataFrame(rows, columns=["member", "group"])
+            members.append(buurt)
+            groups.append(parent_id)
+            parent_id = areas[parent_id][1]
+    scopes = {a: m for a, (_level, _parent, m) in areas.items() if m is not None}
+    membership = pd.DataFrame(
+        {"member": np.array(members, dtype=np.int64), "group": np.array(groups, dtype=np.int64)}
+    )
+    return membership, scopes
 
 
 def recompute_municipality(municipality: Area) -> int:
@@ -193,62 +208,67 @@ def _decode_rows(pending: bytearray, skip: int, parts: list[pd.DataFrame]) -> in
 
 @transaction.atomic
 def _recompute(municipality_ids: list[int]) -> int:
-    membership = membership_for(municipality_ids)
-    membership = membership[~membership["group"].str.startswith(CLUSTER_PREFIX)]
+    membership, scopes = _membership(municipality_ids)
     if membership.empty:
         return 0
-    indicators = list(Indicator.objects.exclude(aggregation="none"))
-    rules = rules_by_key(indicators)
+    indicators = list(Indicator.objects.all())
+    sums = GroupSums(rules_by_key(i for i in indicators if i.aggregation != "none"))
     key_of = pd.Series({i.pk: i.key for i in indicators}, dtype=object)
-    table = Observation._meta.db_table
-    # Read ids, not codes, and filter indicators here: a join or a long IN list per row costs
-    # more than the rows it saves.
-    buurt_codes = pd.Series(
-        dict(
-            Area.objects.filter(
-                municipality_id__in=municipality_ids, level=AreaLevel.BUURT
-            ).values_list("id", "code")
-        ),
-        dtype=object,
-    )
     values = _buurt_values(municipality_ids)
-    values = values[values["indicator_id"].isin(key_of.index)]
     if values.empty:
         return 0
-    values = pd.DataFrame(
-        {
-            "area": buurt_codes.reindex(values["area_id"]).to_numpy(),
-            "indicator": key_of.reindex(values["indicator_id"]).to_numpy(),
-            "period": values["period"].to_numpy(),
-            "value": values["value"].astype("float64").to_numpy(),
-        }
+    sums.add(
+        pd.DataFrame(
+            {
+                "area": values["area_id"].to_numpy(),
+                "indicator": key_of.reindex(values["indicator_id"]).to_numpy(),
+                "period": values["period"].to_numpy(),
+                "value": values["value"].astype("float64").to_numpy(),
+            }
+        ),
+        membership,
+        scopes,
     )
-    result = aggregate(values, membership, rules)
+    n_members = membership.groupby("group", sort=False).size().to_dict()
+    return _store(sums.result(n_members, scopes), {i.key: i.pk for i in indicators})
+
+
+def _store(result: pd.DataFrame, indicator_ids: Mapping[str, int]) -> int:
+    """Write aggregates (``GroupSums.result`` with area ids as groups): new rows for groups
+    that lack one, the computed value beside a published one, and the value itself where
+    nothing is published. Returns the number of aggregates."""
     if result.empty:
         return 0
-    area_ids = dict(
-        Area.objects.filter(code__in=list(result["group"].unique())).values_list("code", "id")
-    )
-    ind_ids = {i.key: i.pk for i in indicators}
-    result = result.assign(
-        area_id=result["group"].map(area_ids), indicator_id=result["indicator"].map(ind_ids)
-    )
-    result = result[result["area_id"].notna()]
-    group_marks = ", ".join(["%s"] * len(area_ids))
-    existing = _fetch_frame(
-        f"SELECT id, area_id, indicator_id, period, is_published, computed_value FROM {table} "
-        f"WHERE area_id IN ({group_marks})",
-        list(area_ids.values()),
+    table = Observation._meta.db_table
+    result = pd.DataFrame(
         {
-            "id": "int64",
-            "area_id": "int64",
-            "indicator_id": "int64",
-            "period": "str",
-            "is_published": "bool",
-            "old_computed": "float64",
-        },
+            "area_id": result["group"].astype("int64").to_numpy(),
+            "indicator_id": result["indicator"].map(indicator_ids).astype("int64").to_numpy(),
+            "period": result["period"].astype(str).to_numpy(),
+            "value": result["value"].astype("float64").to_numpy(),
+        }
     )
-    merged = result.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"}).merge(
+    group_ids = [int(g) for g in result["area_id"].unique()]
+    parts = []
+    for start in range(0, len(group_ids), 900):  # SQLite's 999 parameters per statement
+        part = group_ids[start : start + 900]
+        parts.append(
+            _fetch_frame(
+                f"SELECT id, area_id, indicator_id, period, is_published, computed_value "
+                f"FROM {table} WHERE area_id IN ({', '.join(['%s'] * len(part))})",
+                part,
+                {
+                    "id": "int64",
+                    "area_id": "int64",
+                    "indicator_id": "int64",
+                    "period": "str",
+                    "is_published": "bool",
+                    "old_computed": "float64",
+                },
+            )
+        )
+    existing = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+    merged = result.merge(
         existing.astype({"area_id": "int64", "indicator_id": "int64", "period": "str"}),
         on=["area_id", "indicator_id", "period"],
         how="left",
@@ -319,3 +339,188 @@ def recompute_for_areas(area_ids: Iterable[int]) -> int:
         )
     municipality_ids.discard(None)  # type: ignore[arg-type]  # areas without a municipality
     return recompute_municipalities(sorted(municipality_ids))
+
+
+class ImportAggregation:
+    """The aggregates an import leads to, with the sums for municipalities that get their first
+    buurt figures from it taken while the chunks pass.
+
+    Such a municipality's buurt values after the import are exactly the rows the import
+    writes, so its group sums can be added up from each chunk as it goes by instead of reading
+    ≈ 2 million values back at the end of a national import. Its wijk and gemeente rows (those
+    of areas without stored figures) are held back in a temporary table and stored at the end
+    together with their computed values: each row is written once, never inserted and then
+    updated. A municipality that already held buurt figures is recomputed from the database
+    afterwards, as ``recompute_for_areas`` does.
+
+    Call ``before_write`` with each chunk's areas and indicators before writing its rows,
+    ``add`` with the rows written (``held`` tells which rows ``stage`` takes instead), then
+    ``store`` and ``recompute_others`` once at the end, inside the import's transaction.
+    """
+
+    # Municipalities whose results are computed at a time at the end: bounds the memory.
+    FINISH_BATCH = 25
+
+    def __init__(self) -> None:
+        self._streamed: set[int] = set()  # municipalities summed while the chunks pass
+        self._others: set[int] = set()  # municipalities recomputed afterwards
+        self._areas: dict[int, tuple[str, int | None, int | None]] = {}
+        self._stored_groups: set[int] = set()  # their higher areas that hold figures already
+        self._keys: dict[int, str] = {}
+        self._sums: GroupSums | None = None
+        self._rules: dict[str, RuleSpec] = {}
+        self._gave_up = False
+        self._staged = 0
+
+    def before_write(self, areas: Iterable[AreaRef], indicator_ids: Iterable[int]) -> None:
+        """Call with a chunk's areas and indicators before writing its rows; the queries it
+        needs happen here, so that ``add`` can run while the rows are still being written."""
+        areas = list(areas)
+        here = {a.municipality_id for a in areas if a.municipality_id is not None}
+        new = here - self._streamed - self._others
+        if new:
+            if self._gave_up:
+                fresh: set[int] = set()
+            else:
+                with_values, stored_groups = _stored_figures(sorted(new))
+                fresh = new - with_values
+                self._stored_groups |= stored_groups
+            self._others |= new - fresh
+            self._streamed |= fresh
+        # The areas of this chunk's municipalities only: a municipality met again later (a
+        # file not sorted by municipality) is read again.
+        wanted = here & self._streamed
+        kept = {a: row for a, row in self._areas.items() if row[2] in wanted}
+        missing = wanted - {row[2] for row in kept.values()}
+        kept.update(_area_rows(missing))
+        for area in areas:
+            if area.municipality_id in wanted:
+                kept[area.pk] = (area.level, area.parent_id, area.municipality_id)
+        self._areas = kept
+        if self._streamed:
+            self._prepared(indicator_ids)
+
+    def held(self, frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
+        """Which rows (of the chunk passed to ``before_write`` last) ``stage`` takes: those of
+        the wijken, stadsdelen and gemeenten summed along that hold no figures yet."""
+        if not self._streamed or self._sums is None:
+            return np.zeros(len(frame), dtype=bool)
+        groups = [
+            a
+            for a, (level, _parent, _m) in self._areas.items()
+            if level != AreaLevel.BUURT and a not in self._stored_groups
+        ]
+        return np.isin(frame["area_id"].to_numpy(dtype=np.int64), groups)
+
+    def stage(self, frame: pd.DataFrame, batch_id: int) -> None:
+        """Hold these new rows back until ``finish`` (see ``bulk.insert_new_observations``)."""
+        if frame.empty:
+            return
+        if not self._staged:
+            bulk.create_stage()
+        self._staged += bulk.insert_new_observations(frame, batch_id, table=bulk.STAGE)
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Rows written (area_id, indicator_id, key, period, value), of the areas passed to
+        ``before_write`` last."""
+        if not self._streamed or self._sums is None:
+            return
+        areas = self._areas
+        area_ids = frame["area_id"].to_numpy(dtype=np.int64)
+        distinct = pd.unique(area_ids)
+        buurten = [
+            int(a)
+            for a in distinct.tolist()
+            if (row := areas.get(a)) is not None and row[0] == AreaLevel.BUURT
+        ]
+        if not buurten:
+            return
+        keep = np.isin(area_ids, buurten)
+        membership, _ = _links(areas, buurten)
+        scopes = {b: areas[b][2] for b in buurten}
+        # Categorical columns stay categorical: no Python string per row.
+        self._sums.add(
+            pd.DataFrame(
+                {
+                    "area": area_ids[keep],
+                    "indicator": frame["key"].array[keep],
+                    "period": frame["period"].array[keep],
+                    "value": frame["value"].to_numpy(dtype=np.float64)[keep],
+                }
+            ),
+            membership,
+            scopes,
+        )
+
+    def _prepared(self, indicator_ids: Iterable[int]) -> None:
+        """Load the rules once; should the indicators change while the chunks pass (a table
+        whose later chunks bring new indicators), give up summing along: every municipality
+        is then recomputed from the database at the end."""
+        missing = [int(i) for i in indicator_ids if int(i) not in self._keys]
+        if self._sums is not None and not missing:
+            return
+        indicators = list(Indicator.objects.all())
+        rules = rules_by_key(i for i in indicators if i.aggregation != "none")
+        if self._sums is not None and rules != self._rules:
+            self._others |= self._streamed
+            self._streamed.clear()
+            self._gave_up = True
+            self._areas.clear()
+            return
+        self._keys = {i.pk: i.key for i in indicators}
+        self._rules = rules
+        if self._sums is None:
+            self._sums = GroupSums(rules)
+
+    def store(self) -> int:
+        """Store the held-back rows and the aggregates of the municipalities summed along;
+        returns the number of aggregates."""
+        written = 0
+        streamed = sorted(self._streamed)
+        if streamed and self._sums is not None:
+            bulk.create_aggregates()
+            indicator_ids = {key: pk for pk, key in self._keys.items()}
+            for start in range(0, len(streamed), self.FINISH_BATCH):
+                membership, scopes = _membership(streamed[start : start + self.FINISH_BATCH])
+                if membership.empty:
+                    continue
+                n_members = membership.groupby("group", sort=False).size().to_dict()
+                result = self._sums.result(n_members, scopes)
+                written += bulk.add_aggregates(
+                    result["group"].to_numpy(dtype=np.int64),
+                    result["indicator"].map(indicator_ids).to_numpy(dtype=np.int64),
+                    result["period"].astype(str).to_numpy(),
+                    result["value"].to_numpy(dtype=np.float64),
+                )
+            bulk.store_aggregates(staged=bool(self._staged), stored=bool(self._stored_groups))
+        elif self._staged:
+            bulk.store_aggregates(staged=True, aggregates=False)
+        self._staged = 0
+        return written
+
+    def recompute_others(self) -> int:
+        """Recompute the municipalities that held buurt figures before (after ``store``)."""
+        return recompute_municipalities(sorted(self._others)) if self._others else 0
+
+
+def _stored_figures(municipality_ids: list[int]) -> tuple[set[int], set[int]]:
+    """Of these municipalities: those holding a buurt observation, and their higher areas that
+    hold an observation."""
+    table, areas = Observation._meta.db_table, Area._meta.db_table
+    with_buurt_values: set[int] = set()
+    groups: set[int] = set()
+    with connection.cursor() as cursor:
+        for start in range(0, len(municipality_ids), 900):
+            part = municipality_ids[start : start + 900]
+            cursor.execute(
+                f"SELECT a.id, a.municipality_id, a.level FROM {areas} a "
+                f"WHERE a.municipality_id IN ({', '.join(['%s'] * len(part))}) "
+                f"AND EXISTS (SELECT 1 FROM {table} o WHERE o.area_id = a.id)",
+                part,
+            )
+            for area_id, municipality_id, level in cursor.fetchall():
+                if level == AreaLevel.BUURT:
+                    with_buurt_values.add(municipality_id)
+                else:
+                    groups.add(area_id)
+    return with_buurt_values, groups

@@ -7,9 +7,11 @@ most of the import time, so the importer hands plain tuples to the database driv
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import sqlite3
 import struct
 from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,12 +38,19 @@ COLUMNS = (
 )
 
 
-def insert_observations(rows: Iterable[tuple[object, ...]], *, count: int | None = None) -> int:
-    """Insert rows shaped like ``COLUMNS`` (any iterable: a generator keeps memory flat);
+def insert_observations(
+    rows: Iterable[tuple[object, ...]],
+    *,
+    count: int | None = None,
+    table: str | None = None,
+    columns: Sequence[str] = COLUMNS,
+) -> int:
+    """Insert rows shaped like ``columns`` (any iterable: a generator keeps memory flat);
     call inside a transaction. Returns the number of rows written: ``count`` when the caller
-    knows it (then the rows pass straight to the driver), else they are counted on the way."""
-    table = Observation._meta.db_table
-    cols = ", ".join(COLUMNS)
+    knows it (then the rows pass straight to the driver), else they are counted on the way.
+    ``table``: a temporary table (``STAGE``, ``AGGREGATES``) instead of the observations."""
+    table = table or Observation._meta.db_table
+    cols = ", ".join(columns)
     versioning.changed()
     counted = 0
 
@@ -59,7 +68,7 @@ def insert_observations(rows: Iterable[tuple[object, ...]], *, count: int | None
                 for row in feed:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["?"] * len(COLUMNS))
+            marks = ", ".join(["?"] * len(columns))
             # sqlite3's own executemany consumes the iterator lazily; Django's wrapper would
             # tee() it to peek at the first row and so keep every row in memory.
             sqlite3.Cursor.executemany(
@@ -78,7 +87,9 @@ UNPIVOT_MAX_COLUMNS = 1_000
 GATHER_ROWS = 2_000
 
 
-def insert_new_observations(frame: pd.DataFrame, batch_id: int) -> int:
+def insert_new_observations(
+    frame: pd.DataFrame, batch_id: int, *, leave_open: bool = False, table: str | None = None
+) -> int:
     """Insert published rows known to be new (no stored row has their area, indicator and
     period), with columns area_id, indicator_id, period, value, margin_lower, margin_upper,
     source_key (NaN = empty). Call inside a transaction; returns the number of rows.
@@ -89,20 +100,66 @@ def insert_new_observations(frame: pd.DataFrame, batch_id: int) -> int:
     row per area and period, in a temporary table, and unpivots it with INSERT … SELECT (one
     bound value per cell instead of a statement step per observation); a chunk that is not a
     full grid, carries margins or is too wide goes row by row through ``insert_observations``.
+    ``table``: ``STAGE`` instead of the observations.
     """
     if frame.empty:
         return 0
     versioning.changed()
     if connection.vendor == "postgresql":
         cols = ", ".join(NEW_COLUMNS)
-        sql = f"COPY {Observation._meta.db_table} ({cols}) FROM STDIN (FORMAT BINARY)"
+        target = table or Observation._meta.db_table
+        sql = f"COPY {target} ({cols}) FROM STDIN (FORMAT BINARY)"
+        opened = _open_copies.get()
+        if leave_open and opened is not None:
+            finish_copy()
+            cursor = connection.cursor()
+            manager = cursor.cursor.copy(sql)
+            opened.append((manager, cursor))
+            copy = manager.__enter__()
+            for piece in _pg_binary_copy(frame, batch_id):
+                copy.write(piece)
+            return len(frame)
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
             for piece in _pg_binary_copy(frame, batch_id):
                 copy.write(piece)
         return len(frame)
-    if not _sqlite_unpivot(frame, batch_id):
-        insert_observations(_long_rows(frame, batch_id), count=len(frame))
+    if not _sqlite_unpivot(frame, batch_id, table=table):
+        insert_observations(_long_rows(frame, batch_id), count=len(frame), table=table)
     return len(frame)
+
+
+# COPYs left open by ``insert_new_observations(leave_open=True)`` within ``open_copies``: the
+# server stores the rows while the importer reads on; ``finish_copy`` waits for it to be done.
+_open_copies: contextvars.ContextVar[list[tuple[Any, Any]] | None] = contextvars.ContextVar(
+    "kompas_open_copies", default=None
+)
+
+
+@contextlib.contextmanager
+def open_copies() -> Iterator[None]:
+    """Allow COPYs to be left open within the block; every one is finished (or, on an error,
+    aborted) at its end."""
+    token = _open_copies.set([])
+    try:
+        yield
+    except BaseException as exc:
+        finish_copy(exc)
+        raise
+    else:
+        finish_copy()
+    finally:
+        _open_copies.reset(token)
+
+
+def finish_copy(exc: BaseException | None = None) -> None:
+    """Finish a COPY left open (no query may run on the connection while one is)."""
+    opened = _open_copies.get()
+    while opened:
+        manager, cursor = opened.pop()
+        try:
+            manager.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
+        finally:
+            cursor.close()
 
 
 _PG_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -192,7 +249,7 @@ def _pg_binary_copy(frame: pd.DataFrame, batch_id: int) -> Iterator[bytes]:
     yield struct.pack("!h", -1)
 
 
-def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int) -> bool:
+def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int, *, table: str | None = None) -> bool:
     """Write the rows through a wide temporary table; False (nothing written) when the frame
     is no full grid of (area, period) × (indicator, source key) or carries margins."""
     if frame["margin_lower"].notna().any() or frame["margin_upper"].notna().any():
@@ -210,7 +267,7 @@ def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int) -> bool:
         return False
     cells = grid.astype(object)
     cells[np.isnan(grid)] = None
-    table = Observation._meta.db_table
+    table = table or Observation._meta.db_table
     stage = "kompas_new_observations"
     cols = ", ".join(NEW_COLUMNS)
     raw = connection.cursor().cursor  # sqlite3's own cursor: no %s rewriting per statement
@@ -298,22 +355,22 @@ def _long_rows(frame: pd.DataFrame, batch_id: int) -> Iterator[tuple[object, ...
 
 def secondary_index_dropped(expected_rows: int) -> contextlib.AbstractContextManager[None]:
     """For a bulk load (many rows into a table that holds few), drop the (indicator, period)
-    index (and on PostgreSQL the foreign keys) while inserting and build them again afterwards:
-    one sorted build is several times faster than growing an index row by row. Call inside the
-    import's transaction, so a failure leaves them as they were (DDL is transactional on SQLite
-    and PostgreSQL)."""
+    index, and on PostgreSQL also the import batch's index and the foreign keys, while
+    inserting, and build them again afterwards: one sorted build is several times faster than
+    growing an index row by row. The unique (area, indicator, period) index stays: the import
+    looks rows up by area while it loads. Call inside the import's transaction, so a failure
+    leaves them as they were (DDL is transactional on SQLite and PostgreSQL)."""
 
     @contextlib.contextmanager
     def dropped() -> Iterator[None]:
         table = Observation._meta.db_table
-        index = next(i for i in Observation._meta.indexes if i.fields == ["indicator", "period"])
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
             (present,) = cursor.fetchone()
         if expected_rows < BULK_LOAD_ROWS or present > expected_rows:
             yield
             return
-        yield from _without_index(table, index.name)
+        yield from _without_indexes(table)
 
     return dropped()
 
@@ -338,13 +395,19 @@ def small_page_cache() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _without_index(table: str, index_name: str) -> Iterator[None]:
-    """Drop the (indicator, period) index and, on PostgreSQL, the foreign keys; yield; add
-    them back."""
-    quoted = connection.ops.quote_name(index_name)
+def _without_indexes(table: str) -> Iterator[None]:
+    """Drop the (indicator, period) index and, on PostgreSQL, every index that backs no primary
+    key or unique constraint and the foreign keys; yield; create them again as they were."""
     foreign_keys: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
+                [table],
+            )
+            indexes = list(cursor.fetchall())
             # PostgreSQL checks a foreign key with a trigger per row; for a bulk load it is
             # far cheaper to drop them and add them back, which checks all rows in one join
             # (pg_restore does the same). The table stays locked until the import commits.
@@ -358,13 +421,26 @@ def _without_index(table: str, index_name: str) -> Iterator[None]:
                 cursor.execute(
                     f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
                 )
-        cursor.execute(f"DROP INDEX {quoted}")
+        else:
+            # SQLite appends the import batch's index entries as cheaply as it builds them;
+            # only the (indicator, period) index is worth building afresh.
+            index = next(
+                i for i in Observation._meta.indexes if i.fields == ["indicator", "period"]
+            )
+            cursor.execute(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name = %s",
+                [index.name],
+            )
+            indexes = list(cursor.fetchall())
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Index builds sort in memory up to this much (the default 64 MB spills to disk).
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        cursor.execute(f"CREATE INDEX {quoted} ON {table} (indicator_id, period)")
+        for _name, definition in indexes:
+            cursor.execute(definition)
         for name, definition in foreign_keys:
             cursor.execute(
                 f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
@@ -419,3 +495,118 @@ def update_observations(rows: Sequence[tuple[object, ...]]) -> int:
             rows,
         )
     return len(rows)
+
+
+# A temporary table for rows held back until their aggregates are known (see
+# ``aggregation.ImportAggregation``), and one for the aggregates: both live in the import's
+# transaction only, without indexes, WAL or foreign keys.
+STAGE = "kompas_stage"
+AGGREGATES = "kompas_aggregates"
+
+
+def create_stage() -> None:
+    _create_temporary(
+        STAGE,
+        "area_id bigint, indicator_id bigint, period varchar(10), value double precision, "
+        "status varchar(12), margin_lower double precision, margin_upper double precision, "
+        "computed_value double precision, is_published boolean, batch_id bigint, "
+        "source_key varchar(120)",
+    )
+
+
+def create_aggregates() -> None:
+    _create_temporary(
+        AGGREGATES,
+        "area_id bigint, indicator_id bigint, period varchar(10), value double precision",
+    )
+
+
+def _create_temporary(name: str, columns: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns}) ON COMMIT DROP")
+        else:
+            cursor.execute(f"DROP TABLE IF EXISTS temp.{name}")
+            cursor.execute(f"CREATE TEMPORARY TABLE {name} ({columns})")
+
+
+def add_aggregates(
+    area_ids: np.ndarray, indicator_ids: np.ndarray, periods: np.ndarray, values: np.ndarray
+) -> int:
+    """Add computed values (NaN = none) to the ``AGGREGATES`` table."""
+    cells = values.astype(object)
+    cells[np.isnan(values)] = None
+    rows = zip(
+        area_ids.tolist(), indicator_ids.tolist(), periods.tolist(), cells.tolist(), strict=True
+    )
+    return insert_observations(
+        rows,
+        count=len(area_ids),
+        table=AGGREGATES,
+        columns=("area_id", "indicator_id", "period", "value"),
+    )
+
+
+def store_aggregates(*, staged: bool, aggregates: bool = True, stored: bool = True) -> None:
+    """Store the held-back rows (``staged``) and the ``AGGREGATES``: the computed value beside
+    a row of its area, indicator and period (and as its value where that row is no published
+    one), and as a new row where there is none. ``stored`` False: no row stored before holds
+    any of these aggregates' area, indicator and period (so none needs an update). Drops both
+    tables."""
+    versioning.changed()
+    table = Observation._meta.db_table
+    pg = connection.vendor == "postgresql"
+    stage = STAGE if pg else f"temp.{STAGE}"
+    agg = AGGREGATES if pg else f"temp.{AGGREGATES}"
+    same = "o.area_id = a.area_id AND o.indicator_id = a.indicator_id AND o.period = a.period"
+    missing, ok = Status.MISSING.value, Status.OK.value
+    status = f"CASE WHEN a.value IS NULL THEN '{missing}' ELSE '{ok}' END"
+    cols = ", ".join(COLUMNS)
+    with connection.cursor() as cursor:
+        if aggregates and not pg:  # SQLite joins temporary tables through their own indexes
+            cursor.execute(
+                f"CREATE INDEX temp.{AGGREGATES}_key ON {AGGREGATES} "
+                "(area_id, indicator_id, period)"
+            )
+        if aggregates and stored:
+            # Rows stored before this import: only a changed value is written.
+            target = f"{table} o" if pg else f"{table} AS o"
+            differs = "IS DISTINCT FROM" if pg else "IS NOT"
+            cursor.execute(
+                f"UPDATE {target} SET computed_value = a.value, "
+                f"value = CASE WHEN o.is_published THEN o.value ELSE a.value END, "
+                f"status = CASE WHEN o.is_published THEN o.status ELSE {status} END "
+                f"FROM {agg} a WHERE {same} AND o.computed_value {differs} a.value"
+            )
+        if aggregates:
+            # Aggregates without a row (none stored, none held back): rows of their own.
+            # (Held-back rows are not stored yet: they are looked for in their own table.)
+            conditions = []
+            if stored:
+                conditions.append(f"NOT EXISTS (SELECT 1 FROM {table} o WHERE {same})")
+            if staged:
+                if not pg:
+                    cursor.execute(
+                        f"CREATE INDEX temp.{STAGE}_key ON {STAGE} (area_id, indicator_id, period)"
+                    )
+                conditions.append(f"NOT EXISTS (SELECT 1 FROM {stage} o WHERE {same})")
+            missing_row = ("WHERE " + " AND ".join(conditions)) if conditions else ""
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) SELECT a.area_id, a.indicator_id, a.period, "
+                f"a.value, {status}, NULL, NULL, a.value, %s, NULL, '' FROM {agg} a "
+                f"{missing_row} ORDER BY a.area_id, a.indicator_id, a.period",
+                [False],
+            )
+        if staged:
+            # The held-back rows, each with its computed value, in the order of the index.
+            computed = "a.value" if aggregates else "NULL"
+            picked = ", ".join(computed if c == "computed_value" else f"o.{c}" for c in COLUMNS)
+            joined = f"LEFT JOIN {agg} a ON {same}" if aggregates else ""
+            cursor.execute(
+                f"INSERT INTO {table} ({cols}) SELECT {picked} FROM {stage} o {joined} "
+                "ORDER BY o.area_id, o.indicator_id, o.period"
+            )
+            cursor.execute(f"DROP TABLE {stage}")
+        if aggregates:
+            cursor.execute(f"DROP TABLE {agg}")

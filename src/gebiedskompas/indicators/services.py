@@ -23,9 +23,10 @@ from django.db import connection, transaction
 from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import NETHERLANDS
 from gebiedskompas.areas.models import Area
-from gebiedskompas.areas.services import AreaRow, ensure_cbs_areas
+from gebiedskompas.areas.services import AreaRow, ensure_cbs_area_refs
 from gebiedskompas.core.errors import InputError, KompasError, gettext_noop
 from gebiedskompas.indicators import bulk
+from gebiedskompas.indicators.aggregation import ImportAggregation
 from gebiedskompas.indicators.domain.catalogue import (
     Entry,
     load_catalogue,
@@ -144,12 +145,16 @@ def import_cbs(
     summary = ImportSummary(file=name, kind="cbs")
     sha = sha256_of(path)
     batch: list[ImportBatch] = []
-    touched_areas: set[int] = set()
+    aggregation = ImportAggregation()
     expected = _data_lines(path) * len(reader.layout.measure_cols)
     done = 0
     with bulk.small_page_cache(), transaction.atomic():
-        with bulk.secondary_index_dropped(expected):
+        with bulk.secondary_index_dropped(expected), bulk.open_copies():
+            # On PostgreSQL each chunk's COPY is left open while the next chunk is read and
+            # checked (the database stores one chunk while Python parses the next); it is
+            # finished before the next query.
             for parsed in reader.chunks():
+                bulk.finish_copy()
                 specs: dict[str, Mapping[str, Any]] = {}
                 for key in parsed.observations["key"].unique():
                     specs[key] = parsed.new_indicators.get(key) or by_key.get(key) or {"name": key}
@@ -159,29 +164,50 @@ def import_cbs(
                 area_year = int(years.pop()) if len(years) == 1 else year
                 rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
                 check_import_rights(user, (r.code for r in rows))
-                created, areas = ensure_cbs_areas(rows, year=area_year)
+                created, areas = ensure_cbs_area_refs(rows, year=area_year)
                 summary.areas_created += created
                 frame = parsed.observations
                 frame = frame.assign(
                     area_id=frame["code"].map({c: a.pk for c, a in areas.items()}),
                     indicator_id=frame["key"].map({k: i.pk for k, i in indicators.items()}),
                 )
+                aggregation.before_write(areas.values(), frame["indicator_id"].unique())
                 write_observations(
-                    frame, summary, kind="cbs", file_name=name, sha=sha, user=user, batch=batch
+                    frame,
+                    summary,
+                    kind="cbs",
+                    file_name=name,
+                    sha=sha,
+                    user=user,
+                    batch=batch,
+                    leave_open=True,
+                    aggregation=aggregation,
                 )
-                touched_areas.update(a.pk for a in areas.values())
+                aggregation.add(frame)
                 done += len(frame)
+                del parsed, frame  # not kept while the next chunk is read
                 if progress:
                     progress("importing", min(done, expected), max(expected, done))
-        if reader.problems:
-            # Raised inside the transaction: whatever the earlier chunks wrote is rolled back.
-            raise InputError(reader.problems)
+            bulk.finish_copy()
+            if reader.problems:
+                # Raised inside the transaction: whatever the earlier chunks wrote is rolled
+                # back.
+                raise InputError(reader.problems)
+            if summary.new or summary.updated:
+                if progress:
+                    progress("aggregating", max(expected, done), max(expected, done))
+                # Before the indexes are built again: the held-back rows go in as cheaply as
+                # the others did.
+                aggregation.store()
+        if batch:
+            batch[0].summary = {
+                "new": summary.new,
+                "updated": summary.updated,
+                "unchanged": summary.unchanged,
+            }
+            batch[0].save(update_fields=["summary"])
         if summary.new or summary.updated:
-            from gebiedskompas.indicators.aggregation import recompute_for_areas
-
-            if progress:
-                progress("aggregating", max(expected, done), max(expected, done))
-            recompute_for_areas(sorted(touched_areas))
+            aggregation.recompute_others()
     return summary
 
 
@@ -231,11 +257,16 @@ def write_observations(
     user: Any = None,
     table_id: str = "",
     batch: list[ImportBatch] | None = None,
+    leave_open: bool = False,
+    aggregation: ImportAggregation | None = None,
 ) -> None:
     """Diff rows (area_id, indicator_id, period, value, margin_lower, margin_upper, source_key)
     against the stored observations; insert new ones, update changed ones, and add the counts to
     ``summary``. ``batch`` (a list holding at most one ImportBatch) lets the chunks of one import
-    share one batch; it is made only when something changes. Rows of areas without any stored
+    share one batch; it is made only when something changes; with ``leave_open`` the new rows'
+    COPY on PostgreSQL is left open (``bulk.open_copies``) and the caller saves the batch's
+    summary. ``aggregation`` takes the rows it holds back (``ImportAggregation.held``), all new.
+    Rows of areas without any stored
     observation are new without a diff: one query finds those areas, and a first import skips
     reading and merging stored rows altogether."""
     keys = ["area_id", "indicator_id", "period"]
@@ -250,6 +281,11 @@ def write_observations(
             "margin_upper": "float64",
         }
     )
+    held = frame.iloc[:0]
+    if aggregation is not None:
+        mask = aggregation.held(frame)
+        if mask.any():
+            held, frame = frame[mask], frame[~mask]
     is_fresh = ~frame["area_id"].isin(_areas_with_observations(frame["area_id"].unique()))
     if is_fresh.all():  # a first import: no copies of the chunk
         fresh, stored = frame, frame.iloc[:0]
@@ -307,7 +343,8 @@ def write_observations(
         & merged["old_published"].astype(bool)
     )
     changed = (~is_new) & ~unchanged
-    new_count, changed_count = len(fresh) + int(is_new.sum()), int(changed.sum())
+    new_count = len(fresh) + int(is_new.sum()) + len(held)
+    changed_count = int(changed.sum())
     summary.new += new_count
     summary.updated += changed_count
     summary.unchanged += int(unchanged.sum())
@@ -332,7 +369,6 @@ def write_observations(
 
     columns = [*keys, "value", "margin_lower", "margin_upper", "source_key"]
     new = fresh if not is_new.any() else pd.concat([fresh[columns], merged.loc[is_new, columns]])
-    bulk.insert_new_observations(new, current.pk)
     upd = merged[changed]
     bulk.update_observations(
         [
@@ -348,12 +384,17 @@ def write_observations(
             for r in upd.itertuples(index=False)
         ]
     )
-    current.summary = {
-        "new": summary.new,
-        "updated": summary.updated,
-        "unchanged": summary.unchanged,
-    }
-    current.save(update_fields=["summary"])
+    if not leave_open:
+        current.summary = {
+            "new": summary.new,
+            "updated": summary.updated,
+            "unchanged": summary.unchanged,
+        }
+        current.save(update_fields=["summary"])
+    if aggregation is not None:
+        aggregation.stage(held, current.pk)
+    # Last: the COPY may be left open.
+    bulk.insert_new_observations(new, current.pk, leave_open=leave_open)
 
 
 def _areas_with_observations(area_ids: np.ndarray) -> list[int]:
