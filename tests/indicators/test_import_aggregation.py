@@ -81,8 +81,8 @@ def assert_same(
 def without_summing_along(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every municipality counts as one holding buurt figures: all are recomputed at the end."""
 
-    def all_have_values(ids: list[int]) -> tuple[set[int], set[int]]:
-        return set(ids), set()
+    def all_have_values(ids: list[int], periods: set[str]) -> tuple[set[int], set[int], set[int]]:
+        return set(ids), set(), set()
 
     monkeypatch.setattr(aggregation, "_stored_figures", all_have_values)
 
@@ -144,20 +144,56 @@ def test_a_stadsdeel_made_before_the_first_buurt_figures_gets_its_aggregates(
     assert_same(streamed, snapshot())
 
 
-def test_a_municipality_with_buurt_figures_is_recomputed_from_the_database(
-    tmp_path: Path,
+def test_a_second_year_is_summed_along_and_leaves_the_first_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rows = municipality("9904", 4)
     import_cbs(write_cbs(tmp_path / "2023.csv", rows, header=HEADER), year=2023)
+    first = snapshot()
     changed = [r.copy() for r in rows]
     changed[2][5] = str(int(changed[2][5]) + 100)  # a buurt grows by 100 in 2024
+    recomputed: list[object] = []
+    monkeypatch.setattr(
+        aggregation, "recompute_municipalities", lambda *a, **k: recomputed.append(a) or 0
+    )
     import_cbs(write_cbs(tmp_path / "2024.csv", changed, header=HEADER), year=2024)
+    assert recomputed == []  # nothing read back: 2024 was summed along
     after = snapshot()
+    assert {k: v for k, v in after.items() if k[2] == "2023"} == first
     assert (
         after[("WK990401", "inwoners", "2024")][1]
         == after[("WK990401", "inwoners", "2023")][1] + 100
     )
+    monkeypatch.undo()
     recompute_municipalities([Area.objects.get(code="GM9904").pk])
+    assert_same(after, snapshot())
+
+
+def test_a_newer_release_of_the_same_year_is_recomputed_for_that_year(tmp_path: Path) -> None:
+    rows = municipality("9905", 5)
+    import_cbs(write_cbs(tmp_path / "2023.csv", rows, header=HEADER), year=2023)
+    import_cbs(write_cbs(tmp_path / "2024.csv", rows, header=HEADER), year=2024)
+    newer = [r.copy() for r in rows]
+    newer[2][5] = str(int(newer[2][5]) + 10)
+    summary = import_cbs(write_cbs(tmp_path / "2024b.csv", newer, header=HEADER), year=2024)
+    assert (summary.new, summary.updated) == (0, 1)
+    after = snapshot()
+    assert after[("GM9905", "inwoners", "2024")][1] == after[("GM9905", "inwoners", "2023")][1] + 10
+    recompute_municipalities([Area.objects.get(code="GM9905").pk])
+    assert_same(after, snapshot())
+
+
+def test_a_buurt_added_in_a_later_year_recomputes_the_earlier_years(tmp_path: Path) -> None:
+    rows = municipality("9906", 6)
+    without_last = rows[:-1]
+    import_cbs(write_cbs(tmp_path / "2023.csv", without_last, header=HEADER), year=2023)
+    complete_2023 = snapshot()[("WK990602", "inwoners", "2023")]
+    assert complete_2023[1] is not None  # every buurt of the wijk had a value
+    import_cbs(write_cbs(tmp_path / "2024.csv", rows, header=HEADER), year=2024)
+    after = snapshot()
+    # The new buurt has no 2023 figure: the wijk's 2023 sum can no longer be given.
+    assert after[("WK990602", "inwoners", "2023")][1] is None
+    recompute_municipalities([Area.objects.get(code="GM9906").pk])
     assert_same(after, snapshot())
 
 

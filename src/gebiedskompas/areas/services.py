@@ -43,16 +43,16 @@ def ensure_cbs_areas(rows: Iterable[AreaRow], *, year: int | None) -> tuple[int,
     areas: dict[str, Area] = {}
     for start in range(0, len(codes), 900):  # SQLite's 999 parameters per statement
         areas.update((a.code, a) for a in Area.objects.filter(code__in=codes[start : start + 900]))
-    return created, areas
+    return len(created), areas
 
 
 def ensure_cbs_area_refs(
     rows: Iterable[AreaRow], *, year: int | None
-) -> tuple[int, dict[str, AreaRef]]:
+) -> tuple[list[str], dict[str, AreaRef]]:
     """Create unknown areas (parents from their CBS codes) and record the year's division.
 
     Existing areas keep their parent (a wijk may have been placed under a stadsdeel) but take a
-    newer name. Returns the number of areas created and all areas by code (those of the rows
+    newer name. Returns the codes of the areas created and all areas by code (those of the rows
     and their parents). Call inside the importer's transaction.
     """
     rows = list(rows)
@@ -64,7 +64,7 @@ def ensure_cbs_area_refs(
             wanted[code] = AreaRow(code, code, _level(code))
     existing = _refs(list(wanted))
     known_before = set(existing)
-    created = 0
+    created: list[str] = []
     now = timezone.now()
     stamp = connection.ops.adapt_datetimefield_value(now)
     # One bulk insert per level, top down, so each level finds its parents already stored.
@@ -98,7 +98,7 @@ def ensure_cbs_area_refs(
             )
             refs = {code: ref._replace(municipality_id=ref.pk) for code, ref in refs.items()}
         existing.update(refs)
-        created += len(fresh)
+        created.extend(r.code for r in fresh)
     for row in rows:
         ref = existing[row.code]
         if row.name != row.code and ref.name != row.name and _is_newest(ref, year):

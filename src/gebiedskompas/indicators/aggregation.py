@@ -9,6 +9,7 @@ is kept beside it (``computed_value``); elsewhere the computed value is the valu
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -83,13 +84,32 @@ def recompute_municipality(municipality: Area) -> int:
     return recompute_municipalities([municipality.pk])
 
 
-def recompute_municipalities(municipality_ids: list[int], *, per_batch: int = 10) -> int:
+def recompute_municipalities(
+    municipality_ids: list[int], *, per_batch: int = 10, periods: Iterable[str] | None = None
+) -> int:
     """Recompute the aggregates of these municipalities, a batch of them at a time (one
-    aggregation per batch keeps the per-call overhead low and the memory bounded)."""
+    aggregation per batch keeps the per-call overhead low and the memory bounded); only those
+    of ``periods`` when given (a group's value for a period follows from its buurten's values
+    for that period alone)."""
+    wanted = sorted(set(periods)) if periods is not None else None
     written = 0
     for start in range(0, len(municipality_ids), per_batch):
-        written += _recompute(municipality_ids[start : start + per_batch])
+        written += _recompute(municipality_ids[start : start + per_batch], wanted)
     return written
+
+
+def _periods_sql(periods: list[str] | None, column: str = "o.period") -> str:
+    """`` AND column IN (…)`` for these periods (checked to be period codes), or nothing."""
+    if periods is None:
+        return ""
+    for period in periods:
+        if not re.fullmatch(r"[0-9A-Za-z-]{1,10}", period):
+            raise ValueError(f"not a period: {period!r}")
+    return (
+        f" AND {column} IN ({', '.join(repr(str(p)) for p in periods)})"
+        if periods
+        else " AND 1 = 0"
+    )
 
 
 def _fetch_frame(sql: str, params: list[object], columns: Mapping[str, str]) -> pd.DataFrame:
@@ -142,16 +162,16 @@ _COPY_HEADER = 19  # signature, flags, header extension length
 _COPY_TRAILER = 2
 
 
-def _buurt_values(municipality_ids: list[int]) -> pd.DataFrame:
-    """Every stored value of the municipalities' buurten: area_id, indicator_id, period, value
-    (NaN when missing). On PostgreSQL a binary COPY of fixed-width rows that numpy reads as it
-    is (the period as UTF-8 bytes padded with zero bytes to its greatest length, NULL sent as
-    NaN): no Python object per cell."""
+def _buurt_values(municipality_ids: list[int], periods: list[str] | None = None) -> pd.DataFrame:
+    """Every stored value of the municipalities' buurten (of these periods, when given):
+    area_id, indicator_id, period, value (NaN when missing). On PostgreSQL a binary COPY of
+    fixed-width rows that numpy reads as it is (the period as UTF-8 bytes padded with zero
+    bytes to its greatest length, NULL sent as NaN): no Python object per cell."""
     table, areas = Observation._meta.db_table, Area._meta.db_table
     where = (
         f"FROM {table} o JOIN {areas} a ON a.id = o.area_id "
         f"WHERE a.municipality_id IN ({', '.join(str(int(m)) for m in municipality_ids)}) "
-        f"AND a.level = '{AreaLevel.BUURT.value}'"
+        f"AND a.level = '{AreaLevel.BUURT.value}'{_periods_sql(periods)}"
     )
     if connection.vendor != "postgresql":
         return _fetch_frame(
@@ -207,14 +227,14 @@ def _decode_rows(pending: bytearray, skip: int, parts: list[pd.DataFrame]) -> in
 
 
 @transaction.atomic
-def _recompute(municipality_ids: list[int]) -> int:
+def _recompute(municipality_ids: list[int], periods: list[str] | None = None) -> int:
     membership, scopes = _membership(municipality_ids)
     if membership.empty:
         return 0
     indicators = list(Indicator.objects.all())
     sums = GroupSums(rules_by_key(i for i in indicators if i.aggregation != "none"))
     key_of = pd.Series({i.pk: i.key for i in indicators}, dtype=object)
-    values = _buurt_values(municipality_ids)
+    values = _buurt_values(municipality_ids, periods)
     if values.empty:
         return 0
     sums.add(
@@ -230,10 +250,12 @@ def _recompute(municipality_ids: list[int]) -> int:
         scopes,
     )
     n_members = membership.groupby("group", sort=False).size().to_dict()
-    return _store(sums.result(n_members, scopes), {i.key: i.pk for i in indicators})
+    return _store(sums.result(n_members, scopes), {i.key: i.pk for i in indicators}, periods)
 
 
-def _store(result: pd.DataFrame, indicator_ids: Mapping[str, int]) -> int:
+def _store(
+    result: pd.DataFrame, indicator_ids: Mapping[str, int], periods: list[str] | None = None
+) -> int:
     """Write aggregates (``GroupSums.result`` with area ids as groups): new rows for groups
     that lack one, the computed value beside a published one, and the value itself where
     nothing is published. Returns the number of aggregates."""
@@ -255,7 +277,8 @@ def _store(result: pd.DataFrame, indicator_ids: Mapping[str, int]) -> int:
         parts.append(
             _fetch_frame(
                 f"SELECT id, area_id, indicator_id, period, is_published, computed_value "
-                f"FROM {table} WHERE area_id IN ({', '.join(['%s'] * len(part))})",
+                f"FROM {table} o WHERE area_id IN ({', '.join(['%s'] * len(part))})"
+                f"{_periods_sql(periods)}",
                 part,
                 {
                     "id": "int64",
@@ -328,7 +351,9 @@ def _store(result: pd.DataFrame, indicator_ids: Mapping[str, int]) -> int:
     return len(merged)
 
 
-def recompute_for_areas(area_ids: Iterable[int]) -> int:
+def recompute_for_areas(area_ids: Iterable[int], *, periods: Iterable[str] | None = None) -> int:
+    """Recompute the aggregates of the municipalities of these areas (of ``periods`` only, when
+    given)."""
     ids = list(area_ids)
     municipality_ids: set[int] = set()
     for start in range(0, len(ids), 5000):
@@ -338,7 +363,7 @@ def recompute_for_areas(area_ids: Iterable[int]) -> int:
             )
         )
     municipality_ids.discard(None)  # type: ignore[arg-type]  # areas without a municipality
-    return recompute_municipalities(sorted(municipality_ids))
+    return recompute_municipalities(sorted(municipality_ids), periods=periods)
 
 
 class ImportAggregation:
@@ -371,22 +396,56 @@ class ImportAggregation:
         self._rules: dict[str, RuleSpec] = {}
         self._gave_up = False
         self._staged = 0
+        self._periods: set[str] = set()  # of the import's rows
+        self._checked: dict[int, set[str]] = {}  # periods checked per municipality summed along
+        self._history: set[int] = set()  # those of them with buurt figures of other periods
+        self._all_periods: set[int] = set()  # recomputed for every period
 
-    def before_write(self, areas: Iterable[AreaRef], indicator_ids: Iterable[int]) -> None:
-        """Call with a chunk's areas and indicators before writing its rows; the queries it
-        needs happen here, so that ``add`` can run while the rows are still being written."""
+    def before_write(
+        self,
+        areas: Iterable[AreaRef],
+        indicator_ids: Iterable[int],
+        *,
+        periods: set[str],
+        created: set[int] = frozenset(),  # type: ignore[assignment]
+    ) -> None:
+        """Call with a chunk's areas, indicators and periods (and the areas the import made
+        for it) before writing its rows; the queries it needs happen here, so that ``add``
+        can run while the rows are still being written.
+
+        A municipality is summed along when it holds no buurt figures for the periods its rows
+        bring; figures of other periods (an earlier year) keep their aggregates, unless the
+        import adds a buurt to it: then every period's aggregates are recomputed, since a sum
+        needs every member."""
         areas = list(areas)
+        self._periods |= periods
         here = {a.municipality_id for a in areas if a.municipality_id is not None}
         new = here - self._streamed - self._others
-        if new:
-            if self._gave_up:
-                fresh: set[int] = set()
-            else:
-                with_values, stored_groups = _stored_figures(sorted(new))
-                fresh = new - with_values
-                self._stored_groups |= stored_groups
-            self._others |= new - fresh
-            self._streamed |= fresh
+        if new and self._gave_up:
+            self._others |= new
+        elif new:
+            with_values, stored_groups, with_history = _stored_figures(sorted(new), periods)
+            self._others |= with_values
+            self._streamed |= new - with_values
+            self._stored_groups |= stored_groups
+            self._history |= with_history
+            for m in new:
+                self._checked[m] = set(periods)
+        # A period not yet checked for a municipality summed along (a table with quarters
+        # whose rows of one municipality span chunks).
+        unchecked = {m for m in here & self._streamed if not periods <= self._checked[m]}
+        if unchecked:
+            later = periods - set.intersection(*(self._checked[m] for m in unchecked))
+            with_values, stored_groups, _history = _stored_figures(sorted(unchecked), later)
+            self._stored_groups |= stored_groups
+            self._leave(with_values)
+            for m in unchecked:
+                self._checked[m] |= periods
+        # A buurt made by the import in a municipality with figures of other periods.
+        grown = {a.municipality_id for a in areas if a.pk in created and a.level == AreaLevel.BUURT}
+        grown &= self._history | self._others
+        self._all_periods |= grown
+        self._leave(grown & self._streamed)
         # The areas of this chunk's municipalities only: a municipality met again later (a
         # file not sorted by municipality) is read again.
         wanted = here & self._streamed
@@ -399,6 +458,14 @@ class ImportAggregation:
         self._areas = kept
         if self._streamed:
             self._prepared(indicator_ids)
+
+    def _leave(self, municipalities: set[int]) -> None:
+        """Stop summing these municipalities along: they are recomputed at the end (their
+        sums so far are not used; rows already held back are stored without them)."""
+        municipalities &= self._streamed
+        if municipalities:
+            self._streamed -= municipalities
+            self._others |= municipalities
 
     def held(self, frame: pd.DataFrame) -> npt.NDArray[np.bool_]:
         """Which rows (of the chunk passed to ``before_write`` last) ``stage`` takes: those of
@@ -499,28 +566,45 @@ class ImportAggregation:
         return written
 
     def recompute_others(self) -> int:
-        """Recompute the municipalities that held buurt figures before (after ``store``)."""
-        return recompute_municipalities(sorted(self._others)) if self._others else 0
+        """Recompute the municipalities that held buurt figures before (after ``store``): the
+        import's periods, or every period where the import added a buurt."""
+        some = sorted(self._others - self._all_periods)
+        every = sorted(self._others & self._all_periods)
+        written = recompute_municipalities(some, periods=self._periods) if some else 0
+        return written + (recompute_municipalities(every) if every else 0)
 
 
-def _stored_figures(municipality_ids: list[int]) -> tuple[set[int], set[int]]:
-    """Of these municipalities: those holding a buurt observation, and their higher areas that
-    hold an observation."""
+def _stored_figures(
+    municipality_ids: list[int], periods: set[str]
+) -> tuple[set[int], set[int], set[int]]:
+    """Of these municipalities: those holding a buurt observation of these periods, their
+    higher areas that hold one of these periods, and those holding a buurt observation of
+    another period."""
     table, areas = Observation._meta.db_table, Area._meta.db_table
-    with_buurt_values: set[int] = set()
+    in_periods = _periods_sql(sorted(periods))
+    with_values: set[int] = set()
     groups: set[int] = set()
+    with_history: set[int] = set()
     with connection.cursor() as cursor:
         for start in range(0, len(municipality_ids), 900):
             part = municipality_ids[start : start + 900]
+            marks = ", ".join(["%s"] * len(part))
             cursor.execute(
                 f"SELECT a.id, a.municipality_id, a.level FROM {areas} a "
-                f"WHERE a.municipality_id IN ({', '.join(['%s'] * len(part))}) "
-                f"AND EXISTS (SELECT 1 FROM {table} o WHERE o.area_id = a.id)",
+                f"WHERE a.municipality_id IN ({marks}) "
+                f"AND EXISTS (SELECT 1 FROM {table} o WHERE o.area_id = a.id{in_periods})",
                 part,
             )
             for area_id, municipality_id, level in cursor.fetchall():
                 if level == AreaLevel.BUURT:
-                    with_buurt_values.add(municipality_id)
+                    with_values.add(municipality_id)
                 else:
                     groups.add(area_id)
-    return with_buurt_values, groups
+            cursor.execute(
+                f"SELECT DISTINCT a.municipality_id FROM {areas} a "
+                f"WHERE a.municipality_id IN ({marks}) AND a.level = %s "
+                f"AND EXISTS (SELECT 1 FROM {table} o WHERE o.area_id = a.id)",
+                [*part, AreaLevel.BUURT.value],
+            )
+            with_history.update(row[0] for row in cursor.fetchall())
+    return with_values, groups, with_history - with_values

@@ -595,18 +595,16 @@ def store_aggregates(*, staged: bool, aggregates: bool = True, stored: bool = Tr
             cursor.execute(
                 f"INSERT INTO {table} ({cols}) SELECT a.area_id, a.indicator_id, a.period, "
                 f"a.value, {status}, NULL, NULL, a.value, %s, NULL, '' FROM {agg} a "
-                f"{missing_row} ORDER BY a.area_id, a.indicator_id, a.period",
+                f"{missing_row}",
                 [False],
             )
         if staged:
-            # The held-back rows, each with its computed value, in the order of the index.
+            # The held-back rows, each with its computed value. They are in the order of the
+            # index already (chunk after chunk, each sorted): no sort needed.
             computed = "a.value" if aggregates else "NULL"
             picked = ", ".join(computed if c == "computed_value" else f"o.{c}" for c in COLUMNS)
             joined = f"LEFT JOIN {agg} a ON {same}" if aggregates else ""
-            cursor.execute(
-                f"INSERT INTO {table} ({cols}) SELECT {picked} FROM {stage} o {joined} "
-                "ORDER BY o.area_id, o.indicator_id, o.period"
-            )
+            cursor.execute(f"INSERT INTO {table} ({cols}) SELECT {picked} FROM {stage} o {joined}")
             cursor.execute(f"DROP TABLE {stage}")
         if aggregates:
             cursor.execute(f"DROP TABLE {agg}")

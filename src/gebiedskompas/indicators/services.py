@@ -164,14 +164,19 @@ def import_cbs(
                 area_year = int(years.pop()) if len(years) == 1 else year
                 rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
                 check_import_rights(user, (r.code for r in rows))
-                created, areas = ensure_cbs_area_refs(rows, year=area_year)
-                summary.areas_created += created
+                new_areas, areas = ensure_cbs_area_refs(rows, year=area_year)
+                summary.areas_created += len(new_areas)
                 frame = parsed.observations
                 frame = frame.assign(
                     area_id=frame["code"].map({c: a.pk for c, a in areas.items()}),
                     indicator_id=frame["key"].map({k: i.pk for k, i in indicators.items()}),
                 )
-                aggregation.before_write(areas.values(), frame["indicator_id"].unique())
+                aggregation.before_write(
+                    areas.values(),
+                    frame["indicator_id"].unique(),
+                    periods={str(p) for p in frame["period"].unique()},
+                    created={areas[code].pk for code in new_areas},
+                )
                 write_observations(
                     frame,
                     summary,
