@@ -38,7 +38,7 @@ from gebiedskompas.indicators.models import ImportBatch, Indicator, Observation,
 Progress = Callable[[str, int, int], None]
 
 # Rows of a CBS table read, checked and written at a time: bounds the importer's memory.
-CBS_CHUNK_ROWS = 500
+CBS_CHUNK_ROWS = 400
 
 INDICATOR_FIELDS = {
     f.name
@@ -552,5 +552,5 @@ def import_csv(
         if summary.new or summary.updated:
             from gebiedskompas.indicators.aggregation import recompute_for_areas
 
-            recompute_for_areas(list(areas.values()))
+            recompute_for_areas(list(areas.values()), periods=[canonical_period])
     return summary
