@@ -97,9 +97,9 @@ def ensure_indicators(specs: Mapping[str, Mapping[str, Any]]) -> tuple[int, dict
         fields.setdefault("name", key)
         fields.setdefault("domain", "overig")
         created.append(Indicator(**fields))
-    Indicator.objects.bulk_create(created)
-    versioning.changed()
     if created:
+        Indicator.objects.bulk_create(created)
+        versioning.changed()
         existing = {i.key: i for i in Indicator.objects.filter(key__in=list(specs))}
     return len(created), existing
 
@@ -146,6 +146,7 @@ def import_cbs(
     sha = sha256_of(path)
     batch: list[ImportBatch] = []
     aggregation = ImportAggregation()
+    indicators: dict[str, Indicator] = {}
     expected = _data_lines(path) * len(reader.layout.measure_cols)
     done = 0
     with bulk.small_page_cache(), transaction.atomic():
@@ -158,8 +159,10 @@ def import_cbs(
                 specs: dict[str, Mapping[str, Any]] = {}
                 for key in parsed.observations["key"].unique():
                     specs[key] = parsed.new_indicators.get(key) or by_key.get(key) or {"name": key}
-                created, indicators = ensure_indicators(specs)
-                summary.indicators_created += created
+                if not specs.keys() <= indicators.keys():  # the first chunk, mostly
+                    created, more = ensure_indicators(specs)
+                    summary.indicators_created += created
+                    indicators.update(more)
                 years = {str(p)[:4] for p in parsed.observations["period"].unique()}
                 area_year = int(years.pop()) if len(years) == 1 else year
                 rows = [AreaRow(*r) for r in parsed.areas.itertuples(index=False)]
