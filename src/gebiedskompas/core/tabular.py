@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -136,12 +137,7 @@ def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.Data
                     raise KompasError(
                         gettext_noop("the file has a header but no data rows"), file=name
                     )
-            # One pass over every cell: a str.strip call per column costs more than the strip.
-            cells = frame.to_numpy(dtype=object)
-            stripped = np.array(
-                [c.strip() if isinstance(c, str) else c for c in cells.ravel()], dtype=object
-            )
-            frame = pd.DataFrame(stripped.reshape(cells.shape), columns=frame.columns, dtype=object)
+            frame = _stripped(frame)
             frame.index = pd.RangeIndex(first_row, first_row + len(frame))
             first_row += len(frame)
             yield frame
@@ -151,6 +147,56 @@ def _clean_chunks(chunks: Iterator[pd.DataFrame], name: str) -> Iterator[pd.Data
         ) from exc
     except pd.errors.EmptyDataError as exc:
         raise KompasError(gettext_noop("the file has no header row"), file=name) from exc
+
+
+# Whether each byte is one that str.strip() takes off, among ASCII characters.
+_ASCII_SPACE = np.zeros(128, dtype=bool)
+_ASCII_SPACE[[ord(c) for c in " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"]] = True
+# Whitespace at the edge of a cell, in the cells joined by NUL: every cell's edges touch a NUL
+# or an end of the joined text, so no padded cell goes unseen (a NUL inside a cell can only
+# make a cell look padded that is not, which costs the slow path, never a wrong cell).
+_EDGE_SPACE = re.compile(r"(?:\A|\x00)\s|\s(?:\x00|\Z)")
+# The characters outside ASCII that str.strip() takes off (those for which str.isspace()).
+_WIDE_SPACE = re.compile("[\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]")
+
+
+def _has_padded_cell(cells: list[str]) -> bool:
+    """Whether any cell begins or ends with whitespace (as str.strip() sees it)."""
+    joined = "\x00" + "\x00".join(cells) + "\x00"
+    if not joined.isascii() and _WIDE_SPACE.search(joined):
+        return _EDGE_SPACE.search(joined) is not None
+    # Only ASCII whitespace can be at stake: the same test on the UTF-8 bytes with numpy, far
+    # faster than the regular expression (bytes of a longer character are all 0x80 or above).
+    try:
+        text = np.frombuffer(joined.encode("utf-8"), dtype=np.uint8)
+    except UnicodeEncodeError:  # a lone surrogate
+        return _EDGE_SPACE.search(joined) is not None
+    is_space, is_nul = _ASCII_SPACE[np.minimum(text, 127)], text == 0
+    return bool((is_space[1:] & is_nul[:-1]).any() or (is_space[:-1] & is_nul[1:]).any())
+
+
+def _stripped(frame: pd.DataFrame) -> pd.DataFrame:
+    """The frame as object columns with every string cell stripped of surrounding whitespace
+    (CBS pads codes and labels in its own ``;`` files).
+
+    Most files hold no padded cell at all: a search over each column's joined cells shows it,
+    and only the columns that hold one are stripped, cell by cell."""
+    # Object columns (pandas 3 reads dtype=str as its own string type): the importers index and
+    # compare cells as plain Python strings.
+    frame = frame.astype(object)
+    try:
+        # One test of the whole chunk first: nearly always it holds no padded cell.
+        columns = (
+            [c for c in frame.columns if _has_padded_cell(frame[c].tolist())]
+            if _has_padded_cell(frame.to_numpy().ravel().tolist())
+            else []
+        )
+    except TypeError:  # a cell that is no string (pandas read it as a number or NaN)
+        columns = list(frame.columns)
+    for column in columns:
+        stripped = [c.strip() if isinstance(c, str) else c for c in frame[column].tolist()]
+        frame[column] = pd.Series(stripped, index=frame.index, dtype=object)
+    return frame
 
 
 def check_single_header(frame: pd.DataFrame, numeric_columns: list[str], name: str) -> None:
