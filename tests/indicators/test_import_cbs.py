@@ -251,3 +251,22 @@ def test_a_file_read_in_many_chunks_imports_the_same_and_checks_across_chunks(
     assert 'row 6, column Mannen_6: "veel" is not a number' in text
     assert "row 8, column Codering_3: area WK999801 appears twice (also in row 3)" in text
     assert Observation.objects.count() == before
+
+
+@pytest.mark.web
+def test_an_import_batch_cannot_be_deleted_in_the_admin(tmp_path: Path, client) -> None:  # type: ignore[no-untyped-def]  # the test client
+    from django.contrib.auth import get_user_model
+
+    summary = import_cbs(write_cbs(tmp_path / "kwb.csv"), year=2024)
+    admin = get_user_model().objects.create_user(
+        "beheerder", password="x" * 16, is_staff=True, is_superuser=True
+    )
+    client.force_login(admin)
+    page = client.get(f"/admin/indicators/importbatch/{summary.batch_id}/change/")
+    assert page.status_code == 200 and "deletelink" not in page.content.decode()
+    response = client.post(
+        f"/admin/indicators/importbatch/{summary.batch_id}/delete/", {"post": "yes"}
+    )
+    assert response.status_code == 403
+    assert ImportBatch.objects.filter(pk=summary.batch_id).exists()
+    assert Observation.objects.filter(batch_id=summary.batch_id).count() == summary.new

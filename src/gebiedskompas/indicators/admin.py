@@ -18,3 +18,7 @@ class ImportBatchAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):  # type: ignore[no-untyped-def]  # admin hook
         return False
+
+    # A batch is the provenance of the values it set (part of the audit trail): kept for good.
+    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]  # hook
+        return False
