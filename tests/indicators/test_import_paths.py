@@ -54,7 +54,9 @@ def test_first_import_stores_the_same_rows_as_an_import_through_the_diff(
     Observation.objects.all().delete()
     ImportBatch.objects.all().delete()
     # Every area counts as holding figures: each row goes through the diff.
-    monkeypatch.setattr(services, "_areas_with_observations", lambda ids: [int(i) for i in ids])
+    monkeypatch.setattr(
+        services, "_areas_with_observations", lambda ids, periods: [int(i) for i in ids]
+    )
     again = import_cbs(path, year=2024)
     assert stored_rows() == straight
     assert (again.new, again.updated, again.unchanged) == (first.new, 0, 0)
@@ -119,3 +121,84 @@ def test_file_in_neither_utf8_nor_windows_1252_is_refused(tmp_path: Path) -> Non
     with pytest.raises(KompasError, match="expected UTF-8 or Windows-1252"):
         import_cbs(path, year=2024)
     assert not Observation.objects.exists()
+
+
+def table_schema() -> dict[str, tuple[object, ...]]:
+    """The observations' indexes and constraints as the database describes them."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = connection.introspection.get_constraints(cursor, Observation._meta.db_table)
+    return {
+        name: (tuple(c["columns"]), c["unique"], c["primary_key"], c["index"], c["foreign_key"])
+        for name, c in found.items()
+    }
+
+
+def three_years(tmp_path: Path) -> list[tuple[object, ...]]:
+    """A year's table, an earlier one, and one more: the first load into an empty table, a
+    second as large as the table, and a third into a table holding more than it brings."""
+    tmp_path.mkdir()
+    for year in (2024, 2023, 2022):
+        rows = [[*r[:6], str(int(r[6]) + 2024 - year), *r[7:]] for r in ROWS]
+        summary = import_cbs(write_cbs(tmp_path / f"kwb{year}.csv", rows), year=year)
+        assert (summary.new, summary.updated) == (24, 0)
+    return stored_rows()
+
+
+def test_a_bulk_load_stores_what_row_by_row_stores_and_rebuilds_the_table_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gebiedskompas.indicators import bulk
+
+    schema = table_schema()
+    row_by_row = three_years(tmp_path / "a")
+    Observation.objects.all().delete()
+    ImportBatch.objects.all().delete()
+    # Every import counts as a bulk load: indexes and foreign keys dropped and built again.
+    monkeypatch.setattr(bulk, "BULK_LOAD_ROWS", 1)
+    dropped: list[dict[str, bool]] = []
+    real = bulk._without_indexes
+
+    def noted(table: str, **what: bool):  # type: ignore[no-untyped-def]  # a generator
+        dropped.append(what)
+        yield from real(table, **what)
+
+    monkeypatch.setattr(bulk, "_without_indexes", noted)
+    assert three_years(tmp_path / "b") == row_by_row
+    assert table_schema() == schema
+    from django.db import connection
+
+    keys = connection.vendor == "postgresql"  # SQLite's foreign key checks are cheap
+    assert dropped == [
+        {"indexes": True, "foreign_keys": keys},  # into an empty table
+        {"indexes": True, "foreign_keys": keys},  # as many rows as it holds
+        *([{"indexes": False, "foreign_keys": True}] if keys else []),  # fewer than it holds
+    ]
+
+
+def test_a_bad_file_in_a_bulk_load_leaves_rows_indexes_and_keys_as_they_were(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from gebiedskompas.indicators import bulk
+
+    import_cbs(write_cbs(tmp_path / "kwb.csv"), year=2024)
+    before, schema = stored_rows(), table_schema()
+    monkeypatch.setattr(bulk, "BULK_LOAD_ROWS", 1)
+    rows = [r.copy() for r in ROWS]
+    rows[5][6] = "veel"
+    with pytest.raises(KompasError, match='"veel" is not a number'):
+        import_cbs(write_cbs(tmp_path / "bad.csv", rows), year=2023)
+    assert stored_rows() == before
+    assert table_schema() == schema
+
+
+def test_areas_holding_only_other_periods_count_as_without_figures(tmp_path: Path) -> None:
+    import numpy as np
+
+    import_cbs(write_cbs(tmp_path / "kwb.csv"), year=2024)
+    ids = dict(Area.objects.values_list("code", "id"))
+    asked = np.array([ids["BU99980101"], ids["WK999801"]])
+    assert sorted(services._areas_with_observations(asked, np.array(["2024"]))) == sorted(asked)
+    assert services._areas_with_observations(asked, np.array(["2023"])) == []
+    assert services._areas_with_observations(asked, np.array(["2023", "2024"])) != []

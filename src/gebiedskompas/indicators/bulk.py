@@ -21,6 +21,9 @@ from gebiedskompas.areas import versioning
 from gebiedskompas.indicators.models import Observation, Status
 
 BULK_LOAD_ROWS = 200_000
+# PostgreSQL: foreign keys are dropped for a bulk load while the table holds fewer rows than
+# this many times the load (see ``secondary_index_dropped``).
+FK_REBUILD_FACTOR = 20
 BULK_LOAD_CACHE_KIB = 4_096
 
 COLUMNS = (
@@ -367,23 +370,40 @@ def _long_rows(frame: pd.DataFrame, batch_id: int) -> Iterator[tuple[object, ...
 
 
 def secondary_index_dropped(expected_rows: int) -> contextlib.AbstractContextManager[None]:
-    """For a bulk load (many rows into a table that holds few), drop the (indicator, period)
-    index, and on PostgreSQL also the import batch's index and the foreign keys, while
-    inserting, and build them again afterwards: one sorted build is several times faster than
-    growing an index row by row. The unique (area, indicator, period) index stays: the import
-    looks rows up by area while it loads. Call inside the import's transaction, so a failure
-    leaves them as they were (DDL is transactional on SQLite and PostgreSQL)."""
+    """For a bulk load, drop what is cheaper to build again afterwards than to keep up row by
+    row, and build it again at the end of the block:
+
+    - the (indicator, period) index (on PostgreSQL every index that backs no primary key or
+      unique constraint) when the load brings at least as many rows as the table holds: one
+      sorted build over the whole table beats growing it row by row;
+    - on PostgreSQL, the foreign keys while the table holds fewer than ``FK_REBUILD_FACTOR``
+      times the rows the load brings: PostgreSQL checks a foreign key with a trigger per row
+      (about 3 µs each, three keys), adding one back checks the whole table in one join (about
+      0.15 µs a row), so from the third yearly table on, keeping them made an import four times
+      slower (bench/import_kwb.py, "a third year").
+
+    The unique (area, indicator, period) index stays: the import looks rows up by area while it
+    loads. Call inside the import's transaction, so a failure leaves everything as it was (DDL
+    is transactional on SQLite and PostgreSQL). While the block runs, PostgreSQL keeps the
+    observations locked against readers (dropping a constraint or index needs it)."""
 
     @contextlib.contextmanager
     def dropped() -> Iterator[None]:
         table = Observation._meta.db_table
+        if expected_rows < BULK_LOAD_ROWS:
+            yield
+            return
         with connection.cursor() as cursor:
             cursor.execute(f"SELECT COUNT(*) FROM {table}")
             (present,) = cursor.fetchone()
-        if expected_rows < BULK_LOAD_ROWS or present > expected_rows:
+        indexes = present <= expected_rows
+        foreign_keys = connection.vendor == "postgresql" and (
+            present < FK_REBUILD_FACTOR * expected_rows
+        )
+        if not indexes and not foreign_keys:
             yield
             return
-        yield from _without_indexes(table)
+        yield from _without_indexes(table, indexes=indexes, foreign_keys=foreign_keys)
 
     return dropped()
 
@@ -408,35 +428,42 @@ def small_page_cache() -> Iterator[None]:
             cursor.execute(f"PRAGMA cache_size = {int(before)}")
 
 
-def _without_indexes(table: str) -> Iterator[None]:
-    """Drop the (indicator, period) index and, on PostgreSQL, every index that backs no primary
-    key or unique constraint and the foreign keys; yield; create them again as they were."""
-    foreign_keys: list[tuple[str, str]] = []
+def _without_indexes(table: str, *, indexes: bool, foreign_keys: bool) -> Iterator[None]:
+    """Drop (``indexes``) the (indicator, period) index and, on PostgreSQL, every index that
+    backs no primary key or unique constraint, and (``foreign_keys``, PostgreSQL) the foreign
+    keys; yield; create them again as they were."""
+    dropped_keys: list[tuple[str, str]] = []
+    dropped_indexes: list[tuple[str, str]] = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-                "JOIN pg_class i ON i.oid = x.indexrelid "
-                "WHERE x.indrelid = %s::regclass AND NOT x.indisunique AND NOT x.indisprimary",
-                [table],
-            )
-            indexes = list(cursor.fetchall())
-            # PostgreSQL checks a foreign key with a trigger per row; for a bulk load it is
-            # far cheaper to drop them and add them back, which checks all rows in one join
-            # (pg_restore does the same). The table stays locked until the import commits.
-            cursor.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
-                "WHERE conrelid = %s::regclass AND contype = 'f'",
-                [table],
-            )
-            foreign_keys = list(cursor.fetchall())
-            for name, _definition in foreign_keys:
+            if indexes:
+                cursor.execute(
+                    "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
+                    "JOIN pg_class i ON i.oid = x.indexrelid "
+                    "WHERE x.indrelid = %s::regclass AND NOT x.indisunique "
+                    "AND NOT x.indisprimary",
+                    [table],
+                )
+                dropped_indexes = list(cursor.fetchall())
+            if foreign_keys:
+                # Added back, each checks all rows in one join (pg_restore does the same).
+                cursor.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+                    "WHERE conrelid = %s::regclass AND contype = 'f'",
+                    [table],
+                )
+                dropped_keys = list(cursor.fetchall())
+            if dropped_keys:
+                # Checks of rows written earlier in the transaction (the keys are deferred)
+                # are done now: PostgreSQL alters no table with checks pending.
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            for name, _definition in dropped_keys:
                 cursor.execute(
                     f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}"
                 )
-        else:
-            # SQLite appends the import batch's index entries as cheaply as it builds them;
-            # only the (indicator, period) index is worth building afresh.
+        elif indexes:
+            # The one secondary index (SQLite checks a foreign key by a lookup in the other
+            # table, cheap enough to keep).
             index = next(
                 i for i in Observation._meta.indexes if i.fields == ["indicator", "period"]
             )
@@ -444,20 +471,22 @@ def _without_indexes(table: str) -> Iterator[None]:
                 "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND name = %s",
                 [index.name],
             )
-            indexes = list(cursor.fetchall())
-        for name, _definition in indexes:
+            dropped_indexes = list(cursor.fetchall())
+        for name, _definition in dropped_indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     yield
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Index builds sort in memory up to this much (the default 64 MB spills to disk).
             cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        for _name, definition in indexes:
+        for _name, definition in dropped_indexes:
             cursor.execute(definition)
-        for name, definition in foreign_keys:
+        for name, definition in dropped_keys:
             cursor.execute(
                 f"ALTER TABLE {table} ADD CONSTRAINT {connection.ops.quote_name(name)} {definition}"
             )
+        if dropped_keys:
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")  # as they were declared
         if connection.vendor == "postgresql":
             # The planner still believes the table as small as before the load (autovacuum
             # cannot see uncommitted rows): without fresh statistics the aggregation that

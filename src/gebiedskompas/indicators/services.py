@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from django.db import connection, transaction
+from django.db.models import F
 
 from gebiedskompas.areas import versioning
 from gebiedskompas.areas.domain.codes import NETHERLANDS
@@ -294,7 +295,9 @@ def write_observations(
         mask = aggregation.held(frame)
         if mask.any():
             held, frame = frame[mask], frame[~mask]
-    is_fresh = ~frame["area_id"].isin(_areas_with_observations(frame["area_id"].unique()))
+    is_fresh = ~frame["area_id"].isin(
+        _areas_with_observations(frame["area_id"].unique(), frame["period"].unique())
+    )
     if is_fresh.all():  # a first import: no copies of the chunk
         fresh, stored = frame, frame.iloc[:0]
     else:
@@ -304,11 +307,17 @@ def write_observations(
     )
     if not stored.empty:
         existing = pd.DataFrame.from_records(
-            Observation.objects.filter(
-                indicator_id__in=[int(i) for i in stored["indicator_id"].unique()],
+            # Looked up by area: "indicator_id + 0" keeps the (indicator, period) index out of
+            # the plan. The planner's statistics do not know the rows this import has written
+            # so far, and through that index every chunk read all of them (a third yearly
+            # table took four times as long as the first).
+            Observation.objects.annotate(indicator_plain=F("indicator_id") + 0)
+            .filter(
+                indicator_plain__in=[int(i) for i in stored["indicator_id"].unique()],
                 period__in=[str(p) for p in stored["period"].unique()],
                 area_id__in=[int(a) for a in stored["area_id"].unique()],
-            ).values_list(
+            )
+            .values_list(
                 "id",
                 "area_id",
                 "indicator_id",
@@ -405,19 +414,26 @@ def write_observations(
     bulk.insert_new_observations(new, current.pk, leave_open=leave_open)
 
 
-def _areas_with_observations(area_ids: np.ndarray) -> list[int]:
-    """Those of these areas that have at least one stored observation (one index probe each)."""
+def _areas_with_observations(area_ids: np.ndarray, periods: np.ndarray) -> list[int]:
+    """Those of these areas that have a stored observation of one of these periods (one index
+    probe each: a subquery per area, so the planner cannot choose a scan of every row of the
+    periods, which its statistics take for none while an import is writing them). Rows of an
+    area without one are new: they differ from every stored row in area or period."""
     found: list[int] = []
     ids = [int(a) for a in area_ids]
+    wanted = [str(p) for p in periods]
     table = Observation._meta.db_table
     areas = Area._meta.db_table
+    in_periods = ", ".join(["%s"] * len(wanted))
     with connection.cursor() as cursor:
-        for start in range(0, len(ids), 900):  # SQLite's 999 parameters per statement
-            part = ids[start : start + 900]
+        step = 900 - len(wanted)  # SQLite's 999 parameters per statement
+        for start in range(0, len(ids), step):
+            part = ids[start : start + step]
             cursor.execute(
                 f"SELECT a.id FROM {areas} a WHERE a.id IN ({', '.join(['%s'] * len(part))}) "
-                f"AND EXISTS (SELECT 1 FROM {table} o WHERE o.area_id = a.id)",
-                part,
+                f"AND (SELECT 1 FROM {table} o WHERE o.area_id = a.id "
+                f"AND o.period IN ({in_periods}) LIMIT 1) IS NOT NULL",
+                [*part, *wanted],
             )
             found.extend(row[0] for row in cursor.fetchall())
     return found
