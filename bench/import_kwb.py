@@ -114,16 +114,25 @@ with connection.cursor() as cur:
             cur.execute(ddl.replace(f'"{table}"', "bench_real").replace(
                 'INDEX "', 'INDEX "bench_'))
 cols = "area_id, indicator_id, period, value, status, source_key, is_published"
+
+
+# The rows, published, into a table shaped like the observations; then these statements.
+def load(target, then=()):
+    with transaction.atomic(), connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            with cur.cursor.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row((*row, True))
+        else:
+            cur.executemany(f"INSERT INTO {target} ({cols}) VALUES "
+                            "(%s, %s, %s, %s, %s, %s, %s)", [(*row, True) for row in rows])
+        for statement in then:
+            cur.execute(statement)
+
+
 settle()
 t2 = time.perf_counter()
-with transaction.atomic(), connection.cursor() as cur:
-    if connection.vendor == "postgresql":
-        with cur.cursor.copy(f"COPY bench_real ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((*row, True))
-    else:
-        cur.executemany(f"INSERT INTO bench_real ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        [(*row, True) for row in rows])
+load("bench_real")
 indexed = time.perf_counter() - t2
 with connection.cursor() as cur:
     cur.execute("DROP TABLE bench_real")
@@ -152,16 +161,7 @@ with connection.cursor() as cur:
                   for kind, sql in ddl if kind == "index"]
 settle()
 t4 = time.perf_counter()
-with transaction.atomic(), connection.cursor() as cur:
-    if connection.vendor == "postgresql":
-        with cur.cursor.copy(f"COPY bench_floor ({cols}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row((*row, True))
-    else:
-        cur.executemany(f"INSERT INTO bench_floor ({cols}) VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                        [(*row, True) for row in rows])
-    for build in builds:
-        cur.execute(build)
+load("bench_floor", builds)
 floor = time.perf_counter() - t4
 with connection.cursor() as cur:
     cur.execute("DROP TABLE bench_floor")
