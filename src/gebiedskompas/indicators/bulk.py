@@ -335,6 +335,14 @@ def _pairs(first: pd.Series, second: pd.Series) -> tuple[np.ndarray, list[tuple[
     """Codes of the distinct (first, second) pairs, in order of appearance, and the pairs
     (factorising each column and then their combination: a MultiIndex is far slower)."""
     a_codes, a_values = pd.factorize(first)
+    # The texts in the second column mostly follow from the first (one period; one source
+    # key per indicator): checked against each code's first text, cheaper than hashing them.
+    texts = second.to_numpy(dtype=object)
+    # Codes number the values in order of appearance: the running highest code reaches k
+    # where code k first appears.
+    first_at = np.searchsorted(np.maximum.accumulate(a_codes), np.arange(len(a_values)))
+    if len(texts) and bool((texts == texts[first_at][a_codes]).all()):
+        return a_codes, [(int(a), str(b)) for a, b in zip(a_values, texts[first_at], strict=True)]
     b_codes, b_values = pd.factorize(second)
     codes, combined = pd.factorize(a_codes.astype(np.int64) * max(len(b_values), 1) + b_codes)
     width = max(len(b_values), 1)
