@@ -202,3 +202,33 @@ def test_areas_holding_only_other_periods_count_as_without_figures(tmp_path: Pat
     assert sorted(services._areas_with_observations(asked, np.array(["2024"]))) == sorted(asked)
     assert services._areas_with_observations(asked, np.array(["2023"])) == []
     assert services._areas_with_observations(asked, np.array(["2023", "2024"])) != []
+
+
+def test_a_bad_cell_found_while_earlier_chunks_are_written_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Two rows a chunk: the first chunks are being stored (on SQLite in a thread, on
+    # PostgreSQL by a COPY left open) when the bad cell in the last row is read.
+    monkeypatch.setattr(services, "CBS_CHUNK_ROWS", 2)
+    rows = [r.copy() for r in ROWS]
+    rows[-1][6] = "veel"
+    with pytest.raises(KompasError, match=r'row 7, column AantalInwoners_5: "veel"'):
+        import_cbs(write_cbs(tmp_path / "kwb.csv", rows), year=2024)
+    assert not Observation.objects.exists()
+    assert not Area.objects.exists()
+    summary = import_cbs(write_cbs(tmp_path / "good.csv"), year=2024)
+    assert summary.new == 24
+
+
+def test_a_write_failing_while_the_next_chunk_is_read_fails_the_import_and_keeps_the_data(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = write_cbs(tmp_path / "kwb.csv")
+    import_cbs(path, year=2024)
+    before = stored_rows()
+    monkeypatch.setattr(services, "CBS_CHUNK_ROWS", 2)
+    # Every area counts as without figures: the rows go in as new and meet the stored ones.
+    monkeypatch.setattr(services, "_areas_with_observations", lambda ids, periods: [])
+    with pytest.raises(Exception, match="(?i)unique|duplicate"):
+        import_cbs(path, year=2024)
+    assert stored_rows() == before

@@ -10,6 +10,7 @@ import contextlib
 import contextvars
 import sqlite3
 import struct
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -126,13 +127,17 @@ def insert_new_observations(
             for piece in _pg_binary_copy(frame, batch_id):
                 copy.write(piece)
         return len(frame)
-    if not _sqlite_unpivot(frame, batch_id, table=table):
+    background = leave_open and _open_copies.get() is not None
+    if background:
+        finish_copy()
+    if not _sqlite_unpivot(frame, batch_id, table=table, background=background):
         insert_observations(_long_rows(frame, batch_id), count=len(frame), table=table)
     return len(frame)
 
 
-# COPYs left open by ``insert_new_observations(leave_open=True)`` within ``open_copies``: the
-# server stores the rows while the importer reads on; ``finish_copy`` waits for it to be done.
+# COPYs left open by ``insert_new_observations(leave_open=True)`` within ``open_copies`` (on
+# SQLite: its INSERT … SELECT running in a thread): the database stores the rows while the
+# importer reads on; ``finish_copy`` waits for it to be done.
 _open_copies: contextvars.ContextVar[list[tuple[Any, Any]] | None] = contextvars.ContextVar(
     "kompas_open_copies", default=None
 )
@@ -252,9 +257,16 @@ def _pg_binary_copy(frame: pd.DataFrame, batch_id: int) -> Iterator[bytes]:
     yield struct.pack("!h", -1)
 
 
-def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int, *, table: str | None = None) -> bool:
+def _sqlite_unpivot(
+    frame: pd.DataFrame, batch_id: int, *, table: str | None = None, background: bool = False
+) -> bool:
     """Write the rows through a wide temporary table; False (nothing written) when the frame
-    is no full grid of (area, period) × (indicator, source key) or carries margins."""
+    is no full grid of (area, period) × (indicator, source key) or carries margins.
+
+    ``background``: the INSERT … SELECT that unpivots runs in a thread, left for
+    ``finish_copy`` (the caller's next query must wait for it): SQLite runs a statement without
+    Python's lock, so the importer reads the next chunk meanwhile, on the other core. The
+    connection is not touched by the importer until then, so the thread has it to itself."""
     if frame["margin_lower"].notna().any() or frame["margin_upper"].notna().any():
         return False
     row_codes, row_keys = _pairs(frame["area_id"], frame["period"].astype(str))
@@ -301,10 +313,11 @@ def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int, *, table: str | None = N
     # Every (area row, column) pair, area after area (CROSS JOIN keeps the staging table as the
     # outer loop): each area's rows land together in the table, so reading an area back, as
     # the aggregation does next, touches a page or two instead of one per indicator.
+    statements = []
     for start in range(0, n_cols, UNPIVOT_PER_STATEMENT):
         end = min(start + UNPIVOT_PER_STATEMENT, n_cols)
         cell = _pick_column(start, end)
-        raw.execute(
+        statements.append(
             f"INSERT INTO {table} ({cols}) "
             f"SELECT area_id, indicator_id, period, v, "
             f"CASE WHEN v IS NULL THEN '{Status.MISSING.value}' ELSE '{Status.OK.value}' END, "
@@ -313,9 +326,39 @@ def _sqlite_unpivot(frame: pd.DataFrame, batch_id: int, *, table: str | None = N
             f"FROM temp.{stage} s CROSS JOIN temp.{stage}_columns c "
             f"WHERE c.k >= {start} AND c.k < {end})"
         )
-    raw.execute(f"DROP TABLE temp.{stage}_columns")
-    raw.execute(f"DROP TABLE temp.{stage}")
+    statements += [f"DROP TABLE temp.{stage}_columns", f"DROP TABLE temp.{stage}"]
+    if background:
+        opened = _open_copies.get()
+        assert opened is not None  # the caller checked
+        opened.append((_InThread(raw, statements), raw))
+    else:
+        for statement in statements:
+            raw.execute(statement)
     return True
+
+
+class _InThread:
+    """Statements run on a cursor in a thread of their own; ``__exit__`` (called by
+    ``finish_copy``) waits for them and raises what they raised, unless an error is already
+    on its way (the transaction is rolled back then anyway)."""
+
+    def __init__(self, cursor: sqlite3.Cursor, statements: list[str]) -> None:
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                for statement in statements:
+                    cursor.execute(statement)
+            except BaseException as exc:  # handed to the importer's thread in __exit__
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, name="kompas-sqlite-insert")
+        self.thread.start()
+
+    def __exit__(self, kind: type[BaseException] | None, *_rest: object) -> None:
+        self.thread.join()
+        if self.error is not None and kind is None:
+            raise self.error
 
 
 def _pick_column(start: int, end: int) -> str:

@@ -39,7 +39,7 @@ from gebiedskompas.indicators.models import ImportBatch, Indicator, Observation,
 Progress = Callable[[str, int, int], None]
 
 # Rows of a CBS table read, checked and written at a time: bounds the importer's memory.
-CBS_CHUNK_ROWS = 400
+CBS_CHUNK_ROWS = 300
 
 INDICATOR_FIELDS = {
     f.name
