@@ -25,7 +25,10 @@ BULK_LOAD_ROWS = 200_000
 # PostgreSQL: foreign keys are dropped for a bulk load while the table holds fewer rows than
 # this many times the load (see ``secondary_index_dropped``).
 FK_REBUILD_FACTOR = 20
-BULK_LOAD_CACHE_KIB = 4_096
+# SQLite's page cache during a bulk import. 2 MiB, not more: the cache is filled by the thread
+# that inserts a chunk as well as the importer's, so it may be held twice (once in each thread's
+# malloc arena); a larger one bought no speed (bench/import_kwb.py).
+BULK_LOAD_CACHE_KIB = 2_048
 
 COLUMNS = (
     "area_id",
