@@ -111,14 +111,16 @@ def insert_new_observations(
     """
     if frame.empty:
         return 0
+    opened = _open_copies.get()
+    background = leave_open and opened is not None
+    if background:
+        finish_copy()  # before any query: the last chunk's rows are stored first
     versioning.changed()
     if connection.vendor == "postgresql":
         cols = ", ".join(NEW_COLUMNS)
         target = table or Observation._meta.db_table
         sql = f"COPY {target} ({cols}) FROM STDIN (FORMAT BINARY)"
-        opened = _open_copies.get()
-        if leave_open and opened is not None:
-            finish_copy()
+        if background and opened is not None:
             cursor = connection.cursor()
             manager = cursor.cursor.copy(sql)
             opened.append((manager, cursor))
@@ -130,9 +132,6 @@ def insert_new_observations(
             for piece in _pg_binary_copy(frame, batch_id):
                 copy.write(piece)
         return len(frame)
-    background = leave_open and _open_copies.get() is not None
-    if background:
-        finish_copy()
     if not _sqlite_unpivot(frame, batch_id, table=table, background=background):
         insert_observations(_long_rows(frame, batch_id), count=len(frame), table=table)
     return len(frame)
